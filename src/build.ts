@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { DebforgeError, ProblemList, UsageError, type Problem } from './errors.js';
+import { layoutPackage, type PackageLayout } from './layout/index.js';
+import { loadDaemon } from './load/index.js';
+import { renderPackage, type RenderedPackage } from './render/index.js';
+import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from './resolve/index.js';
+import { writeDeb, type Compression } from './write/index.js';
+
+export interface BuildOptions {
+  /** Output folder (default `dist`). */
+  outDir?: string;
+  /** Profile name (default `noetic`). */
+  profile?: string;
+  defines?: ReadonlyMap<string, string>;
+  revision?: string;
+  compression?: Compression;
+  /** Compression threads and concurrent packages (default: the number of cores). */
+  jobs?: number;
+  /** Seconds since the epoch; default SOURCE_DATE_EPOCH, else the daemon's last git commit, else its newest file. */
+  sourceDateEpoch?: number;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  path: string;
+  package: string;
+  version: string;
+  architecture: string;
+  profile: string;
+  size: number;
+  sha256: string;
+}
+
+export function resolveProfile(name: string | undefined): Profile {
+  const profile = findProfile(name ?? DEFAULT_PROFILE);
+  if (!profile) throw new UsageError(`unknown profile "${name}": choose one of ${PROFILES.map((p) => p.name).join(', ')}`);
+  return profile;
+}
+
+/**
+ * The build date, in order: the option, SOURCE_DATE_EPOCH, the daemon folder's last git commit
+ * (identical on every clone), the newest mtime in the folder.
+ */
+export async function sourceDateEpochFor(dir: string, explicit?: number): Promise<number> {
+  if (explicit !== undefined) return explicit;
+  const fromEnv = process.env['SOURCE_DATE_EPOCH'];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!/^[0-9]+$/.test(fromEnv)) throw new UsageError(`SOURCE_DATE_EPOCH="${fromEnv}" must be a whole number of seconds`);
+    return Number(fromEnv);
+  }
+  try {
+    const out = execFileSync('git', ['log', '-1', '--format=%ct', '--', '.'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+    if (/^[0-9]+$/.test(out)) return Number(out);
+  } catch {
+    // Not a git checkout, or git missing: fall back to the files themselves.
+  }
+  let newest = 0;
+  const walk = async (folder: string): Promise<void> => {
+    for (const entry of await fs.readdir(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      const stat = await fs.lstat(full);
+      newest = Math.max(newest, Math.floor(stat.mtimeMs / 1000));
+      if (entry.isDirectory()) await walk(full);
+    }
+  };
+  await walk(dir);
+  return newest;
+}
+
+export interface PreparedPackage {
+  rendered: RenderedPackage;
+  layout: PackageLayout;
+}
+
+/**
+ * load -> resolve -> render -> layout, collecting every problem. Used by `build` and `check`;
+ * returns undefined (with problems filled in) when the input has errors.
+ */
+export async function preparePackage(dir: string, options: BuildOptions, problems: ProblemList): Promise<PreparedPackage | undefined> {
+  const profile = resolveProfile(options.profile);
+  const source = await loadDaemon(dir, problems);
+  if (!source || problems.errors.length > 0) return undefined;
+  const spec = await resolvePackage(
+    source,
+    {
+      profile,
+      ...(options.revision !== undefined ? { revision: options.revision } : {}),
+      ...(options.defines ? { defines: options.defines } : {}),
+      sourceDateEpoch: await sourceDateEpochFor(dir, options.sourceDateEpoch),
+    },
+    problems,
+  );
+  if (!spec) return undefined;
+  const rendered = await renderPackage(spec, problems);
+  if (!rendered) return undefined;
+  return { rendered, layout: await layoutPackage(rendered) };
+}
+
+/** Builds one daemon folder into `<outDir>/<package>_<version>_<arch>.deb`. */
+export async function build(dir: string, options: BuildOptions = {}): Promise<BuildResult> {
+  const problems = new ProblemList();
+  const prepared = await preparePackage(dir, options, problems);
+  if (!prepared) throw new DebforgeError(problems.errors.length > 0 ? problems.errors : [{ file: dir, message: 'cannot be built', severity: 'error' }]);
+  const { layout, rendered } = prepared;
+  const written = await writeDeb(layout, {
+    outDir: options.outDir ?? 'dist',
+    compression: options.compression ?? 'gzip',
+    jobs: options.jobs ?? os.availableParallelism(),
+    mtime: rendered.spec.sourceDateEpoch,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return {
+    path: written.path,
+    package: layout.package,
+    version: layout.version,
+    architecture: layout.architecture,
+    profile: rendered.spec.profile.name,
+    size: written.size,
+    sha256: written.sha256,
+  };
+}
+
+/** Validates without writing; returns every problem (errors and warnings). */
+export async function check(dir: string, options: BuildOptions = {}): Promise<Problem[]> {
+  const problems = new ProblemList();
+  await preparePackage(dir, options, problems);
+  return problems.items;
+}
+
+/** A path is a daemon folder (has package.xml) or a folder of daemon folders. */
+export async function expandDaemonPaths(paths: readonly string[]): Promise<string[]> {
+  const daemons: string[] = [];
+  for (const given of paths) {
+    let stat;
+    try {
+      stat = await fs.stat(given);
+    } catch {
+      throw new DebforgeError({ file: given, message: 'no such folder: give a daemon folder (with package.xml) or a folder of them', severity: 'error' });
+    }
+    if (!stat.isDirectory()) throw new DebforgeError({ file: given, message: 'not a folder: give a daemon folder (with package.xml) or a folder of them', severity: 'error' });
+    if (await exists(path.join(given, 'package.xml'))) {
+      daemons.push(given);
+      continue;
+    }
+    const children = (await fs.readdir(given, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => path.join(given, e.name)).sort();
+    const found: string[] = [];
+    for (const child of children) if (await exists(path.join(child, 'package.xml'))) found.push(child);
+    if (found.length === 0) throw new DebforgeError({ file: given, message: 'holds no package.xml and no daemon folders', severity: 'error' });
+    daemons.push(...found);
+  }
+  return daemons;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,63 @@
+export const MAIN_HELP = `debforge: build Debian packages for robot daemons from catkin daemon folders
+
+Usage: debforge <command> [options]
+
+Commands:
+  build <path>...      build .deb packages (into dist/ by default)
+  check <path>...      validate everything, write nothing, list every problem
+  inspect <file.deb>   show control fields, scripts, conffiles and the file list
+  profiles             list the built-in target profiles and their variables
+
+<path> is a daemon folder (with package.xml) or a folder of daemon folders.
+Run \`debforge <command> --help\` for a command's options.
+Exit status: 0 success, 1 an input or build failed, 2 usage error.
+`;
+
+export const BUILD_HELP = `Usage: debforge build <path>... [options]
+
+Builds <out>/<package>_<version>_<arch>.deb for every daemon folder and profile.
+Prints the paths written (or JSON with --json) on stdout; progress and errors on stderr.
+
+Options:
+  --out DIR               output folder (default: dist)
+  --profile NAME          target profile, repeatable (default: noetic; see \`debforge profiles\`)
+  --define NAME=VALUE     add or override a template variable, repeatable
+  --revision N            Debian revision appended to the version (default: 1)
+  --compression KIND      gzip (default), xz or none
+  --jobs N                compression threads and packages built at once (default: cores)
+  --json                  print results as JSON
+  -h, --help              show this help
+
+Reproducible: set SOURCE_DATE_EPOCH for the build date (default: the daemon's last git commit).
+`;
+
+export const CHECK_HELP = `Usage: debforge check <path>... [options]
+
+Loads, resolves and renders every daemon without writing anything, and lists every
+problem as file:line: message. Exit 1 if any error was found.
+
+Options:
+  --profile NAME          target profile, repeatable (default: noetic)
+  --define NAME=VALUE     add or override a template variable, repeatable
+  -h, --help              show this help
+`;
+
+export const INSPECT_HELP = `Usage: debforge inspect <file.deb> [--json]
+
+Shows a package's control fields, maintainer scripts, conffiles and files
+(mode, owner, size, path).
+
+Options:
+  --json                  print as JSON
+  -h, --help              show this help
+`;
+
+export const PROFILES_HELP = `Usage: debforge profiles [--json]
+
+Lists the built-in target profiles (ROS distro + OS release) and the template
+variables each one defines.
+
+Options:
+  --json                  print as JSON
+  -h, --help              show this help
+`;

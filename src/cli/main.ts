@@ -1,0 +1,231 @@
+import os from 'node:os';
+import { build, check, expandDaemonPaths, resolveProfile, type BuildResult } from '../build.js';
+import { readDeb } from '../deb/index.js';
+import { DebforgeError, UsageError, formatProblem } from '../errors.js';
+import { PROFILES, templateVariables } from '../resolve/index.js';
+import { isCompression } from '../write/compress/index.js';
+import { defines, parse, positiveInteger } from './args.js';
+import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Runs the CLI; returns the exit code. Never throws: every failure becomes one line on stderr. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'build':
+        return await buildCommand(rest, io);
+      case 'check':
+        return await checkCommand(rest, io);
+      case 'inspect':
+        return await inspectCommand(rest, io);
+      case 'profiles':
+        return profilesCommand(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(MAIN_HELP);
+        return command === undefined ? 2 : 0;
+      case '--version':
+        io.stdout('debforge 0.1.0\n');
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}" (commands: build, check, inspect, profiles; see \`debforge --help\`)`);
+    }
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: Io): number {
+  if (error instanceof UsageError) {
+    io.stderr(`debforge: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof DebforgeError) {
+    for (const problem of error.problems) io.stderr(`debforge: ${formatProblem(problem)}\n`);
+    return 1;
+  }
+  if (error instanceof Error && error.name === 'AbortError') {
+    io.stderr('debforge: interrupted; nothing was written\n');
+    return 130;
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`debforge: ${code ? `${code}: ` : ''}${message.split('\n')[0]}\n`);
+  // An unexpected failure is a debforge bug: DEBFORGE_DEBUG=1 shows where it happened.
+  if (process.env['DEBFORGE_DEBUG'] && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  return 1;
+}
+
+async function buildCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      out: { type: 'string' },
+      profile: { type: 'string', multiple: true },
+      define: { type: 'string', multiple: true },
+      revision: { type: 'string' },
+      compression: { type: 'string' },
+      jobs: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    'build',
+  );
+  if (values.help) {
+    io.stdout(BUILD_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('build needs at least one daemon folder (see `debforge build --help`)');
+  const compression = values.compression ?? 'gzip';
+  if (!isCompression(compression)) throw new UsageError(`--compression "${compression}" must be gzip, xz or none`);
+  const jobs = positiveInteger(values.jobs, '--jobs') ?? os.availableParallelism();
+  const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
+  const variables = defines(values.define);
+  const daemons = await expandDaemonPaths(positionals);
+
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const tasks = daemons.flatMap((dir) => profiles.map((profile) => ({ dir, profile })));
+    const results: BuildResult[] = [];
+    const failures: unknown[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < tasks.length && !controller.signal.aborted) {
+        const task = tasks[next++]!;
+        try {
+          const result = await build(task.dir, {
+            outDir: values.out ?? 'dist',
+            profile: task.profile.name,
+            defines: variables,
+            ...(values.revision !== undefined ? { revision: values.revision } : {}),
+            compression,
+            jobs,
+            signal: controller.signal,
+          });
+          results.push(result);
+          io.stderr(`debforge: built ${result.path} (${formatSize(result.size)}, ${task.profile.name})\n`);
+          if (!values.json) io.stdout(`${result.path}\n`);
+        } catch (error) {
+          failures.push(error);
+          if (!(error instanceof DebforgeError)) controller.abort();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+    if (values.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
+    if (controller.signal.aborted && failures.length === 0) {
+      io.stderr('debforge: interrupted; unfinished packages were not written\n');
+      return 130;
+    }
+    let code = 0;
+    for (const failure of failures) code = Math.max(code, reportError(failure, io));
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function checkCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true } }, 'check');
+  if (values.help) {
+    io.stdout(CHECK_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('check needs at least one daemon folder (see `debforge check --help`)');
+  const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
+  const variables = defines(values.define);
+  const daemons = await expandDaemonPaths(positionals);
+  let errors = 0;
+  const seen = new Set<string>();
+  for (const dir of daemons) {
+    for (const profile of profiles) {
+      for (const problem of await check(dir, { profile: profile.name, defines: variables })) {
+        const line = formatProblem(problem);
+        if (seen.has(line)) continue;
+        seen.add(line);
+        if (problem.severity === 'error') errors++;
+        io.stderr(`${line}\n`);
+      }
+    }
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+async function inspectCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, 'inspect');
+  if (values.help) {
+    io.stdout(INSPECT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('inspect takes exactly one .deb file (see `debforge inspect --help`)');
+  const file = positionals[0]!;
+  let deb;
+  try {
+    deb = await readDeb(file);
+  } catch (error) {
+    throw new DebforgeError({ file, message: `cannot read package: ${(error as Error).message}`, severity: 'error' });
+  }
+  const files = deb.dataItems.map((item) => ({
+    mode: item.mode.toString(8).padStart(4, '0'),
+    owner: `${item.uname || item.uid}/${item.gname || item.gid}`,
+    size: item.size,
+    path: item.name + (item.linkname ? ` -> ${item.linkname}` : ''),
+    type: item.type,
+  }));
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ control: Object.fromEntries(deb.control), scripts: Object.fromEntries(deb.scripts), conffiles: deb.conffiles, files }, null, 2)}\n`);
+    return 0;
+  }
+  const out: string[] = [deb.controlText.trimEnd(), ''];
+  out.push(`Conffiles:${deb.conffiles.length === 0 ? ' none' : ''}`, ...deb.conffiles.map((c) => `  ${c}`), '');
+  out.push(`Maintainer scripts:${deb.scripts.size === 0 ? ' none' : ''}`);
+  for (const [name, text] of deb.scripts) out.push(`--- ${name} ---`, text.trimEnd());
+  out.push('', 'Files:');
+  for (const f of files) out.push(`  ${f.type === 'directory' ? 'd' : f.type === 'symlink' ? 'l' : '-'}${f.mode} ${f.owner} ${String(f.size).padStart(10)} ${f.path}`);
+  io.stdout(`${out.join('\n')}\n`);
+  return 0;
+}
+
+function profilesCommand(argv: string[], io: Io): number {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, 'profiles');
+  if (values.help) {
+    io.stdout(PROFILES_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError('profiles takes no arguments');
+  if (values.json) {
+    io.stdout(`${JSON.stringify(PROFILES, null, 2)}\n`);
+    return 0;
+  }
+  const out: string[] = [];
+  for (const profile of PROFILES) {
+    out.push(`${profile.name}${profile.name === 'noetic' ? ' (default)' : ''}: ${profile.summary}`);
+    out.push(`  package names: ${profile.packagePrefix || ''}<name>, suite ${profile.os.codename}, units in ${profile.systemUnitDir}`);
+    const example = templateVariables({ name: 'PKG', version: 'X.Y.Z' }, profile, `${profile.packagePrefix}PKG`);
+    for (const [key, value] of example) out.push(`  @${key}@ = ${value}`);
+    out.push('');
+  }
+  io.stdout(out.join('\n'));
+  return 0;
+}

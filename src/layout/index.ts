@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { compareBytes } from '../load/index.js';
+import { formatControl, type RenderedPackage } from '../render/index.js';
+import type { ArchiveEntry, EntryContent, PackageLayout } from './types.js';
+
+export * from './types.js';
+
+interface TreeFile {
+  path: string;
+  type: 'file' | 'symlink' | 'directory';
+  mode: number;
+  size: number;
+  linkTarget?: string;
+  content?: EntryContent;
+}
+
+/**
+ * layout: rendered package + payload -> ordered archive entries, md5sums, conffiles and the final
+ * control file with Installed-Size. Reads payload files only to hash them.
+ */
+export async function layoutPackage(rendered: RenderedPackage): Promise<PackageLayout> {
+  const { spec } = rendered;
+  const epoch = spec.sourceDateEpoch;
+  const files = new Map<string, TreeFile>();
+  for (const entry of spec.payload) {
+    if (entry.kind === 'directory') files.set(entry.target, { path: entry.target, type: 'directory', mode: 0o755, size: 0 });
+    else if (entry.kind === 'symlink') files.set(entry.target, { path: entry.target, type: 'symlink', mode: 0o777, size: 0, linkTarget: entry.linkTarget! });
+    else if (!entry.template) {
+      files.set(entry.target, {
+        path: entry.target,
+        type: 'file',
+        mode: entry.executable ? 0o755 : 0o644,
+        size: entry.size,
+        content: { kind: 'file', absolutePath: entry.absolutePath },
+      });
+    }
+  }
+  for (const generated of rendered.files) {
+    files.set(generated.path, { path: generated.path, type: 'file', mode: generated.mode, size: generated.content.length, content: { kind: 'buffer', data: generated.content } });
+  }
+
+  const data = orderEntries([...files.values()], epoch);
+  const conffiles = [...files.values()]
+    .filter((f) => f.type === 'file' && f.path.startsWith('/etc/'))
+    .map((f) => f.path)
+    .sort(compareBytes);
+  const conffileSet = new Set(conffiles);
+  const md5Lines: string[] = [];
+  for (const entry of data) {
+    if (entry.type !== 'file' || conffileSet.has(entry.name.slice(1))) continue;
+    md5Lines.push(`${await md5(entry.content!)}  ${entry.name.slice(2)}`);
+  }
+  const md5sums = md5Lines.join('\n') + (md5Lines.length > 0 ? '\n' : '');
+
+  const scriptEntries = [...rendered.scripts.entries()].map(([name, text]) => controlFile(name, Buffer.from(text, 'utf8'), 0o755, epoch));
+  const conffilesText = conffiles.length > 0 ? conffiles.join('\n') + '\n' : '';
+  const installedSizeKiB = installedSize(data, [
+    ...scriptEntries,
+    ...(conffilesText ? [controlFile('conffiles', Buffer.from(conffilesText), 0o644, epoch)] : []),
+  ]);
+  const controlText = formatControl([...rendered.controlFields, ['Installed-Size', String(installedSizeKiB)]]);
+  const control: ArchiveEntry[] = [
+    { name: './', type: 'directory', mode: 0o755, size: 0, mtime: epoch },
+    ...[
+      ...(conffilesText ? [controlFile('conffiles', Buffer.from(conffilesText), 0o644, epoch)] : []),
+      controlFile('control', Buffer.from(controlText, 'utf8'), 0o644, epoch),
+      ...(md5sums ? [controlFile('md5sums', Buffer.from(md5sums), 0o644, epoch)] : []),
+      ...scriptEntries,
+    ].sort((a, b) => compareBytes(a.name, b.name)),
+  ];
+  return {
+    data,
+    control,
+    controlText,
+    installedSizeKiB,
+    conffiles,
+    md5sums,
+    fileName: `${spec.package}_${spec.version.replace(/^[0-9]+:/, '')}_${spec.architecture}.deb`,
+    package: spec.package,
+    version: spec.version,
+    architecture: spec.architecture,
+  };
+}
+
+function controlFile(name: string, data: Buffer, mode: number, epoch: number): ArchiveEntry {
+  return { name: `./${name}`, type: 'file', mode, size: data.length, mtime: epoch, content: { kind: 'buffer', data } };
+}
+
+/**
+ * dpkg-deb's order: every directory before its children, children sorted bytewise, depth first;
+ * symlinks after everything else (so a link never precedes the directory it lives in or points to).
+ */
+export function orderEntries(files: TreeFile[], epoch: number): ArchiveEntry[] {
+  interface Node { children: Map<string, Node>; file?: TreeFile }
+  const root: Node = { children: new Map() };
+  for (const file of files) {
+    let node = root;
+    for (const part of file.path.split('/').filter((p) => p !== '')) {
+      let child = node.children.get(part);
+      if (!child) {
+        child = { children: new Map() };
+        node.children.set(part, child);
+      }
+      node = child;
+    }
+    node.file = file;
+  }
+  const ordered: ArchiveEntry[] = [];
+  const symlinks: ArchiveEntry[] = [];
+  const visit = (node: Node, name: string): void => {
+    const file = node.file;
+    if (file?.type === 'symlink') {
+      symlinks.push({ name, type: 'symlink', mode: 0o777, size: 0, mtime: epoch, linkTarget: file.linkTarget! });
+      return;
+    }
+    if (file && file.type === 'file') {
+      ordered.push({ name, type: 'file', mode: file.mode, size: file.size, mtime: epoch, content: file.content! });
+      return;
+    }
+    ordered.push({ name: name.endsWith('/') ? name : `${name}/`, type: 'directory', mode: 0o755, size: 0, mtime: epoch });
+    const prefix = name.endsWith('/') ? name : `${name}/`;
+    for (const childName of [...node.children.keys()].sort(compareBytes)) visit(node.children.get(childName)!, `${prefix}${childName}`);
+  };
+  visit(root, './');
+  return [...ordered, ...symlinks];
+}
+
+/**
+ * dpkg-gencontrol's Installed-Size: over the staged tree (root and DEBIAN/ included, as they are
+ * when dpkg-gencontrol runs: maintainer scripts and conffiles, not yet control or md5sums), each
+ * regular file or symlink adds ceil(size / 1024), each directory or other object adds 1.
+ */
+export function installedSize(data: ArchiveEntry[], controlFiles: ArchiveEntry[]): number {
+  const kib = (entry: ArchiveEntry): number => {
+    if (entry.type === 'directory') return 1;
+    const size = entry.type === 'symlink' ? Buffer.byteLength(entry.linkTarget ?? '', 'utf8') : entry.size;
+    return Math.ceil(size / 1024);
+  };
+  const controlDirectory = 1;
+  return data.reduce((sum, e) => sum + kib(e), 0) + controlDirectory + controlFiles.reduce((sum, e) => sum + kib(e), 0);
+}
+
+async function md5(content: EntryContent): Promise<string> {
+  const hash = createHash('md5');
+  if (content.kind === 'buffer') return hash.update(content.data).digest('hex');
+  for await (const chunk of createReadStream(content.absolutePath)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

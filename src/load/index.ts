@@ -1,0 +1,46 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DebforgeError, ProblemList } from '../errors.js';
+import { parseManifest } from './package-xml.js';
+import { scanDaemonFolder } from './scan.js';
+import type { DaemonSource } from './types.js';
+
+export * from './types.js';
+export { UNIT_NAME, compareBytes } from './scan.js';
+
+/**
+ * load: reads a daemon folder into a typed DaemonSource. Problems are collected (all of them, for
+ * `debforge check`) into `problems`; with no list given, the first error set is thrown.
+ * File names in problems are relative to the daemon folder's parent as given (`daemons/x/...`).
+ */
+export async function loadDaemon(dir: string, problems = new ProblemList()): Promise<DaemonSource | undefined> {
+  const manifestPath = path.join(dir, 'package.xml');
+  const local = new ProblemList();
+  let xml: string;
+  try {
+    xml = await fs.readFile(manifestPath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'no package.xml: a daemon folder needs a catkin package.xml' : `cannot read: ${code ?? (error as Error).message}`;
+    problems.error(displayPath(dir, 'package.xml'), message);
+    return undefined;
+  }
+  const manifest = parseManifest(xml, 'package.xml', local);
+  const scan = await scanDaemonFolder(dir, local);
+  for (const item of local.items) problems.items.push({ ...item, file: displayPath(dir, item.file) });
+  if (!manifest) return undefined;
+  return { dir, manifest, ...scan };
+}
+
+/** Loads or throws every error found. */
+export async function loadDaemonOrThrow(dir: string): Promise<DaemonSource> {
+  const problems = new ProblemList();
+  const source = await loadDaemon(dir, problems);
+  problems.throwIfErrors();
+  if (!source) throw new DebforgeError(problems.items);
+  return source;
+}
+
+export function displayPath(dir: string, file: string): string {
+  return path.join(dir, file);
+}

@@ -1,0 +1,305 @@
+import { ProblemList } from '../errors.js';
+import { deepText, parseXml, type XmlElement } from './xml.js';
+import type {
+  DebforgeOptions,
+  Dependency,
+  DependencyKind,
+  Manifest,
+  Person,
+  RelationField,
+  UnitOptions,
+  Url,
+  VersionConstraint,
+} from './types.js';
+
+/** Dependency elements by manifest format (REP 127, REP 140, REP 149). */
+const DEPENDENCY_KINDS: Record<1 | 2 | 3, readonly DependencyKind[]> = {
+  1: ['build_depend', 'buildtool_depend', 'run_depend', 'test_depend', 'conflict', 'replace'],
+  2: [
+    'depend', 'build_depend', 'build_export_depend', 'buildtool_depend', 'buildtool_export_depend',
+    'exec_depend', 'test_depend', 'doc_depend', 'conflict', 'replace',
+  ],
+  3: [
+    'depend', 'build_depend', 'build_export_depend', 'buildtool_depend', 'buildtool_export_depend',
+    'exec_depend', 'test_depend', 'doc_depend', 'conflict', 'replace', 'group_depend', 'member_of_group',
+  ],
+};
+
+const OTHER_ELEMENTS = new Set(['name', 'version', 'description', 'maintainer', 'license', 'url', 'author', 'export']);
+
+const VERSION_ATTRIBUTES: Record<string, VersionConstraint['operator']> = {
+  version_lt: '<<',
+  version_lte: '<=',
+  version_eq: '=',
+  version_gte: '>=',
+  version_gt: '>>',
+};
+
+const RELATION_ELEMENTS: Record<string, RelationField> = {
+  depends: 'depends',
+  'pre-depends': 'pre-depends',
+  recommends: 'recommends',
+  suggests: 'suggests',
+  conflicts: 'conflicts',
+  breaks: 'breaks',
+  replaces: 'replaces',
+  provides: 'provides',
+};
+
+const SCALAR_OPTIONS = ['section', 'priority', 'architecture', 'synopsis', 'rosdep'] as const;
+type ScalarOption = (typeof SCALAR_OPTIONS)[number];
+
+const UNIT_ATTRIBUTES = new Set(['name', 'enable', 'start', 'restart-on-upgrade', 'instances']);
+const USER_ATTRIBUTES = new Set(['name', 'home']);
+
+/** An email as REP 127 requires it: something@domain, nothing a control file or shell could trip on. */
+const EMAIL = /^[^\s<>@",;]+@[^\s<>@",;]+\.[^\s<>@",;]+$/;
+const VERSION = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
+
+/**
+ * Reads a catkin `package.xml` (formats 1, 2 and 3). Every problem is collected into `problems`
+ * with its line; the returned manifest is only meaningful when no error was collected.
+ */
+export function parseManifest(xml: string, file: string, problems: ProblemList): Manifest | undefined {
+  const root = problems.capture(() => parseXml(xml, file));
+  if (!root) return undefined;
+  if (root.name !== 'package') {
+    problems.error(file, `root element is <${root.name}>, expected <package>`, root.line);
+    return undefined;
+  }
+  const formatText = root.attributes['format'] ?? '1';
+  if (formatText !== '1' && formatText !== '2' && formatText !== '3') {
+    problems.error(file, `unsupported manifest format "${formatText}": use format 1, 2 or 3`, root.line);
+    return undefined;
+  }
+  const format = Number(formatText) as 1 | 2 | 3;
+  const kinds = new Set<string>(DEPENDENCY_KINDS[format]);
+
+  for (const child of root.children) {
+    if (!OTHER_ELEMENTS.has(child.name) && !kinds.has(child.name)) {
+      problems.error(file, `<${child.name}> is not an element of a format ${format} package.xml`, child.line);
+    }
+  }
+
+  const name = requiredText(root, 'name', file, problems);
+  const versionElement = requiredElement(root, 'version', file, problems);
+  const version = versionElement ? versionElement.text.trim() : '';
+  if (versionElement && version !== '' && !VERSION.test(version)) {
+    problems.error(file, `<version> "${version}" must be X.Y.Z (three integers)`, versionElement.line);
+  } else if (versionElement && version === '') {
+    problems.error(file, '<version> is empty: give the version as X.Y.Z', versionElement.line);
+  }
+  const descriptionElement = requiredElement(root, 'description', file, problems);
+  const description = descriptionElement ? deepText(descriptionElement) : '';
+  if (descriptionElement && description.trim() === '') {
+    problems.error(file, '<description> is empty: describe what the daemon does', descriptionElement.line);
+  }
+
+  const maintainers = people(root, 'maintainer', file, problems, true);
+  if (maintainers.length === 0) {
+    problems.error(file, 'no <maintainer>: add <maintainer email="you@example.org">Your Name</maintainer>', root.line);
+  }
+  const authors = people(root, 'author', file, problems, false);
+  const licenses = root.children
+    .filter((e) => e.name === 'license')
+    .map((e) => {
+      const text = e.text.trim();
+      if (text === '') problems.error(file, '<license> is empty: name the license, e.g. Apache-2.0', e.line);
+      return text;
+    })
+    .filter((text) => text !== '');
+  if (!root.children.some((e) => e.name === 'license')) {
+    problems.error(file, 'no <license>: add e.g. <license>Apache-2.0</license>', root.line);
+  }
+  const urls: Url[] = root.children
+    .filter((e) => e.name === 'url')
+    .map((e) => ({ type: e.attributes['type'] ?? 'website', url: e.text.trim() }));
+
+  const dependencies: Dependency[] = [];
+  for (const element of root.children) {
+    if (!kinds.has(element.name)) continue;
+    const key = element.text.trim();
+    if (key === '') {
+      problems.error(file, `<${element.name}> is empty: name the package it depends on`, element.line);
+      continue;
+    }
+    const constraints: VersionConstraint[] = [];
+    for (const [attribute, value] of Object.entries(element.attributes)) {
+      const operator = VERSION_ATTRIBUTES[attribute];
+      if (operator) constraints.push({ operator, version: value });
+      else if (attribute === 'condition' && format === 3) continue;
+      else problems.error(file, `<${element.name}> has unknown attribute "${attribute}"`, element.line);
+    }
+    const condition = element.attributes['condition'];
+    dependencies.push({
+      kind: element.name as DependencyKind,
+      key,
+      constraints,
+      line: element.line,
+      ...(condition !== undefined && format === 3 ? { condition } : {}),
+    });
+  }
+
+  const debforge = parseDebforgeOptions(root, file, problems);
+
+  return {
+    file,
+    format,
+    name,
+    nameLine: root.children.find((e) => e.name === 'name')?.line ?? root.line,
+    version,
+    versionLine: versionElement?.line ?? root.line,
+    description,
+    descriptionLine: descriptionElement?.line ?? root.line,
+    maintainers,
+    authors,
+    licenses,
+    urls,
+    dependencies,
+    debforge,
+  };
+}
+
+function requiredElement(root: XmlElement, name: string, file: string, problems: ProblemList): XmlElement | undefined {
+  const found = root.children.filter((e) => e.name === name);
+  if (found.length === 0) {
+    problems.error(file, `missing required element <${name}>`, root.line);
+    return undefined;
+  }
+  if (found.length > 1) problems.error(file, `<${name}> appears more than once`, found[1]!.line);
+  return found[0];
+}
+
+function requiredText(root: XmlElement, name: string, file: string, problems: ProblemList): string {
+  const element = requiredElement(root, name, file, problems);
+  if (!element) return '';
+  const text = element.text.trim();
+  if (text === '') problems.error(file, `<${name}> is empty`, element.line);
+  return text;
+}
+
+function people(root: XmlElement, tag: string, file: string, problems: ProblemList, emailRequired: boolean): Person[] {
+  return root.children
+    .filter((e) => e.name === tag)
+    .map((e) => {
+      const name = e.text.trim().replace(/\s+/g, ' ');
+      const email = e.attributes['email']?.trim();
+      if (name === '') problems.error(file, `<${tag}> has no name`, e.line);
+      if (/[<>\n]/.test(name)) problems.error(file, `<${tag}> name "${name}" must not contain < or >`, e.line);
+      if (email === undefined || email === '') {
+        if (emailRequired) problems.error(file, `<${tag}> "${name}" has no email: add email="..."`, e.line);
+      } else if (!EMAIL.test(email)) {
+        problems.error(file, `<${tag}> email "${email}" is not a valid address`, e.line);
+      }
+      return { name, line: e.line, ...(email ? { email } : {}) };
+    });
+}
+
+function parseBoolean(element: XmlElement, attribute: string, fallback: boolean, file: string, problems: ProblemList): boolean {
+  const value = element.attributes[attribute];
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === 'yes') return true;
+  if (value === 'false' || value === 'no') return false;
+  problems.error(file, `<${element.name}> ${attribute}="${value}" must be true or false`, element.line);
+  return fallback;
+}
+
+function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemList): DebforgeOptions {
+  const options: DebforgeOptions = { relations: {}, units: new Map() };
+  const exports = root.children.filter((e) => e.name === 'export');
+  const sections = exports.flatMap((e) => e.children.filter((c) => c.name === 'debforge'));
+  if (sections.length > 1) problems.error(file, '<debforge> appears more than once under <export>', sections[1]!.line);
+  const section = sections[0];
+  if (!section) return options;
+  options.line = section.line;
+  for (const attribute of Object.keys(section.attributes)) {
+    problems.error(file, `<debforge> has unknown attribute "${attribute}"`, section.line);
+  }
+  for (const element of section.children) {
+    const relation = RELATION_ELEMENTS[element.name];
+    if (relation) {
+      rejectAttributes(element, new Set(), file, problems);
+      const value = element.text.trim();
+      if (value === '') problems.error(file, `<${element.name}> is empty`, element.line);
+      else (options.relations[relation] ??= []).push(value);
+    } else if ((SCALAR_OPTIONS as readonly string[]).includes(element.name)) {
+      rejectAttributes(element, new Set(), file, problems);
+      const key = element.name as ScalarOption;
+      if (options[key] !== undefined) problems.error(file, `<${key}> appears more than once`, element.line);
+      const value = element.text.trim();
+      if (value === '') problems.error(file, `<${key}> is empty`, element.line);
+      options[key] = value;
+    } else if (element.name === 'unit') {
+      rejectAttributes(element, UNIT_ATTRIBUTES, file, problems);
+      const name = element.attributes['name'];
+      if (!name) {
+        problems.error(file, '<unit> needs a name="..." attribute naming a unit file', element.line);
+        continue;
+      }
+      if (options.units.has(name)) problems.error(file, `<unit name="${name}"> appears more than once`, element.line);
+      const instances = (element.attributes['instances'] ?? '').split(/\s+/).filter((s) => s !== '');
+      const unit: UnitOptions = {
+        enable: parseBoolean(element, 'enable', true, file, problems),
+        start: parseBoolean(element, 'start', true, file, problems),
+        restartOnUpgrade: parseBoolean(element, 'restart-on-upgrade', true, file, problems),
+        instances,
+        line: element.line,
+      };
+      options.units.set(name, unit);
+    } else if (element.name === 'system-user') {
+      rejectAttributes(element, USER_ATTRIBUTES, file, problems);
+      const name = element.attributes['name'];
+      if (!name || !/^[a-z_][a-z0-9_-]{0,30}$/.test(name)) {
+        problems.error(file, `<system-user> name="${name ?? ''}" must be a valid user name (lower case, digits, - and _)`, element.line);
+        continue;
+      }
+      const home = element.attributes['home'];
+      if (home !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(home)) {
+        problems.error(file, `<system-user> home="${home}" must be an absolute path`, element.line);
+      }
+      options.systemUser = { name, line: element.line, ...(home ? { home } : {}) };
+    } else {
+      problems.error(file, `unknown element <${element.name}> in <debforge>: ${suggestOption(element.name)}`, element.line);
+    }
+  }
+  return options;
+}
+
+function rejectAttributes(element: XmlElement, allowed: Set<string>, file: string, problems: ProblemList): void {
+  for (const attribute of Object.keys(element.attributes)) {
+    if (!allowed.has(attribute)) {
+      const known = [...allowed].join(', ');
+      problems.error(file, `<${element.name}> has unknown attribute "${attribute}"${known ? ` (known: ${known})` : ''}`, element.line);
+    }
+  }
+}
+
+const ALL_OPTION_NAMES = [...Object.keys(RELATION_ELEMENTS), ...SCALAR_OPTIONS, 'unit', 'system-user'];
+
+/** Points a misspelt option at the closest known one, so a typo is fixed in one go. */
+function suggestOption(name: string): string {
+  let best = '';
+  let bestDistance = Infinity;
+  for (const candidate of ALL_OPTION_NAMES) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= 3 ? `did you mean <${best}>?` : `known elements are ${ALL_OPTION_NAMES.map((n) => `<${n}>`).join(', ')}`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,197 @@
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ProblemList } from '../errors.js';
+import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript, type PayloadFile, type UnitScope, type UnitSource } from './types.js';
+
+export const UNIT_SUFFIXES = ['.service', '.socket', '.timer', '.target', '.path', '.mount'] as const;
+const TEMPLATE_SUFFIX = '.in';
+
+/**
+ * A unit name systemd accepts: a prefix of [A-Za-z0-9:_.\-] (with `\` escapes), an optional
+ * `@instance` part, and a known suffix. Quotes, spaces and `$` are rejected so that a unit name
+ * can never smuggle anything into a maintainer script.
+ */
+export const UNIT_NAME = /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.(service|socket|timer|target|path|mount)$/;
+
+export interface ScanResult {
+  units: UnitSource[];
+  payload: PayloadFile[];
+  fragments: Fragment[];
+}
+
+/** Scans a daemon folder by the convention of the design: etc/, etc/user/, files/, debian/. */
+export async function scanDaemonFolder(dir: string, problems: ProblemList): Promise<ScanResult> {
+  const units = [...(await scanUnits(dir, 'etc', 'system', problems)), ...(await scanUnits(dir, 'etc/user', 'user', problems))];
+  const payload = await scanPayload(dir, problems);
+  const fragments = await scanFragments(dir, problems);
+  return { units, payload, fragments };
+}
+
+async function listDirectory(dir: string, relative: string, problems: ProblemList): Promise<string[] | undefined> {
+  try {
+    const names = await fs.readdir(path.join(dir, relative), { encoding: 'buffer' });
+    const valid: string[] = [];
+    for (const raw of names) {
+      const name = raw.toString('utf8');
+      if (!Buffer.from(name, 'utf8').equals(raw)) {
+        problems.error(path.join(relative, name), 'file name is not valid UTF-8: rename it (Debian packages carry UTF-8 paths)');
+        continue;
+      }
+      valid.push(name);
+    }
+    return valid.sort(compareBytes);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    problems.error(relative, `cannot read folder: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+export function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+async function scanUnits(dir: string, relative: string, scope: UnitScope, problems: ProblemList): Promise<UnitSource[]> {
+  const names = await listDirectory(dir, relative, problems);
+  if (!names) return [];
+  const units: UnitSource[] = [];
+  for (const entry of names) {
+    const file = path.posix.join(relative, entry);
+    const absolutePath = path.join(dir, file);
+    const stat = await fs.lstat(absolutePath);
+    if (stat.isDirectory()) {
+      if (!(scope === 'system' && entry === 'user')) {
+        problems.error(file, 'unexpected folder: unit templates go directly in etc/ (system) or etc/user/ (user)');
+      }
+      continue;
+    }
+    const template = entry.endsWith(TEMPLATE_SUFFIX);
+    const name = template ? entry.slice(0, -TEMPLATE_SUFFIX.length) : entry;
+    if (!UNIT_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
+      problems.error(file, `not a unit file: expected a name ending in ${UNIT_SUFFIXES.join(', ')} (optionally + .in); payload goes under files/`);
+      continue;
+    }
+    if (!UNIT_NAME.test(name)) {
+      problems.error(file, `"${name}" is not a unit name systemd accepts: use only letters, digits and : _ . - (and one @ for templates)`);
+      continue;
+    }
+    if (!stat.isFile()) {
+      problems.error(file, 'unit file must be a regular file');
+      continue;
+    }
+    if (!(await readable(absolutePath, file, problems))) continue;
+    if (units.some((u) => u.name === name)) {
+      problems.error(file, `unit ${name} is given twice (with and without .in): keep one`);
+      continue;
+    }
+    units.push({ name, file, absolutePath, scope, template });
+  }
+  return units;
+}
+
+async function readable(absolutePath: string, file: string, problems: ProblemList): Promise<boolean> {
+  try {
+    const handle = await fs.open(absolutePath, constants.O_RDONLY);
+    await handle.close();
+    return true;
+  } catch (error) {
+    problems.error(file, `cannot read file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: fix its permissions`);
+    return false;
+  }
+}
+
+async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadFile[]> {
+  const payload: PayloadFile[] = [];
+  const root = path.join(dir, 'files');
+  const walk = async (relative: string): Promise<void> => {
+    const names = await listDirectory(dir, relative, problems);
+    if (!names) return;
+    for (const entry of names) {
+      const file = path.posix.join(relative, entry);
+      const absolutePath = path.join(dir, file);
+      const stat = await fs.lstat(absolutePath);
+      const installPath = '/' + path.posix.relative('files', file);
+      if (stat.isDirectory()) {
+        payload.push({ kind: 'directory', target: installPath, file, absolutePath, executable: true, template: false, size: 0, elf: false });
+        await walk(file);
+      } else if (stat.isSymbolicLink()) {
+        const linkTarget = await fs.readlink(absolutePath);
+        if (!checkSymlink(root, absolutePath, linkTarget, file, problems)) continue;
+        payload.push({ kind: 'symlink', target: installPath, file, absolutePath, executable: false, template: false, size: 0, elf: false, linkTarget });
+      } else if (stat.isFile()) {
+        if (!(await readable(absolutePath, file, problems))) continue;
+        const template = entry.endsWith(TEMPLATE_SUFFIX);
+        const target = template ? installPath.slice(0, -TEMPLATE_SUFFIX.length) : installPath;
+        payload.push({
+          kind: 'file',
+          target,
+          file,
+          absolutePath,
+          executable: (stat.mode & 0o111) !== 0,
+          template,
+          size: stat.size,
+          elf: await isElf(absolutePath),
+        });
+      } else {
+        problems.error(file, 'special file (device, fifo or socket) in the payload: only regular files, folders and symlinks can be packaged');
+      }
+    }
+  };
+  await walk('files');
+  const seen = new Map<string, string>();
+  for (const entry of payload) {
+    const previous = seen.get(entry.target);
+    if (previous) problems.error(entry.file, `installs to ${entry.target}, as ${previous} does: keep one`);
+    seen.set(entry.target, entry.file);
+  }
+  return payload;
+}
+
+/** A payload symlink must stay inside the payload tree: relative targets resolved, absolute ones checked later. */
+function checkSymlink(root: string, absolutePath: string, linkTarget: string, file: string, problems: ProblemList): boolean {
+  if (path.posix.isAbsolute(linkTarget)) return true; // checked against the package's own paths in resolve
+  const resolved = path.resolve(path.dirname(absolutePath), linkTarget);
+  const inside = path.relative(root, resolved);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    problems.error(file, `symlink to "${linkTarget}" escapes the daemon folder: point it at a file the package installs`);
+    return false;
+  }
+  return true;
+}
+
+async function scanFragments(dir: string, problems: ProblemList): Promise<Fragment[]> {
+  const names = await listDirectory(dir, 'debian', problems);
+  if (!names) return [];
+  const fragments: Fragment[] = [];
+  for (const entry of names) {
+    const file = path.posix.join('debian', entry);
+    if (!(MAINTAINER_SCRIPTS as readonly string[]).includes(entry)) {
+      problems.error(file, `unexpected file in debian/: only ${MAINTAINER_SCRIPTS.join(', ')} fragments belong here`);
+      continue;
+    }
+    const absolutePath = path.join(dir, file);
+    const stat = await fs.lstat(absolutePath);
+    if (!stat.isFile()) {
+      problems.error(file, 'maintainer-script fragment must be a regular file');
+      continue;
+    }
+    if (!(await readable(absolutePath, file, problems))) continue;
+    const content = await fs.readFile(absolutePath, 'utf8');
+    fragments.push({ script: entry as MaintainerScript, file, content });
+  }
+  return fragments;
+}
+
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+/** ELF binaries are architecture-specific: a package carrying one must not claim `all`. */
+async function isElf(absolutePath: string): Promise<boolean> {
+  const handle = await fs.open(absolutePath, constants.O_RDONLY);
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return bytesRead === 4 && head.equals(ELF_MAGIC);
+  } finally {
+    await handle.close();
+  }
+}

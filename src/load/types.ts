@@ -1,0 +1,134 @@
+/** What the load stage knows about a daemon folder: typed, with file and line for every value. */
+
+export type DependencyKind =
+  | 'depend'
+  | 'build_depend'
+  | 'build_export_depend'
+  | 'buildtool_depend'
+  | 'buildtool_export_depend'
+  | 'exec_depend'
+  | 'run_depend'
+  | 'test_depend'
+  | 'doc_depend'
+  | 'conflict'
+  | 'replace'
+  | 'group_depend'
+  | 'member_of_group';
+
+export interface VersionConstraint {
+  operator: '<<' | '<=' | '=' | '>=' | '>>';
+  version: string;
+}
+
+export interface Dependency {
+  kind: DependencyKind;
+  key: string;
+  constraints: VersionConstraint[];
+  condition?: string;
+  line: number;
+}
+
+export interface Person {
+  name: string;
+  email?: string;
+  line: number;
+}
+
+export interface Url {
+  type: string;
+  url: string;
+}
+
+export type RelationField = 'depends' | 'recommends' | 'suggests' | 'conflicts' | 'breaks' | 'replaces' | 'provides' | 'pre-depends';
+
+/** Per-unit switches from `<export><debforge><unit name="..."/>`. */
+export interface UnitOptions {
+  enable: boolean;
+  start: boolean;
+  restartOnUpgrade: boolean;
+  /** Instances to enable and start for a template unit (`x@.service`). */
+  instances: string[];
+  line: number;
+}
+
+export interface SystemUser {
+  name: string;
+  home?: string;
+  line: number;
+}
+
+/** Everything a convention cannot say, from `<export><debforge>`. */
+export interface DebforgeOptions {
+  section?: string;
+  priority?: string;
+  architecture?: string;
+  synopsis?: string;
+  relations: Partial<Record<RelationField, string[]>>;
+  units: Map<string, UnitOptions>;
+  systemUser?: SystemUser;
+  /** rosdep-format YAML mapping ROS keys to Debian packages, relative to the daemon folder. */
+  rosdep?: string;
+  line?: number;
+}
+
+export interface Manifest {
+  file: string;
+  format: 1 | 2 | 3;
+  name: string;
+  version: string;
+  versionLine: number;
+  nameLine: number;
+  description: string;
+  descriptionLine: number;
+  maintainers: Person[];
+  authors: Person[];
+  licenses: string[];
+  urls: Url[];
+  dependencies: Dependency[];
+  debforge: DebforgeOptions;
+}
+
+export type UnitScope = 'system' | 'user';
+
+export interface UnitSource {
+  /** Installed name, e.g. `ros-watchdog.service` (the `.in` suffix dropped). */
+  name: string;
+  /** Path of the source file relative to the daemon folder. */
+  file: string;
+  absolutePath: string;
+  scope: UnitScope;
+  template: boolean;
+}
+
+export interface PayloadFile {
+  kind: 'file' | 'directory' | 'symlink';
+  /** Absolute install path, e.g. `/usr/bin/ros-watchdog` (the `.in` suffix dropped). */
+  target: string;
+  /** Path of the source relative to the daemon folder. */
+  file: string;
+  absolutePath: string;
+  executable: boolean;
+  template: boolean;
+  size: number;
+  /** Whether the file is an ELF binary (decides that Architecture cannot be `all`). */
+  elf: boolean;
+  linkTarget?: string;
+}
+
+export type MaintainerScript = 'preinst' | 'postinst' | 'prerm' | 'postrm';
+export const MAINTAINER_SCRIPTS: readonly MaintainerScript[] = ['preinst', 'postinst', 'prerm', 'postrm'];
+
+export interface Fragment {
+  script: MaintainerScript;
+  file: string;
+  content: string;
+}
+
+export interface DaemonSource {
+  /** The daemon folder as given (used in messages). */
+  dir: string;
+  manifest: Manifest;
+  units: UnitSource[];
+  payload: PayloadFile[];
+  fragments: Fragment[];
+}

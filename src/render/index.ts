@@ -1,0 +1,129 @@
+import { promises as fs } from 'node:fs';
+import { ProblemList } from '../errors.js';
+import { displayPath } from '../load/index.js';
+import type { MaintainerScript } from '../load/types.js';
+import type { PackageSpec } from '../resolve/types.js';
+import { renderChangelog, gzipReproducible } from './changelog.js';
+import { formatDescription, type ControlField } from './control.js';
+import { renderCopyright } from './copyright.js';
+import { renderScripts } from './scripts.js';
+import { substitute } from './substitute.js';
+
+export { formatControl, formatDescription, type ControlField } from './control.js';
+export { substitute } from './substitute.js';
+export { shellQuote, groupUnits, mergeScript, FRAGMENT_TOKEN } from './scripts.js';
+export { gzipReproducible } from './changelog.js';
+
+/** A file whose content debforge produced (a rendered unit or template, docs). */
+export interface GeneratedFile {
+  path: string;
+  content: Buffer;
+  mode: number;
+}
+
+export interface RenderedPackage {
+  spec: PackageSpec;
+  /** Control fields without Installed-Size, which layout computes from the final tree. */
+  controlFields: ControlField[];
+  files: GeneratedFile[];
+  scripts: Map<MaintainerScript, string>;
+}
+
+/** render: PackageSpec + templates -> rendered units, docs, control fields and maintainer scripts. */
+export async function renderPackage(spec: PackageSpec, problems = new ProblemList()): Promise<RenderedPackage | undefined> {
+  const before = problems.errors.length;
+  const files: GeneratedFile[] = [];
+  for (const unit of spec.units) {
+    const text = await fs.readFile(unit.source.absolutePath, 'utf8');
+    const content = unit.source.template ? substitute(text, spec.variables, displayPath(spec.source.dir, unit.source.file), problems) : text;
+    files.push({ path: unit.installPath, content: Buffer.from(content, 'utf8'), mode: 0o644 });
+  }
+  for (const entry of spec.payload) {
+    if (entry.kind !== 'file' || !entry.template) continue;
+    const text = await fs.readFile(entry.absolutePath, 'utf8');
+    const content = substitute(text, spec.variables, displayPath(spec.source.dir, entry.file), problems);
+    files.push({ path: entry.target, content: Buffer.from(content, 'utf8'), mode: entry.executable ? 0o755 : 0o644 });
+  }
+  const docDir = `/usr/share/doc/${spec.package}`;
+  const website = spec.homepage;
+  files.push({
+    path: `${docDir}/copyright`,
+    content: Buffer.from(
+      renderCopyright({
+        upstreamName: spec.source.manifest.name,
+        ...(website ? { source: website } : {}),
+        holders: spec.copyrightHolders,
+        licenses: spec.licenses,
+        year: new Date(spec.sourceDateEpoch * 1000).getUTCFullYear(),
+      }),
+    ),
+    mode: 0o644,
+  });
+  files.push({
+    path: `${docDir}/changelog.Debian.gz`,
+    content: gzipReproducible(
+      Buffer.from(
+        renderChangelog({
+          package: spec.package,
+          version: spec.version,
+          distribution: spec.profile.os.codename,
+          maintainer: spec.maintainer,
+          upstreamVersion: spec.upstreamVersion,
+          epoch: spec.sourceDateEpoch,
+        }),
+      ),
+    ),
+    mode: 0o644,
+  });
+  const overrides = lintianOverrides(spec.package, spec);
+  if (overrides) files.push({ path: `/usr/share/lintian/overrides/${spec.package}`, content: Buffer.from(overrides), mode: 0o644 });
+
+  const scripts = renderScripts(spec, problems);
+  if (problems.errors.length > before) return undefined;
+  return { spec, controlFields: controlFields(spec), files, scripts };
+}
+
+function controlFields(spec: PackageSpec): ControlField[] {
+  const fields: ControlField[] = [
+    ['Package', spec.package],
+    ['Version', spec.version],
+    ['Architecture', spec.architecture],
+    ['Maintainer', spec.maintainer],
+  ];
+  const relationNames: Record<string, string> = {
+    'pre-depends': 'Pre-Depends',
+    depends: 'Depends',
+    recommends: 'Recommends',
+    suggests: 'Suggests',
+    conflicts: 'Conflicts',
+    breaks: 'Breaks',
+    replaces: 'Replaces',
+    provides: 'Provides',
+  };
+  const relations = { ...spec.relations };
+  if (spec.systemUser) relations.depends = [...(relations.depends ?? []), 'adduser'];
+  for (const [field, values] of Object.entries(relations)) {
+    if (values && values.length > 0) fields.push([relationNames[field]!, values.join(', ')]);
+  }
+  fields.push(['Section', spec.section], ['Priority', spec.priority]);
+  if (spec.homepage) fields.push(['Homepage', spec.homepage]);
+  fields.push(['Description', formatDescription(spec.synopsis, spec.paragraphs)]);
+  return fields;
+}
+
+/**
+ * Lintian overrides debforge ships, each with the reason beside it. Only the user-manager
+ * fallback needs one: init-system-helpers before 1.66 has no `deb-systemd-invoke --user`, so the
+ * scripts reach running user managers with `systemctl --user --machine=USER@` themselves.
+ */
+function lintianOverrides(packageName: string, spec: PackageSpec): string | undefined {
+  const userRuntime = spec.units.some((u) => u.source.scope === 'user' && u.options.start && u.options.enable && u.actOn.length > 0);
+  if (!userRuntime) return undefined;
+  return [
+    '# deb-systemd-invoke --user exists only from init-system-helpers 1.66 on; on older releases the',
+    '# maintainer scripts start, restart and stop user units in running user managers with',
+    '# `systemctl --user --machine=USER@`, which is what deb-systemd-invoke --user does itself.',
+    `${packageName}: maintainer-script-calls-systemctl`,
+    '',
+  ].join('\n');
+}

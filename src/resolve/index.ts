@@ -1,0 +1,273 @@
+import path from 'node:path';
+import { ProblemList } from '../errors.js';
+import { displayPath } from '../load/index.js';
+import type { DaemonSource, Dependency, RelationField, UnitOptions } from '../load/types.js';
+import { ConditionError, evaluateCondition } from './condition.js';
+import { isRuntime, mapKey, relationTerms } from './depends.js';
+import { supportsUserEnable, type Profile } from './profiles.js';
+import { loadRosdepFile, type RosdepTable } from './rosdep.js';
+import type { PackageSpec, ResolvedUnit } from './types.js';
+
+export * from './types.js';
+export * from './profiles.js';
+export { evaluateCondition } from './condition.js';
+
+export interface ResolveOptions {
+  profile: Profile;
+  revision?: string;
+  defines?: ReadonlyMap<string, string>;
+  sourceDateEpoch: number;
+}
+
+export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+const REVISION = /^[A-Za-z0-9.+~]+$/;
+const DEFAULT_UNIT_OPTIONS: Omit<UnitOptions, 'line'> = { enable: true, start: true, restartOnUpgrade: true, instances: [] };
+
+/** The package name a daemon gets under a profile: `ros-<distro>-<name>` with `_` as `-`. */
+export function debianPackageName(rosName: string, profile: Profile): string {
+  return `${profile.packagePrefix}${rosName.replace(/_/g, '-')}`;
+}
+
+/** The variables a catkin template may use, as catkin's CMake would define them. */
+export function templateVariables(manifest: { name: string; version: string }, profile: Profile, packageName: string, defines?: ReadonlyMap<string, string>): Map<string, string> {
+  const name = manifest.name;
+  const variables = new Map<string, string>([
+    ['CMAKE_INSTALL_PREFIX', profile.installPrefix],
+    ['PROJECT_NAME', name],
+    [`${name}_VERSION`, manifest.version],
+    ['CATKIN_PACKAGE_SHARE_DESTINATION', `share/${name}`],
+    ['CATKIN_PACKAGE_BIN_DESTINATION', `lib/${name}`],
+    ['CATKIN_PACKAGE_LIB_DESTINATION', 'lib'],
+    ['CATKIN_PACKAGE_ETC_DESTINATION', `etc/${name}`],
+    ['CATKIN_PACKAGE_INCLUDE_DESTINATION', `include/${name}`],
+    ['CATKIN_PACKAGE_PYTHON_DESTINATION', `lib/python3/dist-packages/${name}`],
+    ['CATKIN_GLOBAL_BIN_DESTINATION', 'bin'],
+    ['CATKIN_GLOBAL_LIB_DESTINATION', 'lib'],
+    ['CATKIN_GLOBAL_SHARE_DESTINATION', 'share'],
+    ['CATKIN_GLOBAL_ETC_DESTINATION', 'etc'],
+    ['CATKIN_GLOBAL_INCLUDE_DESTINATION', 'include'],
+    ['ROS_DISTRO', profile.ros?.distro ?? ''],
+    ['ROS_VERSION', profile.ros ? String(profile.ros.version) : ''],
+    ['ROS_PYTHON_VERSION', profile.ros ? String(profile.ros.pythonVersion) : '3'],
+    // `. @ROS_SETUP@` works on every profile: Debian's ROS has no setup.bash, and /dev/null sources as nothing.
+    ['ROS_SETUP', profile.hasSetupBash ? `${profile.installPrefix}/setup.bash` : '/dev/null'],
+    ['DEBIAN_PACKAGE', packageName],
+    ['SYSTEMD_UNIT_DIR', profile.systemUnitDir],
+    ['SYSTEMD_USER_UNIT_DIR', profile.userUnitDir],
+    ['OS_CODENAME', profile.os.codename],
+  ]);
+  for (const [key, value] of defines ?? []) variables.set(key, value);
+  return variables;
+}
+
+/** resolve: DaemonSource + profile -> PackageSpec. Collects every problem into `problems`. */
+export async function resolvePackage(source: DaemonSource, options: ResolveOptions, problems = new ProblemList()): Promise<PackageSpec | undefined> {
+  const { manifest } = source;
+  const { profile } = options;
+  const manifestFile = displayPath(source.dir, 'package.xml');
+  const before = problems.errors.length;
+
+  const packageName = debianPackageName(manifest.name, profile);
+  if (!DEBIAN_PACKAGE_NAME.test(packageName)) {
+    problems.error(manifestFile, `<name> "${manifest.name}" gives Debian package name "${packageName}", which is not valid: use lower case letters, digits and _ (at least two characters)`, manifest.nameLine);
+  }
+  const revision = options.revision ?? '1';
+  if (!REVISION.test(revision)) {
+    problems.error(manifestFile, `revision "${revision}" is not a valid Debian revision: use letters, digits and . + ~`);
+  }
+
+  const variables = templateVariables(manifest, profile, packageName, options.defines);
+  const rosdep = await loadRosdep(source, profile, problems);
+  const relations = resolveRelations(source, profile, variables, rosdep ?? new Map(), problems);
+
+  const architecture = manifest.debforge.architecture ?? 'all';
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(architecture)) {
+    problems.error(manifestFile, `<architecture> "${architecture}" is not a Debian architecture name`, manifest.debforge.line);
+  }
+  const elf = source.payload.find((p) => p.elf);
+  if (elf && architecture === 'all') {
+    problems.error(displayPath(source.dir, elf.file), 'is an ELF binary, so the package cannot be Architecture: all: set <architecture> in <export><debforge>', undefined);
+  }
+
+  const units = resolveUnits(source, profile, problems);
+  checkAbsoluteSymlinks(source, units, problems);
+
+  const maintainer = manifest.maintainers[0];
+  const website = manifest.urls.find((u) => u.type === 'website') ?? manifest.urls.find((u) => u.type === '');
+  const { synopsis, paragraphs } = describe(manifest.description, manifest.debforge.synopsis, packageName);
+  if (synopsis.length >= 80) {
+    problems.error(manifestFile, `the synopsis "${synopsis}" is ${synopsis.length} characters: keep the first sentence of <description> under 80, or set <synopsis>`, manifest.descriptionLine);
+  }
+
+  if (problems.errors.length > before) return undefined;
+  return {
+    source,
+    profile,
+    package: packageName,
+    version: `${manifest.version}-${revision}`,
+    upstreamVersion: manifest.version,
+    architecture,
+    maintainer: maintainer?.email ? `${maintainer.name} <${maintainer.email}>` : '',
+    ...(website?.url ? { homepage: website.url } : {}),
+    section: manifest.debforge.section ?? 'misc',
+    priority: manifest.debforge.priority ?? 'optional',
+    synopsis,
+    paragraphs,
+    relations,
+    variables,
+    units,
+    payload: source.payload,
+    ...(manifest.debforge.systemUser ? { systemUser: manifest.debforge.systemUser } : {}),
+    licenses: manifest.licenses,
+    copyrightHolders: (manifest.authors.length > 0 ? manifest.authors : manifest.maintainers).map((p) => p.name),
+    sourceDateEpoch: options.sourceDateEpoch,
+  };
+}
+
+async function loadRosdep(source: DaemonSource, profile: Profile, problems: ProblemList): Promise<RosdepTable | undefined> {
+  const configured = source.manifest.debforge.rosdep;
+  const relative = configured ?? 'rosdep.yaml';
+  const absolute = path.join(source.dir, relative);
+  if (configured === undefined) {
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(absolute)) return undefined;
+  }
+  try {
+    return await loadRosdepFile(absolute, displayPath(source.dir, relative), profile);
+  } catch (error) {
+    problems.capture(() => {
+      throw error;
+    });
+    return undefined;
+  }
+}
+
+function conditionVariables(profile: Profile): Map<string, string> {
+  return new Map([
+    ['ROS_VERSION', profile.ros ? String(profile.ros.version) : ''],
+    ['ROS_DISTRO', profile.ros?.distro ?? ''],
+    ['ROS_PYTHON_VERSION', profile.ros ? String(profile.ros.pythonVersion) : '3'],
+  ]);
+}
+
+function resolveRelations(
+  source: DaemonSource,
+  profile: Profile,
+  variables: ReadonlyMap<string, string>,
+  rosdep: RosdepTable,
+  problems: ProblemList,
+): Partial<Record<RelationField, string[]>> {
+  const manifestFile = displayPath(source.dir, 'package.xml');
+  const relations: Partial<Record<RelationField, string[]>> = {};
+  const add = (field: RelationField, terms: string[]): void => {
+    const list = (relations[field] ??= []);
+    for (const term of terms) if (!list.includes(term)) list.push(term);
+  };
+  const conditionValues = new Map([...conditionVariables(profile), ...variables]);
+  const applies = (dependency: Dependency): boolean => {
+    if (dependency.condition === undefined) return true;
+    try {
+      return evaluateCondition(dependency.condition, conditionValues);
+    } catch (error) {
+      if (error instanceof ConditionError) {
+        problems.error(manifestFile, error.message, dependency.line);
+        return false;
+      }
+      throw error;
+    }
+  };
+  for (const dependency of source.manifest.dependencies) {
+    if (!applies(dependency)) continue;
+    const field: RelationField | undefined = isRuntime(dependency)
+      ? 'depends'
+      : dependency.kind === 'conflict'
+        ? 'conflicts'
+        : dependency.kind === 'replace'
+          ? 'replaces'
+          : undefined;
+    if (!field) continue;
+    const mapped = mapKey(dependency.key, profile, rosdep);
+    if (!mapped.ok) {
+      problems.error(manifestFile, mapped.reason, dependency.line);
+      continue;
+    }
+    add(field, mapped.packages.flatMap((name) => relationTerms(name, dependency.constraints)));
+  }
+  for (const [field, values] of Object.entries(source.manifest.debforge.relations) as [RelationField, string[]][]) {
+    for (const value of values) {
+      if (!/^[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?(\s*\|\s*[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?)*$/.test(value.trim())) {
+        problems.error(manifestFile, `<${field}> "${value}" is not a Debian relation (name, optionally "(>= version)", alternatives with |)`, source.manifest.debforge.line);
+        continue;
+      }
+      add(field, [value.trim()]);
+    }
+  }
+  if (source.units.some((u) => u.scope === 'user')) add('depends', ['init-system-helpers (>= 1.52)']);
+  return relations;
+}
+
+function resolveUnits(source: DaemonSource, profile: Profile, problems: ProblemList): ResolvedUnit[] {
+  const manifestFile = displayPath(source.dir, 'package.xml');
+  const known = new Set(source.units.map((u) => u.name));
+  for (const [name, unit] of source.manifest.debforge.units) {
+    if (!known.has(name)) {
+      const names = [...known].join(', ') || 'none';
+      problems.error(manifestFile, `<unit name="${name}"> names no unit file in etc/ or etc/user/ (units here: ${names})`, unit.line);
+    }
+  }
+  const units: ResolvedUnit[] = [];
+  for (const unit of source.units) {
+    if (unit.scope === 'user' && !supportsUserEnable(profile)) {
+      problems.error(displayPath(source.dir, unit.file), `profile ${profile.name} cannot enable user units (init-system-helpers ${profile.initSystemHelpers} < 1.52)`);
+      continue;
+    }
+    const configured = source.manifest.debforge.units.get(unit.name);
+    const options: UnitOptions = configured ?? { ...DEFAULT_UNIT_OPTIONS, line: 0 };
+    const isTemplate = /@\.[a-z]+$/.test(unit.name);
+    const actOn = isTemplate ? options.instances.map((instance) => unit.name.replace('@.', `@${instance}.`)) : [unit.name];
+    for (const instance of options.instances) {
+      if (!isTemplate) {
+        problems.error(manifestFile, `<unit name="${unit.name}"> has instances, but only template units (name@.service) take instances`, options.line);
+        break;
+      }
+      if (!/^[A-Za-z0-9:_.\\-]+$/.test(instance)) {
+        problems.error(manifestFile, `instance "${instance}" of ${unit.name} has characters systemd does not accept`, options.line);
+      }
+    }
+    const directory = unit.scope === 'user' ? profile.userUnitDir : profile.systemUnitDir;
+    units.push({ source: unit, installPath: `${directory}/${unit.name}`, options, isTemplate, actOn });
+  }
+  return units;
+}
+
+/** An absolute payload symlink must point at something the package itself installs. */
+function checkAbsoluteSymlinks(source: DaemonSource, units: ResolvedUnit[], problems: ProblemList): void {
+  const shipped = new Set([...source.payload.map((p) => p.target), ...units.map((u) => u.installPath)]);
+  for (const entry of source.payload) {
+    if (entry.kind !== 'symlink' || !entry.linkTarget || !entry.linkTarget.startsWith('/')) continue;
+    if (!shipped.has(path.posix.normalize(entry.linkTarget))) {
+      problems.error(displayPath(source.dir, entry.file), `symlink points at ${entry.linkTarget}, outside the package: point it at a path the package installs, or use a relative link`);
+    }
+  }
+}
+
+/**
+ * Splits a ROS description into a Debian synopsis (its first sentence, no final period, no leading
+ * article) and the extended description's paragraphs (blank-line separated in package.xml).
+ */
+export function describe(description: string, synopsisOverride: string | undefined, packageName: string): { synopsis: string; paragraphs: string[] } {
+  const paragraphs = description
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, ' ').trim())
+    .filter((p) => p !== '');
+  const first = paragraphs[0] ?? '';
+  let synopsis = synopsisOverride?.replace(/\s+/g, ' ').trim() ?? (first.match(/^(.*?[.!?])(\s|$)/)?.[1] ?? first);
+  synopsis = synopsis.replace(/[.]+$/, '').replace(/^(a|an|the)\s+/i, '');
+  synopsis = synopsis.charAt(0).toUpperCase() + synopsis.slice(1);
+  const extended = [...paragraphs];
+  // A one-sentence description would repeat the synopsis; lintian wants an extended text that says more.
+  if (extended.length === 1 && extended[0]!.replace(/[.]+$/, '').toLowerCase() === synopsis.toLowerCase()) {
+    extended.push(`This package installs the ${packageName} daemon and its systemd units.`);
+  }
+  return { synopsis, paragraphs: extended };
+}

@@ -1,0 +1,132 @@
+/**
+ * A profile is a target: ROS distro + OS release. It fixes the install prefix, the ROS variables,
+ * the unit directories, the package-name scheme and what the target's init-system-helpers and
+ * systemd can do (which decides how user units are handled).
+ */
+export interface Profile {
+  name: string;
+  summary: string;
+  /** The distribution release the packages are for; also the APT suite. */
+  os: { id: 'ubuntu' | 'debian'; codename: string };
+  ros?: { distro: string; version: 1 | 2; pythonVersion: 3 };
+  /** CMAKE_INSTALL_PREFIX of the ROS packages (`/opt/ros/<distro>`), `/usr` for Debian's ROS and plain. */
+  installPrefix: string;
+  /** Whether `<installPrefix>/setup.bash` exists on the target. */
+  hasSetupBash: boolean;
+  /** Debian package name prefix for ROS packages, e.g. `ros-noetic-`; empty for plain. */
+  packagePrefix: string;
+  /** How ROS keys become Debian names: `ros-<distro>-` prefix, Debian's own names, or the key as is. */
+  rosKeyScheme: 'ros-prefix' | 'debian' | 'plain';
+  systemUnitDir: string;
+  userUnitDir: string;
+  /** init-system-helpers and systemd versions shipped by the release (what the scripts may use). */
+  initSystemHelpers: string;
+  systemd: number;
+}
+
+/**
+ * Units go to /usr/lib/systemd/system on every target. Ubuntu focal and jammy are not merged-/usr
+ * by force, but their systemd (245, 249) loads units from /usr/lib/systemd/system as well as
+ * /lib/systemd/system, and lintian on those releases accepts both; a single location keeps packages
+ * and tests identical across profiles.
+ */
+const SYSTEM_UNIT_DIR = '/usr/lib/systemd/system';
+const USER_UNIT_DIR = '/usr/lib/systemd/user';
+
+export const PROFILES: readonly Profile[] = [
+  {
+    name: 'noetic',
+    summary: 'ROS 1 Noetic on Ubuntu 20.04 focal',
+    os: { id: 'ubuntu', codename: 'focal' },
+    ros: { distro: 'noetic', version: 1, pythonVersion: 3 },
+    installPrefix: '/opt/ros/noetic',
+    hasSetupBash: true,
+    packagePrefix: 'ros-noetic-',
+    rosKeyScheme: 'ros-prefix',
+    systemUnitDir: SYSTEM_UNIT_DIR,
+    userUnitDir: USER_UNIT_DIR,
+    initSystemHelpers: '1.57',
+    systemd: 245,
+  },
+  {
+    name: 'humble',
+    summary: 'ROS 2 Humble on Ubuntu 22.04 jammy',
+    os: { id: 'ubuntu', codename: 'jammy' },
+    ros: { distro: 'humble', version: 2, pythonVersion: 3 },
+    installPrefix: '/opt/ros/humble',
+    hasSetupBash: true,
+    packagePrefix: 'ros-humble-',
+    rosKeyScheme: 'ros-prefix',
+    systemUnitDir: SYSTEM_UNIT_DIR,
+    userUnitDir: USER_UNIT_DIR,
+    initSystemHelpers: '1.62',
+    systemd: 249,
+  },
+  {
+    name: 'jazzy',
+    summary: 'ROS 2 Jazzy on Ubuntu 24.04 noble',
+    os: { id: 'ubuntu', codename: 'noble' },
+    ros: { distro: 'jazzy', version: 2, pythonVersion: 3 },
+    installPrefix: '/opt/ros/jazzy',
+    hasSetupBash: true,
+    packagePrefix: 'ros-jazzy-',
+    rosKeyScheme: 'ros-prefix',
+    systemUnitDir: SYSTEM_UNIT_DIR,
+    userUnitDir: USER_UNIT_DIR,
+    initSystemHelpers: '1.66',
+    systemd: 255,
+  },
+  {
+    name: 'debian-bookworm',
+    summary: "Debian 12 bookworm with Debian's own ROS 1 under /usr (no setup.bash)",
+    os: { id: 'debian', codename: 'bookworm' },
+    ros: { distro: 'debian', version: 1, pythonVersion: 3 },
+    installPrefix: '/usr',
+    hasSetupBash: false,
+    packagePrefix: 'ros-',
+    rosKeyScheme: 'debian',
+    systemUnitDir: SYSTEM_UNIT_DIR,
+    userUnitDir: USER_UNIT_DIR,
+    initSystemHelpers: '1.65.2',
+    systemd: 252,
+  },
+  {
+    name: 'plain',
+    summary: 'No ROS: prefix /usr, package named as in package.xml (_ becomes -), Debian 12 bookworm',
+    os: { id: 'debian', codename: 'bookworm' },
+    installPrefix: '/usr',
+    hasSetupBash: false,
+    packagePrefix: '',
+    rosKeyScheme: 'plain',
+    systemUnitDir: SYSTEM_UNIT_DIR,
+    userUnitDir: USER_UNIT_DIR,
+    initSystemHelpers: '1.65.2',
+    systemd: 252,
+  },
+];
+
+export const DEFAULT_PROFILE = 'noetic';
+
+export function findProfile(name: string): Profile | undefined {
+  return PROFILES.find((p) => p.name === name);
+}
+
+/** init-system-helpers >= 1.52 has `deb-systemd-helper --user` (global enablement of user units). */
+export function supportsUserEnable(profile: Profile): boolean {
+  return compareDotted(profile.initSystemHelpers, '1.52') >= 0;
+}
+
+/** `deb-systemd-invoke --user` needs init-system-helpers >= 1.66 and systemd >= 249. */
+export function supportsUserInvoke(profile: Profile): boolean {
+  return compareDotted(profile.initSystemHelpers, '1.66') >= 0 && profile.systemd >= 249;
+}
+
+function compareDotted(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}

@@ -1,0 +1,239 @@
+/**
+ * Reproducible parallel gzip, using pigz's method.
+ *
+ * The input is cut into fixed-size blocks. Block boundaries depend only on the input offset,
+ * never on how the chunks arrive. Each block is raw-deflated on the libuv thread pool, primed
+ * with the previous 32 KiB of input as its dictionary. Every block except the last ends with
+ * Z_SYNC_FLUSH, which leaves a byte-aligned, non-final end, so the outputs can be joined. The
+ * last block ends with Z_FINISH. The joined blocks form one deflate stream. It sits between a
+ * fixed 10-byte header (no name, mtime 0, OS = Unix) and the CRC32/ISIZE trailer.
+ *
+ * So the output depends only on the input bytes, the level and the block size (plus the
+ * deflate code of the Node.js zlib that runs it). Neither the job count nor the chunking
+ * changes it.
+ */
+import os from 'node:os';
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+
+export interface GzipOptions {
+  /** zlib level, 0-9. Default 9, as dpkg-deb uses. */
+  level?: number;
+  /** Blocks deflated at once. Default os.availableParallelism(). Any value works with any UV_THREADPOOL_SIZE. */
+  jobs?: number;
+  /** Uncompressed bytes per block. Default 128 KiB, as pigz uses. It changes the output bytes. */
+  blockSize?: number;
+}
+
+export const DEFAULT_GZIP_BLOCK_SIZE = 128 * 1024;
+/** Deflate's window: the dictionary handed to each block is the 32 KiB of input before it. */
+const WINDOW = 32 * 1024;
+const MAX_BLOCK_SIZE = 64 * 1024 * 1024;
+
+/** The 10-byte gzip member header: no FNAME/FEXTRA, MTIME 0, XFL per level, OS 3 (Unix) on every host. */
+export function gzipHeader(level: number): Buffer {
+  const xfl = level === 9 ? 2 : level === 1 ? 4 : 0;
+  return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, xfl, 0x03]);
+}
+
+let crcTable: Uint32Array | undefined;
+
+/**
+ * Portable CRC-32 (the IEEE polynomial, as gzip uses), chainable like zlib.crc32(data, value).
+ * It is used only when the running Node.js has no zlib.crc32 (added in 20.15).
+ */
+export function crc32Portable(data: Uint8Array, value = 0): number {
+  if (crcTable === undefined) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  const table = crcTable;
+  let crc = ~value >>> 0;
+  for (let i = 0; i < data.length; i++) crc = (table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8)) >>> 0;
+  return ~crc >>> 0;
+}
+
+const crc32: (data: Uint8Array, value: number) => number =
+  typeof zlib.crc32 === 'function' ? (data, value) => zlib.crc32(data, value) : crc32Portable;
+
+/** One block's deflate: `settled` never rejects, so nothing is left as an unhandled rejection. */
+interface Job {
+  done: boolean;
+  output: Buffer | undefined;
+  error: Error | undefined;
+  settled: Promise<void>;
+}
+
+function deflateBlock(block: Buffer, dictionary: Buffer | undefined, level: number, last: boolean): Job {
+  const options: zlib.ZlibOptions = {
+    level,
+    windowBits: 15,
+    memLevel: 8,
+    strategy: zlib.constants.Z_DEFAULT_STRATEGY,
+    finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+    // The chunk size only sets the output buffer size; a bigger one saves thread-pool round trips.
+    chunkSize: Math.max(zlib.constants.Z_DEFAULT_CHUNK, block.length + (block.length >>> 3) + 1024),
+  };
+  if (dictionary !== undefined && dictionary.length > 0) options.dictionary = dictionary;
+  const job: Job = { done: false, output: undefined, error: undefined, settled: Promise.resolve() };
+  job.settled = new Promise<void>((resolve) => {
+    zlib.deflateRaw(block, options, (error, output) => {
+      if (error) job.error = error;
+      else job.output = output;
+      job.done = true;
+      resolve();
+    });
+  });
+  return job;
+}
+
+/** The last WINDOW bytes of (previous window + block), copied when needed so no big buffer stays alive. */
+function nextWindow(previous: Buffer | undefined, block: Buffer): Buffer {
+  if (block.length >= WINDOW) return block.subarray(block.length - WINDOW);
+  const joined = previous === undefined ? Buffer.from(block) : Buffer.concat([previous, block]);
+  return joined.length > WINDOW ? Buffer.from(joined.subarray(joined.length - WINDOW)) : joined;
+}
+
+function checkInteger(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`gzip ${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+class ParallelGzip extends Transform {
+  private readonly level: number;
+  private readonly jobs: number;
+  private readonly blockSize: number;
+
+  /** The block being filled. It is sent off only once a later byte (or the end) shows whether it is the last. */
+  private current: Buffer;
+  private currentLength = 0;
+  /** The 32 KiB of input before `current`. */
+  private window: Buffer | undefined;
+  /** Blocks dispatched and not yet pushed, oldest first. */
+  private readonly queue: Job[] = [];
+  private crc = 0;
+  private size = 0;
+  private headerPushed = false;
+  /** Set while output waits for the reader, who frees it through _read. */
+  private readWaiter: (() => void) | undefined;
+
+  constructor(level: number, jobs: number, blockSize: number) {
+    super();
+    this.level = level;
+    this.jobs = jobs;
+    this.blockSize = blockSize;
+    this.current = Buffer.allocUnsafe(blockSize);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.consume(chunk).then(
+      () => callback(),
+      (error: unknown) => callback(asError(error)),
+    );
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.finish().then(
+      () => callback(),
+      (error: unknown) => callback(asError(error)),
+    );
+  }
+
+  override _read(size: number): void {
+    const waiter = this.readWaiter;
+    this.readWaiter = undefined;
+    waiter?.();
+    super._read(size);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const waiter = this.readWaiter;
+    this.readWaiter = undefined;
+    waiter?.();
+    callback(error);
+  }
+
+  private async consume(chunk: Buffer): Promise<void> {
+    this.pushHeader();
+    this.crc = crc32(chunk, this.crc);
+    this.size += chunk.length;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.currentLength === this.blockSize) await this.dispatch(false);
+      if (this.destroyed) return;
+      const n = Math.min(chunk.length - offset, this.blockSize - this.currentLength);
+      this.current.set(chunk.subarray(offset, offset + n), this.currentLength);
+      this.currentLength += n;
+      offset += n;
+    }
+    this.pushFinished();
+  }
+
+  private async finish(): Promise<void> {
+    this.pushHeader();
+    await this.dispatch(true);
+    while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.crc >>> 0, 0);
+    trailer.writeUInt32LE(this.size % 0x1_0000_0000, 4);
+    this.push(trailer);
+  }
+
+  private pushHeader(): void {
+    if (this.headerPushed) return;
+    this.headerPushed = true;
+    this.push(gzipHeader(this.level));
+  }
+
+  /** Sends off `current`; first waits until fewer than `jobs` blocks are in flight. */
+  private async dispatch(last: boolean): Promise<void> {
+    while (this.queue.length >= this.jobs && !this.destroyed) await this.pushOldest();
+    if (this.destroyed) return;
+    const block = this.current.subarray(0, this.currentLength);
+    this.queue.push(deflateBlock(block, this.window, this.level, last));
+    this.window = nextWindow(this.window, block);
+    this.current = last ? Buffer.alloc(0) : Buffer.allocUnsafe(this.blockSize);
+    this.currentLength = 0;
+  }
+
+  /** Waits for the oldest block, pushes its output, and then waits for the reader if the output is full. */
+  private async pushOldest(): Promise<void> {
+    const job = this.queue[0]!;
+    await job.settled;
+    this.queue.shift();
+    if (job.error) throw job.error;
+    if (this.destroyed) return;
+    if (!this.push(job.output)) {
+      await new Promise<void>((resolve) => {
+        this.readWaiter = resolve;
+      });
+    }
+  }
+
+  /** Pushes, without waiting, the blocks at the head of the queue that are already done. */
+  private pushFinished(): void {
+    while (this.queue.length > 0 && this.queue[0]!.done && !this.destroyed) {
+      const job = this.queue.shift()!;
+      if (job.error) throw job.error;
+      this.push(job.output);
+    }
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A Transform that gzips what is written to it, in parallel, with reproducible output. */
+export function createGzip(options: GzipOptions = {}): Transform {
+  const level = checkInteger('level', options.level ?? 9, 0, 9);
+  const jobs = checkInteger('jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
+  const blockSize = checkInteger('blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+  return new ParallelGzip(level, jobs, blockSize);
+}

@@ -1,0 +1,56 @@
+/**
+ * The write stage's compressors: one Transform per member of the .deb (control.tar, data.tar).
+ * Every compressor's output depends only on its input bytes and its level/preset, never on the
+ * job count or on how the input is chunked.
+ */
+import { PassThrough, type Transform } from 'node:stream';
+import { createGzip } from './gzip-parallel.js';
+import { createXz } from './xz.js';
+
+export { createGzip, crc32Portable, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
+export { createXz, defaultXzBlockSize, xzLibraryVersion, type XzOptions } from './xz.js';
+
+export type Compression = 'gzip' | 'xz' | 'none';
+
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'xz', 'none'];
+
+export function isCompression(value: string): value is Compression {
+  return (COMPRESSIONS as readonly string[]).includes(value);
+}
+
+export interface CompressorOptions {
+  /** Parallel jobs; any value gives the same bytes. */
+  jobs: number;
+  /** gzip level (0-9, default 9) or xz preset (0-9, default 6); ignored for 'none'. */
+  level?: number;
+}
+
+export function createCompressor(kind: Compression, opts: CompressorOptions): Transform {
+  switch (kind) {
+    case 'gzip':
+      return createGzip({ jobs: opts.jobs, level: opts.level ?? 9 });
+    case 'xz':
+      return createXz({ jobs: opts.jobs, preset: opts.level ?? 6 });
+    case 'none':
+      return new PassThrough();
+    default:
+      return unknownCompression(kind);
+  }
+}
+
+export function compressionExtension(kind: Compression): '.gz' | '.xz' | '' {
+  switch (kind) {
+    case 'gzip':
+      return '.gz';
+    case 'xz':
+      return '.xz';
+    case 'none':
+      return '';
+    default:
+      return unknownCompression(kind);
+  }
+}
+
+function unknownCompression(kind: never): never {
+  throw new RangeError(`unknown compression ${String(kind)}`);
+}
