@@ -75,8 +75,7 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
     ),
     mode: 0o644,
   });
-  const overrides = lintianOverrides(spec.package, spec);
-  if (overrides) files.push({ path: `/usr/share/lintian/overrides/${spec.package}`, content: Buffer.from(overrides), mode: 0o644 });
+  files.push({ path: `/usr/share/lintian/overrides/${spec.package}`, content: Buffer.from(lintianOverrides(spec.package, spec)), mode: 0o644 });
 
   const scripts = renderScripts(spec, problems);
   if (problems.errors.length > before) return undefined;
@@ -112,18 +111,23 @@ function controlFields(spec: PackageSpec): ControlField[] {
 }
 
 /**
- * Lintian overrides debforge ships, each with the reason beside it. Only the user-manager
- * fallback needs one: init-system-helpers before 1.66 has no `deb-systemd-invoke --user`, so the
- * scripts reach running user managers with `systemctl --user --machine=USER@` themselves.
+ * Lintian overrides debforge ships, each with the reason beside it, as lintian's documentation
+ * asks. Every package gets the changelog one; user units with a runtime action get the second.
  */
-function lintianOverrides(packageName: string, spec: PackageSpec): string | undefined {
+function lintianOverrides(packageName: string, spec: PackageSpec): string {
+  const lines = [
+    '# The changelog is generated from package.xml, not from a Debian upload: there is no Debian',
+    '# bug report for a first release of a robot daemon to close.',
+    `${packageName}: initial-upload-closes-no-bugs`,
+  ];
   const userRuntime = spec.units.some((u) => u.source.scope === 'user' && u.options.start && u.options.enable && u.actOn.length > 0);
-  if (!userRuntime) return undefined;
-  return [
-    '# deb-systemd-invoke --user exists only from init-system-helpers 1.66 on; on older releases the',
-    '# maintainer scripts start, restart and stop user units in running user managers with',
-    '# `systemctl --user --machine=USER@`, which is what deb-systemd-invoke --user does itself.',
-    `${packageName}: maintainer-script-calls-systemctl`,
-    '',
-  ].join('\n');
+  if (userRuntime) {
+    lines.push(
+      '# deb-systemd-invoke --user exists only from init-system-helpers 1.66 on; on older releases the',
+      '# maintainer scripts start, restart and stop user units in running user managers with',
+      '# `systemctl --user --machine=USER@`, which is what deb-systemd-invoke --user does itself.',
+      `${packageName}: maintainer-script-calls-systemctl`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -264,10 +264,13 @@ export function describe(description: string, synopsisOverride: string | undefin
   let synopsis = synopsisOverride?.replace(/\s+/g, ' ').trim() ?? (first.match(/^(.*?[.!?])(\s|$)/)?.[1] ?? first);
   synopsis = synopsis.replace(/[.]+$/, '').replace(/^(a|an|the)\s+/i, '');
   synopsis = synopsis.charAt(0).toUpperCase() + synopsis.slice(1);
+  // The first sentence became the synopsis; lintian flags an extended text that repeats it.
   const extended = [...paragraphs];
-  // A one-sentence description would repeat the synopsis; lintian wants an extended text that says more.
-  if (extended.length === 1 && extended[0]!.replace(/[.]+$/, '').toLowerCase() === synopsis.toLowerCase()) {
-    extended.push(`This package installs the ${packageName} daemon and its systemd units.`);
+  if (synopsisOverride === undefined && extended[0] !== undefined) {
+    const rest = extended[0].slice((first.match(/^(.*?[.!?])(\s|$)/)?.[1] ?? first).length).trim();
+    if (rest === '') extended.shift();
+    else extended[0] = rest;
   }
+  if (extended.length === 0) extended.push(`This package installs the ${packageName} daemon and its systemd units.`);
   return { synopsis, paragraphs: extended };
 }
