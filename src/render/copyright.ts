@@ -27,12 +27,39 @@ LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
 OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
 SOFTWARE.`;
 
+// Debian deprecated /usr/share/common-licenses/BSD (it names the Regents of the University of
+// California), so the three-clause text is written out with a neutral holder.
+const BSD_3_CLAUSE_TEXT = `Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions are met:
+.
+1. Redistributions of source code must retain the above copyright notice, this
+   list of conditions and the following disclaimer.
+.
+2. Redistributions in binary form must reproduce the above copyright notice,
+   this list of conditions and the following disclaimer in the documentation
+   and/or other materials provided with the distribution.
+.
+3. Neither the name of the copyright holder nor the names of its contributors
+   may be used to endorse or promote products derived from this software
+   without specific prior written permission.
+.
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS"
+AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
+DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE
+FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
+DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR
+SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER
+CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY,
+OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
+OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.`;
+
 function known(name: string): KnownLicense | undefined {
   const key = name.toLowerCase().replace(/\s+/g, ' ').replace(/^the /, '').replace(/ license$/, '');
   if (/^apache(-| )?(license )?(version )?2(\.0)?$/.test(key) || key === 'apache-2.0' || key === 'apache 2.0' || key === 'apache2') {
     return { dep5: 'Apache-2.0', commonLicense: 'Apache-2.0' };
   }
-  if (/^(bsd|bsd-3-clause|bsd 3-clause|bsd-3|3-clause bsd)$/.test(key)) return { dep5: 'BSD-3-clause', commonLicense: 'BSD' };
+  if (/^(bsd|bsd-3-clause|bsd 3-clause|bsd-3|3-clause bsd)$/.test(key)) return { dep5: 'BSD-3-clause', text: BSD_3_CLAUSE_TEXT };
   if (/^(mit|expat)$/.test(key)) return { dep5: 'Expat', text: EXPAT_TEXT };
   if (/^(gpl-?2(\.0)?(-only)?|gplv2)$/.test(key)) return { dep5: 'GPL-2', commonLicense: 'GPL-2' };
   if (/^(gpl-?2(\.0)?(\+|-or-later)|gplv2\+)$/.test(key)) return { dep5: 'GPL-2+', commonLicense: 'GPL-2' };

@@ -129,5 +129,24 @@ function lintianOverrides(packageName: string, spec: PackageSpec): string {
       `${packageName}: maintainer-script-calls-systemctl`,
     );
   }
+  for (const program of programsWithoutManPage(spec)) {
+    lines.push(
+      `# ${program} is a daemon program started by its systemd unit, not a command people run;`,
+      '# its --help and the unit file document it.',
+      `${packageName}: no-manual-page [${program.slice(1)}]`,
+    );
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** Programs in bin/sbin folders whose package ships no man page for them. */
+function programsWithoutManPage(spec: PackageSpec): string[] {
+  const targets = spec.payload.map((p) => p.target);
+  return spec.payload
+    .filter((p) => p.kind !== 'directory' && /^\/usr\/s?bin\/[^/]+$|^\/s?bin\/[^/]+$/.test(p.target))
+    .map((p) => p.target)
+    .filter((program) => {
+      const name = program.slice(program.lastIndexOf('/') + 1);
+      return !targets.some((t) => new RegExp(`^/usr/share/man/man[18]/${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[18](\\.gz)?$`).test(t));
+    });
 }

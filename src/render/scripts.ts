@@ -97,6 +97,8 @@ export function mergeScript(script: MaintainerScript, snippet: string, fragment:
     shebang = match[1]!.endsWith('bash') || match[2] === 'bash' ? '#!/bin/bash' : '#!/bin/sh';
     lines.shift();
   }
+  // The merged script sets -e itself, right after the shebang.
+  if (lines[0]?.trim() === 'set -e') lines.shift();
   const tokenLines = lines.flatMap((line, index) => (line.trim() === FRAGMENT_TOKEN ? [index] : []));
   if (tokenLines.length > 1) {
     problems.error(fragmentFile, `${FRAGMENT_TOKEN} appears more than once: keep one`, tokenLines[1]! + 2);
