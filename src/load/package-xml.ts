@@ -1,5 +1,5 @@
 import { ProblemList } from '../errors.js';
-import { deepText, parseXml, type XmlElement } from './xml.js';
+import { parseXml, type XmlElement } from './xml.js';
 import type {
   DebforgeOptions,
   Dependency,
@@ -90,7 +90,8 @@ export function parseManifest(xml: string, file: string, problems: ProblemList):
     problems.error(file, '<version> is empty: give the version as X.Y.Z', versionElement.line);
   }
   const descriptionElement = requiredElement(root, 'description', file, problems);
-  const description = descriptionElement ? deepText(descriptionElement) : '';
+  // ROS descriptions may hold HTML markup: its text counts, in document order.
+  const description = descriptionElement ? descriptionElement.innerText : '';
   if (descriptionElement && description.trim() === '') {
     problems.error(file, '<description> is empty: describe what the daemon does', descriptionElement.line);
   }

@@ -8,6 +8,8 @@ export interface XmlElement {
   children: XmlElement[];
   /** Concatenated text directly inside the element, whitespace as written. */
   text: string;
+  /** All text inside the element, nested markup included, in document order. */
+  innerText: string;
   line: number;
 }
 
@@ -70,18 +72,18 @@ function toElement(node: OrderedNode, lineStarts: number[]): XmlElement | undefi
   for (const [key, value] of Object.entries(rawAttributes)) attributes[key] = String(value);
   const children: XmlElement[] = [];
   let text = '';
+  let innerText = '';
   for (const child of (node[name] ?? []) as OrderedNode[]) {
     if (TEXT_KEY in child) {
       text += String(child[TEXT_KEY]);
+      innerText += String(child[TEXT_KEY]);
       continue;
     }
     const element = toElement(child, lineStarts);
-    if (element) children.push(element);
+    if (element) {
+      children.push(element);
+      innerText += element.innerText;
+    }
   }
-  return { name, attributes, children, text, line };
-}
-
-/** The element's text including the text of nested markup (ROS descriptions may hold HTML). */
-export function deepText(element: XmlElement): string {
-  return element.text + element.children.map(deepText).join('');
+  return { name, attributes, children, text, innerText, line };
 }
