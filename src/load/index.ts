@@ -29,7 +29,25 @@ export async function loadDaemon(dir: string, problems = new ProblemList()): Pro
   const scan = await scanDaemonFolder(dir, local);
   for (const item of local.items) problems.items.push({ ...item, file: displayPath(dir, item.file) });
   if (!manifest) return undefined;
-  return { dir, manifest, ...scan };
+  return { dir, manifest, ...scan, siblings: await siblingNames(dir) };
+}
+
+/** The `<name>` of every daemon folder next to `dir` (read cheaply, without full validation). */
+async function siblingNames(dir: string): Promise<string[]> {
+  const parent = path.dirname(path.resolve(dir));
+  let entries: string[];
+  try {
+    entries = await fs.readdir(parent);
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  for (const entry of entries) {
+    const xml = await fs.readFile(path.join(parent, entry, 'package.xml'), 'utf8').catch(() => undefined);
+    const name = xml === undefined ? undefined : /<name>\s*([^<\s]+)\s*<\/name>/.exec(xml)?.[1];
+    if (name) names.push(name);
+  }
+  return names.sort();
 }
 
 /** Loads or throws every error found. */

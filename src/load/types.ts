@@ -131,4 +131,9 @@ export interface DaemonSource {
   units: UnitSource[];
   payload: PayloadFile[];
   fragments: Fragment[];
+  /**
+   * ROS names of the daemon folders beside this one: a dependency on one of them means the
+   * package that folder builds, under the same profile, on every profile.
+   */
+  siblings: string[];
 }

@@ -43,9 +43,10 @@ const DEBIAN_ROS_KEYS: ReadonlyMap<string, string> = new Map([
 export type MappedKey = { ok: true; packages: string[] } | { ok: false; reason: string };
 
 /** Maps one ROS dependency key to Debian package names for `profile`. */
-export function mapKey(key: string, profile: Profile, rosdep: RosdepTable): MappedKey {
+export function mapKey(key: string, profile: Profile, rosdep: RosdepTable, siblings: readonly string[] = []): MappedKey {
   const explicit = rosdep.get(key);
   if (explicit) return { ok: true, packages: explicit };
+  if (siblings.includes(key)) return { ok: true, packages: [`${profile.packagePrefix}${key.replace(/_/g, '-')}`] };
   const system = SYSTEM_KEYS.get(key);
   if (system) return { ok: true, packages: [system] };
   if (/^python3-[a-z0-9.+-]+$/.test(key)) return { ok: true, packages: [key] };

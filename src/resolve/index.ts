@@ -186,7 +186,7 @@ function resolveRelations(
           ? 'replaces'
           : undefined;
     if (!field) continue;
-    const mapped = mapKey(dependency.key, profile, rosdep);
+    const mapped = mapKey(dependency.key, profile, rosdep, source.siblings);
     if (!mapped.ok) {
       problems.error(manifestFile, mapped.reason, dependency.line);
       continue;

@@ -83,7 +83,8 @@ export const PROFILES: readonly Profile[] = [
     ros: { distro: 'debian', version: 1, pythonVersion: 3 },
     installPrefix: '/usr',
     hasSetupBash: false,
-    packagePrefix: 'ros-',
+    // Debian's ROS has no distro namespace: a daemon is named after its ROS package, as on `plain`.
+    packagePrefix: '',
     rosKeyScheme: 'debian',
     systemUnitDir: SYSTEM_UNIT_DIR,
     userUnitDir: USER_UNIT_DIR,
