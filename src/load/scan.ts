@@ -17,14 +17,15 @@ export interface ScanResult {
   units: UnitSource[];
   payload: PayloadFile[];
   fragments: Fragment[];
+  lintianOverrides?: string;
 }
 
 /** Scans a daemon folder by the convention of the design: etc/, etc/user/, files/, debian/. */
 export async function scanDaemonFolder(dir: string, problems: ProblemList): Promise<ScanResult> {
   const units = [...(await scanUnits(dir, 'etc', 'system', problems)), ...(await scanUnits(dir, 'etc/user', 'user', problems))];
   const payload = await scanPayload(dir, problems);
-  const fragments = await scanFragments(dir, problems);
-  return { units, payload, fragments };
+  const { fragments, overrides } = await scanFragments(dir, problems);
+  return { units, payload, fragments, ...(overrides === undefined ? {} : { lintianOverrides: overrides }) };
 }
 
 async function listDirectory(dir: string, relative: string, problems: ProblemList): Promise<string[] | undefined> {
@@ -159,14 +160,31 @@ function checkSymlink(root: string, absolutePath: string, linkTarget: string, fi
   return true;
 }
 
-async function scanFragments(dir: string, problems: ProblemList): Promise<Fragment[]> {
+export const LINTIAN_OVERRIDES = 'lintian-overrides';
+
+/** Lintian asks that every override says why: each one must follow a comment line. */
+function checkOverrides(content: string, file: string, problems: ProblemList): void {
+  const lines = content.split('\n');
+  lines.forEach((line, index) => {
+    if (line.trim() === '' || line.startsWith('#')) return;
+    if (!/^[a-z0-9][a-z0-9-]*( |$)|^\S+: [a-z0-9]/.test(line)) {
+      problems.error(file, `"${line}" is not a lintian override (a tag name, optionally with its context)`, index + 1);
+    } else if (!(lines[index - 1] ?? '').startsWith('#')) {
+      problems.error(file, 'an override needs a comment on the line above saying why it is right', index + 1);
+    }
+  });
+}
+
+async function scanFragments(dir: string, problems: ProblemList): Promise<{ fragments: Fragment[]; overrides?: string }> {
   const names = await listDirectory(dir, 'debian', problems);
-  if (!names) return [];
+  if (!names) return { fragments: [] };
   const fragments: Fragment[] = [];
+  let overrides: string | undefined;
   for (const entry of names) {
     const file = path.posix.join('debian', entry);
-    if (!(MAINTAINER_SCRIPTS as readonly string[]).includes(entry)) {
-      problems.error(file, `unexpected file in debian/: only ${MAINTAINER_SCRIPTS.join(', ')} fragments belong here`);
+    const isOverrides = entry === LINTIAN_OVERRIDES;
+    if (!isOverrides && !(MAINTAINER_SCRIPTS as readonly string[]).includes(entry)) {
+      problems.error(file, `unexpected file in debian/: only ${MAINTAINER_SCRIPTS.join(', ')} fragments and ${LINTIAN_OVERRIDES} belong here`);
       continue;
     }
     const absolutePath = path.join(dir, file);
@@ -177,9 +195,14 @@ async function scanFragments(dir: string, problems: ProblemList): Promise<Fragme
     }
     if (!(await readable(absolutePath, file, problems))) continue;
     const content = await fs.readFile(absolutePath, 'utf8');
+    if (isOverrides) {
+      checkOverrides(content, file, problems);
+      overrides = content;
+      continue;
+    }
     fragments.push({ script: entry as MaintainerScript, file, content });
   }
-  return fragments;
+  return overrides === undefined ? { fragments } : { fragments, overrides };
 }
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);

@@ -131,6 +131,8 @@ export interface DaemonSource {
   units: UnitSource[];
   payload: PayloadFile[];
   fragments: Fragment[];
+  /** The team's own lintian overrides (debian/lintian-overrides), each with its reason. */
+  lintianOverrides?: string;
   /**
    * ROS names of the daemon folders beside this one: a dependency on one of them means the
    * package that folder builds, under the same profile, on every profile.

@@ -136,6 +136,7 @@ function lintianOverrides(packageName: string, spec: PackageSpec): string {
       `${packageName}: no-manual-page [${program.slice(1)}]`,
     );
   }
+  if (spec.source.lintianOverrides) lines.push("# The daemon folder's own overrides (debian/lintian-overrides):", spec.source.lintianOverrides.trimEnd());
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,4 +1,4 @@
-// Runs the real robot-side watchdog (daemons/ros-watchdog/files/usr/bin/ros-watchdog)
+// Runs the real robot-side watchdog (daemons/ros_watchdog/files/usr/bin/ros-watchdog)
 // against Debian's real ROS master (`rosmaster`, from the ros-core and python3-rosmaster
 // packages), with a real sd_notify datagram socket standing in for systemd.
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const SCRIPT_RELATIVE = join('daemons', 'ros-watchdog', 'files', 'usr', 'bin', 'ros-watchdog');
+const SCRIPT_RELATIVE = join('daemons', 'ros_watchdog', 'files', 'usr', 'bin', 'ros-watchdog');
 const INSTALL_HINT = 'apt-get install -y --no-install-recommends ros-core python3-rosmaster';
 /** Generous upper bound for anything that "happens eventually". */
 const EVENTUALLY_MS = 20_000;
