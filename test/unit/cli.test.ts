@@ -51,12 +51,16 @@ describe('debforge CLI', function () {
   });
 
   it('an unknown @VARIABLE@ names file:line', async () => {
+    let line = 0;
     const dir = await brokenCopy(async (d) => {
       const unit = path.join(d, 'etc', 'robot-bringup.service.in');
-      await fs.writeFile(unit, (await fs.readFile(unit, 'utf8')).replace('Restart=always', 'Restart=@RESTART_POLICY@'));
+      const text = await fs.readFile(unit, 'utf8');
+      line = text.split('\n').indexOf('Restart=always') + 1;
+      await fs.writeFile(unit, text.replace('Restart=always', 'Restart=@RESTART_POLICY@'));
     });
+    assert.ok(line > 0);
     const out = await tempDir();
-    assertOneLineError(debforge(['build', dir, '--out', out], { env }), 1, /broken_daemon\/etc\/robot-bringup\.service\.in:12: unknown template variable @RESTART_POLICY@/);
+    assertOneLineError(debforge(['build', dir, '--out', out], { env }), 1, new RegExp(`broken_daemon/etc/robot-bringup\\.service\\.in:${line}: unknown template variable @RESTART_POLICY@`));
     assert.deepEqual(await fs.readdir(out), [], 'nothing written on failure');
     const defined = debforge(['build', dir, '--out', out, '--define', 'RESTART_POLICY=on-failure'], { env });
     assert.equal(defined.code, 0, defined.stderr);
