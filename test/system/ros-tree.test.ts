@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { build } from '../../src/index.js';
+import { REPO_ROOT, lintianFindings, tempDir } from '../support/tools.js';
+import { Machine, requireRoot } from './harness.js';
+
+/**
+ * The ROS service tree of daemons/, built for Debian's own ROS (debian-bookworm profile) and run
+ * with Debian's real roscore under a booted systemd. Ports away from ROS's default 11311 keep
+ * these machines clear of any other master on the shared host network.
+ */
+const EPOCH = 1700000000;
+const LOCAL_PORT = 11511;
+const REMOTE_PORT = 11611;
+const DAEMONS = ['ros_service_tree', 'ros_watchdog', 'robot_bringup'];
+
+async function activeState(machine: Machine, unit: string): Promise<string> {
+  return (await machine.sh(`systemctl is-active ${unit}`)).stdout.trim();
+}
+
+async function mainPid(machine: Machine, unit: string): Promise<string> {
+  return (await machine.must(`systemctl show -p MainPID --value ${unit}`)).trim();
+}
+
+/** Node names registered with the master at `uri`, asked through the master API. */
+async function registeredNodes(machine: Machine, uri: string): Promise<string[]> {
+  const script = `python3 -c 'import xmlrpc.client as x; s=x.ServerProxy("${uri}").getSystemState("/probe")[2]; print("\\n".join(sorted({n for kind in s for _, nodes in kind for n in nodes})))'`;
+  const result = await machine.sh(script);
+  return result.code === 0 ? result.stdout.split('\n').filter((l) => l !== '') : [];
+}
+
+async function setMasterUri(machine: Machine, uri: string): Promise<void> {
+  await machine.must(`sed -i 's|^ROS_MASTER_URI=.*|ROS_MASTER_URI=${uri}|' /etc/ros-env.conf`);
+}
+
+describe('the ROS service tree on a booted systemd with a real ROS master', function () {
+  this.timeout(900_000);
+  let robot: Machine;
+  let master: Machine | undefined;
+  const debs: string[] = [];
+  const localUri = `http://localhost:${LOCAL_PORT}`;
+
+  before(async () => {
+    requireRoot();
+    const out = await tempDir();
+    for (const daemon of DAEMONS) {
+      debs.push((await build(path.join(REPO_ROOT, 'daemons', daemon), { outDir: out, profile: 'debian-bookworm', sourceDateEpoch: EPOCH })).path);
+    }
+    robot = await Machine.boot('robot');
+  });
+
+  after(async () => {
+    await Promise.all([robot?.poweroff(), master?.poweroff()]);
+  });
+
+  it('6. the tree is lintian-clean for every ROS profile', async () => {
+    const out = await tempDir();
+    for (const profile of ['noetic', 'humble', 'jazzy', 'debian-bookworm']) {
+      for (const daemon of DAEMONS) {
+        const result = await build(path.join(REPO_ROOT, 'daemons', daemon), { outDir: out, profile, sourceDateEpoch: EPOCH });
+        assert.deepEqual(lintianFindings(result.path), [], result.path);
+      }
+    }
+  });
+
+  it('1. installed with apt: master, watchdog and the dependent node run, and the node is registered', async () => {
+    // The admin's setting comes first, as on a robot: a conffile edit before the tree starts.
+    await robot.must(`mkdir -p /etc && printf 'ROS_MASTER_URI=${localUri}\\n' > /etc/ros-env.conf`);
+    const install = await robot.aptInstall(debs);
+    assert.equal(install.code, 0, `${install.stdout}\n${install.stderr}`);
+    await robot.must(`grep -q '^ROS_MASTER_URI=${localUri}$' /etc/ros-env.conf`);
+    for (const unit of ['ros.service', 'roscore.service', 'ros-watchdog.service', 'robot-bringup.service']) {
+      await robot.waitFor(async () => (await activeState(robot, unit)) === 'active', 60_000, `${unit} active`);
+    }
+    await robot.waitFor(async () => (await registeredNodes(robot, localUri)).includes('/heartbeat'), 30_000, 'the heartbeat node registered with the master');
+    assert.equal((await robot.must(`ps -o user= -p $(systemctl show -p MainPID --value roscore.service)`)).trim(), 'ros', 'roscore runs as the ros system user');
+  });
+
+  it('2. the dependent stays up with the master; stops within 3 s when roscore stops; returns within 5 s when it starts', async () => {
+    const pid = await mainPid(robot, 'robot-bringup.service');
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    assert.equal(await mainPid(robot, 'robot-bringup.service'), pid, 'same PID: no flapping while the master is up');
+    assert.equal(await activeState(robot, 'robot-bringup.service'), 'active');
+
+    await robot.must('systemctl stop roscore.service');
+    const stoppedMs = await robot.waitFor(async () => (await activeState(robot, 'robot-bringup.service')) !== 'active', 10_000, 'dependent stopped');
+    console.log(`      dependent stopped ${stoppedMs} ms after roscore stopped`);
+    assert.ok(stoppedMs <= 3_000, `stopped after ${stoppedMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    assert.notEqual(await activeState(robot, 'robot-bringup.service'), 'active', 'stays stopped while the master is down');
+    assert.equal(await activeState(robot, 'roscore.service'), 'inactive', 'nothing started roscore behind the admin');
+    const status = await robot.must('systemctl show -p StatusText --value ros-watchdog.service');
+    assert.match(status, /waiting for ROS master/);
+
+    await robot.must('systemctl start roscore.service');
+    const backMs = await robot.waitFor(async () => (await activeState(robot, 'robot-bringup.service')) === 'active', 15_000, 'dependent back');
+    console.log(`      dependent active again ${backMs} ms after roscore started`);
+    assert.ok(backMs <= 5_000, `back after ${backMs} ms`);
+  });
+
+  it('3. systemctl stop ros stops the tree; systemctl start ros brings it all back', async () => {
+    await robot.must('systemctl stop ros');
+    for (const unit of ['roscore.service', 'ros-watchdog.service', 'robot-bringup.service']) {
+      assert.notEqual(await activeState(robot, unit), 'active', `${unit} stopped with the tree`);
+    }
+    await robot.must('systemctl start ros');
+    for (const unit of ['roscore.service', 'ros-watchdog.service', 'robot-bringup.service']) {
+      await robot.waitFor(async () => (await activeState(robot, unit)) === 'active', 30_000, `${unit} back with the tree`);
+    }
+  });
+
+  it('4. a master on another machine: 10 stop/start cycles, the dependent follows, the watchdog never fails', async () => {
+    master = await Machine.boot('master');
+    await robot.must('systemctl disable --now roscore.service');
+    const remoteUri = `http://127.0.0.1:${REMOTE_PORT}`;
+    await setMasterUri(robot, remoteUri);
+    await robot.must('systemctl restart ros-watchdog.service --no-block');
+    const startMaster = (): Promise<string> => master!.must(`systemd-run --unit=remote-roscore --property=Environment=ROS_HOME=/tmp roscore -p ${REMOTE_PORT}`);
+    await startMaster();
+    await robot.waitFor(async () => (await activeState(robot, 'robot-bringup.service')) === 'active', 60_000, 'dependent up with the remote master');
+    const latencies: string[] = [];
+    for (let cycle = 1; cycle <= 10; cycle++) {
+      await master.must('systemctl stop remote-roscore.service');
+      const down = await robot.waitFor(async () => (await activeState(robot, 'robot-bringup.service')) !== 'active', 15_000, `cycle ${cycle}: dependent stopped`);
+      await startMaster();
+      const up = await robot.waitFor(async () => (await activeState(robot, 'robot-bringup.service')) === 'active', 30_000, `cycle ${cycle}: dependent back`);
+      latencies.push(`${down}/${up}`);
+      assert.equal((await robot.sh('systemctl is-failed ros-watchdog.service')).stdout.trim() === 'failed', false, `cycle ${cycle}: watchdog failed`);
+    }
+    console.log(`      stop/start latencies (ms): ${latencies.join(', ')}`);
+    assert.equal(await activeState(robot, 'roscore.service'), 'inactive', 'the local master stayed off');
+    assert.notEqual((await robot.must('systemctl show -p ActiveState --value ros-watchdog.service')).trim(), 'failed');
+  });
+});
