@@ -25,12 +25,14 @@ export interface Profile {
 }
 
 /**
- * Units go to /usr/lib/systemd/system on every target. Ubuntu focal and jammy are not merged-/usr
- * by force, but their systemd (245, 249) loads units from /usr/lib/systemd/system as well as
- * /lib/systemd/system, and lintian on those releases accepts both; a single location keeps packages
- * and tests identical across profiles.
+ * Where system units go. Ubuntu focal and jammy are not merged-/usr: their debhelper installs
+ * units to /lib/systemd/system, their lintian flags units elsewhere, and init-system-helpers there
+ * predates the releases that look in /usr/lib/systemd/system first. noble and bookworm are
+ * merged-/usr, and current lintian wants /usr/lib/systemd/system. User units are in
+ * /usr/lib/systemd/user everywhere.
  */
 const SYSTEM_UNIT_DIR = '/usr/lib/systemd/system';
+const SPLIT_USR_UNIT_DIR = '/lib/systemd/system';
 const USER_UNIT_DIR = '/usr/lib/systemd/user';
 
 export const PROFILES: readonly Profile[] = [
@@ -43,7 +45,7 @@ export const PROFILES: readonly Profile[] = [
     hasSetupBash: true,
     packagePrefix: 'ros-noetic-',
     rosKeyScheme: 'ros-prefix',
-    systemUnitDir: SYSTEM_UNIT_DIR,
+    systemUnitDir: SPLIT_USR_UNIT_DIR,
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.57',
     systemd: 245,
@@ -57,7 +59,7 @@ export const PROFILES: readonly Profile[] = [
     hasSetupBash: true,
     packagePrefix: 'ros-humble-',
     rosKeyScheme: 'ros-prefix',
-    systemUnitDir: SYSTEM_UNIT_DIR,
+    systemUnitDir: SPLIT_USR_UNIT_DIR,
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.62',
     systemd: 249,

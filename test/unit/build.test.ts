@@ -205,9 +205,9 @@ describe('debforge build: packages that dpkg, apt tools and lintian accept', fun
   it('substitutes @VARIABLES@ per profile and leaves ${X} and %-specifiers alone', async () => {
     const out2 = await tempDir();
     const fixture = path.join(FIXTURES, 'good', 'format1_daemon');
-    for (const [profile, prefix] of [['noetic', '/opt/ros/noetic'], ['debian-bookworm', '/usr']] as const) {
+    for (const [profile, prefix, unitDir] of [['noetic', '/opt/ros/noetic', './lib/systemd/system'], ['debian-bookworm', '/usr', './usr/lib/systemd/system']] as const) {
       const result = await build(fixture, { outDir: out2, sourceDateEpoch: EPOCH, profile, defines: new Map([['EXTRA', 'x']]) });
-      const unit = must('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -xO ./usr/lib/systemd/system/format1-daemon.service', 'sh', result.path]);
+      const unit = must('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -xO ${unitDir}/format1-daemon.service`, 'sh', result.path]);
       assert.match(unit, new RegExp(`started from ${prefix}/lib/format1_daemon on \\$\\$\\{HOSTNAME:-%H\\}`));
       assert.match(unit, /Description=Format 1 daemon of format1_daemon 0\.3\.1/);
     }

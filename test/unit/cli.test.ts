@@ -114,7 +114,7 @@ describe('debforge CLI', function () {
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /^Package: ros-noetic-robot-bringup$/m);
     assert.match(shown.stdout, /^--- postinst ---$/m);
-    assert.match(shown.stdout, /^ {2}-0644 root\/root +\d+ \.\/usr\/lib\/systemd\/system\/robot-bringup\.service$/m);
+    assert.match(shown.stdout, /^ {2}-0644 root\/root +\d+ \.\/lib\/systemd\/system\/robot-bringup\.service$/m);
     const notDeb = path.join(out, 'not.deb');
     await fs.writeFile(notDeb, 'hello');
     assertOneLineError(debforge(['inspect', notDeb]), 1, /not\.deb: cannot read package: not an ar archive/);
