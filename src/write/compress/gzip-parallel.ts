@@ -179,6 +179,7 @@ class ParallelGzip extends Transform {
     this.pushHeader();
     await this.dispatch(true);
     while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
+    if (this.destroyed) return;
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32LE(this.crc >>> 0, 0);
     trailer.writeUInt32LE(this.size % 0x1_0000_0000, 4);
