@@ -45,6 +45,14 @@ export interface DebContents {
 
 export class DebFormatError extends Error {}
 
+async function xzDecompress(data: Buffer): Promise<Buffer> {
+  // Loaded only for .xz members: gzip packages never pay for the native module.
+  const lzma = await import('lzma-native');
+  return new Promise((resolve, reject) => {
+    lzma.decompress(data, (result, error) => (error ? reject(error) : resolve(result)));
+  });
+}
+
 export function parseAr(archive: Buffer): ArMember[] {
   if (!archive.subarray(0, AR_MAGIC.length).equals(AR_MAGIC)) throw new DebFormatError('not an ar archive (bad magic): is this a .deb?');
   const members: ArMember[] = [];
@@ -70,10 +78,7 @@ export function parseAr(archive: Buffer): ArMember[] {
 
 export async function decompress(name: string, data: Buffer): Promise<Buffer> {
   if (name.endsWith('.gz')) return gunzipSync(data);
-  if (name.endsWith('.xz')) {
-    const { xz } = await import('@napi-rs/lzma');
-    return xz.decompress(data);
-  }
+  if (name.endsWith('.xz')) return xzDecompress(data);
   if (name.endsWith('.tar')) return data;
   throw new DebFormatError(`unsupported member compression: ${name}`);
 }

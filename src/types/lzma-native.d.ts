@@ -1,0 +1,9 @@
+/** The part of lzma-native's API debforge uses (the package ships no type declarations). */
+declare module 'lzma-native' {
+  import type { Duplex } from 'node:stream';
+
+  export function createCompressor(options: { preset: number; check: number; threads: number; blockSize: number }): Duplex;
+  export function decompress(data: Buffer, callback: (result: Buffer, error?: Error) => void): void;
+  export function versionString(): string;
+  export const CHECK_CRC64: number;
+}
