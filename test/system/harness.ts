@@ -612,9 +612,10 @@ export async function chrootSh(root: string, script: string, opts: { timeoutSec?
  * Creates a fresh cgroup per machine in the hierarchies systemd tracks processes with
  * (name=systemd v1 and/or the v2 unified hierarchy), below the one this process is in.
  *
- * Why: with `--keep-unit` and no systemd on the host, nspawn hands the container the cgroup it
- * was started in. Two containers started from the same process would then share one cgroup
- * tree, and each container's systemd would manage (and on shutdown kill) the other's services.
+ * Why: with `--keep-unit` and no systemd on the host, nspawn puts the container in
+ * `<its own cgroup>/payload`. Two containers started from the same process would both get the
+ * same `/payload` tree (seen here: both dbus-daemons in /payload/system.slice/dbus.service), and
+ * each container's systemd would manage, and on stop or shutdown kill, the other's services.
  */
 function createMachineCgroups(label: string): string[] {
   let selfCgroups: string;
@@ -964,6 +965,15 @@ export class Machine {
    */
   async waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
     return waitFor(check, timeoutMs, `${what} (in ${this.name})`);
+  }
+
+  /**
+   * The machine's journal (one unit's, if given), last `lines` lines: attach it to an assertion
+   * message when a service misbehaves.
+   */
+  async journal(unit?: string, lines = 200): Promise<string> {
+    const r = await this.exec(['journalctl', '--no-pager', '-o', 'short-monotonic', '-n', String(lines), ...(unit !== undefined ? ['-u', unit] : [])]);
+    return r.stdout + r.stderr;
   }
 
   /** Numeric uid of a user inside the machine. */
