@@ -34,6 +34,11 @@ export function formatProblem(problem: Problem): string {
   return `${where}: ${prefix}${problem.message}`;
 }
 
+/** A value quoted inside a one-line message: line breaks and other control characters escaped. */
+export function printable(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
+}
+
 export function problem(file: string, message: string, line?: number): Problem {
   return line === undefined ? { file, message, severity: 'error' } : { file, line, message, severity: 'error' };
 }

@@ -18,6 +18,11 @@ export async function loadDaemon(dir: string, problems = new ProblemList()): Pro
   const local = new ProblemList();
   let xml: string;
   try {
+    // A fifo or device would block or never end: only a regular file (or a link to one) is read.
+    if (!(await fs.stat(manifestPath)).isFile()) {
+      problems.error(displayPath(dir, 'package.xml'), 'is not a regular file: package.xml must be a plain XML file');
+      return undefined;
+    }
     xml = await fs.readFile(manifestPath, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -43,7 +48,9 @@ async function siblingNames(dir: string): Promise<string[]> {
   }
   const names: string[] = [];
   for (const entry of entries) {
-    const xml = await fs.readFile(path.join(parent, entry, 'package.xml'), 'utf8').catch(() => undefined);
+    const manifest = path.join(parent, entry, 'package.xml');
+    const regular = await fs.stat(manifest).then((s) => s.isFile(), () => false);
+    const xml = regular ? await fs.readFile(manifest, 'utf8').catch(() => undefined) : undefined;
     const name = xml === undefined ? undefined : /<name>\s*([^<\s]+)\s*<\/name>/.exec(xml)?.[1];
     if (name) names.push(name);
   }

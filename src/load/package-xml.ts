@@ -1,4 +1,4 @@
-import { ProblemList } from '../errors.js';
+import { ProblemList, printable } from '../errors.js';
 import { parseXml, type XmlElement } from './xml.js';
 import type {
   DebforgeOptions,
@@ -52,8 +52,13 @@ type ScalarOption = (typeof SCALAR_OPTIONS)[number];
 const UNIT_ATTRIBUTES = new Set(['name', 'enable', 'start', 'restart-on-upgrade', 'instances']);
 const USER_ATTRIBUTES = new Set(['name', 'home']);
 
-/** An email as REP 127 requires it: something@domain, nothing a control file or shell could trip on. */
-const EMAIL = /^[^\s<>@",;]+@[^\s<>@",;]+\.[^\s<>@",;]+$/;
+/** An email as REP 127 requires it: local@domain.tld, nothing a control file or shell could trip on. */
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+/** A URL for Homepage and the copyright file's Source: one word, no spaces or control characters. */
+const URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s<>"'\\]+$/i;
+/** Debian sections (optionally with an archive area, `contrib/net`) and priorities. */
+const SECTION = /^([a-z0-9-]+\/)?[a-z0-9][a-z0-9+.-]*$/;
+const PRIORITIES = new Set(['required', 'important', 'standard', 'optional', 'extra']);
 const VERSION = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
 
 /**
@@ -85,7 +90,7 @@ export function parseManifest(xml: string, file: string, problems: ProblemList):
   const versionElement = requiredElement(root, 'version', file, problems);
   const version = versionElement ? versionElement.text.trim() : '';
   if (versionElement && version !== '' && !VERSION.test(version)) {
-    problems.error(file, `<version> "${version}" must be X.Y.Z (three integers)`, versionElement.line);
+    problems.error(file, `<version> "${printable(version)}" must be X.Y.Z (three integers)`, versionElement.line);
   } else if (versionElement && version === '') {
     problems.error(file, '<version> is empty: give the version as X.Y.Z', versionElement.line);
   }
@@ -104,7 +109,8 @@ export function parseManifest(xml: string, file: string, problems: ProblemList):
   const licenses = root.children
     .filter((e) => e.name === 'license')
     .map((e) => {
-      const text = e.text.trim();
+      // The copyright file has one License: line per licence; whitespace collapses to one space.
+      const text = e.text.trim().replace(/\s+/g, ' ');
       if (text === '') problems.error(file, '<license> is empty: name the license, e.g. Apache-2.0', e.line);
       return text;
     })
@@ -114,7 +120,13 @@ export function parseManifest(xml: string, file: string, problems: ProblemList):
   }
   const urls: Url[] = root.children
     .filter((e) => e.name === 'url')
-    .map((e) => ({ type: e.attributes['type'] ?? 'website', url: e.text.trim() }));
+    .map((e) => {
+      const url = e.text.trim();
+      if (url !== '' && !URL_PATTERN.test(url)) {
+        problems.error(file, `<url> "${printable(url)}" is not one URL (scheme://..., no spaces or line breaks)`, e.line);
+      }
+      return { type: e.attributes['type'] ?? 'website', url };
+    });
 
   const dependencies: Dependency[] = [];
   for (const element of root.children) {
@@ -190,7 +202,7 @@ function people(root: XmlElement, tag: string, file: string, problems: ProblemLi
       if (email === undefined || email === '') {
         if (emailRequired) problems.error(file, `<${tag}> "${name}" has no email: add email="..."`, e.line);
       } else if (!EMAIL.test(email)) {
-        problems.error(file, `<${tag}> email "${email}" is not a valid address`, e.line);
+        problems.error(file, `<${tag}> email "${printable(email)}" is not a valid address (name@domain.tld)`, e.line);
       }
       return { name, line: e.line, ...(email ? { email } : {}) };
     });
@@ -229,7 +241,12 @@ function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemL
       if (options[key] !== undefined) problems.error(file, `<${key}> appears more than once`, element.line);
       const value = element.text.trim();
       if (value === '') problems.error(file, `<${key}> is empty`, element.line);
-      options[key] = value;
+      else if (key === 'section' && !SECTION.test(value)) {
+        problems.error(file, `<section> "${printable(value)}" is not a Debian section (e.g. misc, net, contrib/net)`, element.line);
+      } else if (key === 'priority' && !PRIORITIES.has(value)) {
+        problems.error(file, `<priority> "${printable(value)}" must be one of ${[...PRIORITIES].join(', ')}`, element.line);
+      }
+      options[key] = key === 'synopsis' ? value.replace(/\s+/g, ' ') : value;
     } else if (element.name === 'unit') {
       rejectAttributes(element, UNIT_ATTRIBUTES, file, problems);
       const name = element.attributes['name'];
@@ -237,7 +254,7 @@ function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemL
         problems.error(file, '<unit> needs a name="..." attribute naming a unit file', element.line);
         continue;
       }
-      if (options.units.has(name)) problems.error(file, `<unit name="${name}"> appears more than once`, element.line);
+      if (options.units.has(name)) problems.error(file, `<unit name="${printable(name)}"> appears more than once`, element.line);
       const instances = (element.attributes['instances'] ?? '').split(/\s+/).filter((s) => s !== '');
       const unit: UnitOptions = {
         enable: parseBoolean(element, 'enable', true, file, problems),
@@ -251,12 +268,12 @@ function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemL
       rejectAttributes(element, USER_ATTRIBUTES, file, problems);
       const name = element.attributes['name'];
       if (!name || !/^[a-z_][a-z0-9_-]{0,30}$/.test(name)) {
-        problems.error(file, `<system-user> name="${name ?? ''}" must be a valid user name (lower case, digits, - and _)`, element.line);
+        problems.error(file, `<system-user> name="${printable(name ?? '')}" must be a valid user name (lower case, digits, - and _)`, element.line);
         continue;
       }
       const home = element.attributes['home'];
       if (home !== undefined && !/^\/[A-Za-z0-9._/-]*$/.test(home)) {
-        problems.error(file, `<system-user> home="${home}" must be an absolute path`, element.line);
+        problems.error(file, `<system-user> home="${printable(home)}" must be an absolute path`, element.line);
       }
       options.systemUser = { name, line: element.line, ...(home ? { home } : {}) };
     } else {

@@ -1,6 +1,6 @@
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { ProblemList } from '../errors.js';
+import { printable, type ProblemList } from '../errors.js';
 import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript, type PayloadFile, type UnitScope, type UnitSource } from './types.js';
 
 export const UNIT_SUFFIXES = ['.service', '.socket', '.timer', '.target', '.path', '.mount'] as const;
@@ -11,7 +11,9 @@ const TEMPLATE_SUFFIX = '.in';
  * `@instance` part, and a known suffix. Quotes, spaces and `$` are rejected so that a unit name
  * can never smuggle anything into a maintainer script.
  */
-export const UNIT_NAME = /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.(service|socket|timer|target|path|mount)$/;
+export const UNIT_NAME = /^[A-Za-z0-9:_.\\][A-Za-z0-9:_.\\-]*(@[A-Za-z0-9:_.\\-]*)?\.(service|socket|timer|target|path|mount)$/;
+/** systemd's UNIT_NAME_MAX: longer names are refused. */
+export const UNIT_NAME_MAX = 255;
 
 export interface ScanResult {
   units: UnitSource[];
@@ -35,17 +37,48 @@ async function listDirectory(dir: string, relative: string, problems: ProblemLis
     for (const raw of names) {
       const name = raw.toString('utf8');
       if (!Buffer.from(name, 'utf8').equals(raw)) {
-        problems.error(path.join(relative, name), 'file name is not valid UTF-8: rename it (Debian packages carry UTF-8 paths)');
+        problems.error(path.posix.join(relative, escapeBytes(raw)), 'file name is not valid UTF-8: rename it (Debian packages carry UTF-8 paths)');
+        continue;
+      }
+      if (CONTROL_CHARACTER.test(name)) {
+        problems.error(path.posix.join(relative, printable(name)), 'file name holds a line break or other control character: rename it (dpkg keeps one path per line)');
         continue;
       }
       valid.push(name);
     }
     return valid.sort(compareBytes);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    problems.error(relative, `cannot read folder: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    problems.error(relative, `cannot read folder: ${code ?? (error as Error).message}: fix its permissions`);
     return undefined;
   }
+}
+
+/** C0 control characters and DEL: never in a packaged path (dpkg's file lists are line based). */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** A file name for a message: valid UTF-8 as is, every byte of an invalid sequence as \xNN. */
+export function escapeBytes(raw: Buffer): string {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let out = '';
+  let index = 0;
+  while (index < raw.length) {
+    const byte = raw[index]!;
+    const length = byte < 0x80 ? 1 : byte >= 0xc2 && byte <= 0xdf ? 2 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xf0 && byte <= 0xf4 ? 4 : 0;
+    if (length > 0 && index + length <= raw.length) {
+      try {
+        out += decoder.decode(raw.subarray(index, index + length));
+        index += length;
+        continue;
+      } catch {
+        // not a valid sequence: escape its first byte and go on
+      }
+    }
+    out += `\\x${byte.toString(16).padStart(2, '0')}`;
+    index += 1;
+  }
+  return out;
 }
 
 export function compareBytes(a: string, b: string): number {
@@ -72,8 +105,9 @@ async function scanUnits(dir: string, relative: string, scope: UnitScope, proble
       problems.error(file, `not a unit file: expected a name ending in ${UNIT_SUFFIXES.join(', ')} (optionally + .in); payload goes under files/`);
       continue;
     }
-    if (!UNIT_NAME.test(name)) {
-      problems.error(file, `"${name}" is not a unit name systemd accepts: use only letters, digits and : _ . - (and one @ for templates)`);
+    if (!UNIT_NAME.test(name) || name.length > UNIT_NAME_MAX) {
+      const why = name.length > UNIT_NAME_MAX ? `is longer than ${UNIT_NAME_MAX} characters` : 'is not a unit name systemd accepts';
+      problems.error(file, `"${printable(name)}" ${why}: use only letters, digits and : _ . - (not first), and one @ for templates`);
       continue;
     }
     if (!stat.isFile()) {
@@ -116,7 +150,12 @@ async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadF
         payload.push({ kind: 'directory', target: installPath, file, absolutePath, executable: true, template: false, size: 0, elf: false });
         await walk(file);
       } else if (stat.isSymbolicLink()) {
-        const linkTarget = await fs.readlink(absolutePath);
+        const rawTarget = await fs.readlink(absolutePath, { encoding: 'buffer' });
+        const linkTarget = rawTarget.toString('utf8');
+        if (!Buffer.from(linkTarget, 'utf8').equals(rawTarget)) {
+          problems.error(file, `symlink target "${escapeBytes(rawTarget)}" is not valid UTF-8: point it at a UTF-8 path`);
+          continue;
+        }
         if (!checkSymlink(root, absolutePath, linkTarget, file, problems)) continue;
         payload.push({ kind: 'symlink', target: installPath, file, absolutePath, executable: false, template: false, size: 0, elf: false, linkTarget });
       } else if (stat.isFile()) {
@@ -134,7 +173,7 @@ async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadF
           elf: await isElf(absolutePath),
         });
       } else {
-        problems.error(file, 'special file (device, fifo or socket) in the payload: only regular files, folders and symlinks can be packaged');
+        problems.error(file, `is a ${specialKind(stat)}, a special file: only regular files, folders and symlinks can be packaged (create it at run time, e.g. from the unit)`);
       }
     }
   };
@@ -148,13 +187,25 @@ async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadF
   return payload;
 }
 
+function specialKind(stat: Stats): string {
+  if (stat.isFIFO()) return 'fifo (named pipe)';
+  if (stat.isSocket()) return 'socket';
+  if (stat.isCharacterDevice()) return 'character device';
+  if (stat.isBlockDevice()) return 'block device';
+  return 'special file';
+}
+
 /** A payload symlink must stay inside the payload tree: relative targets resolved, absolute ones checked later. */
 function checkSymlink(root: string, absolutePath: string, linkTarget: string, file: string, problems: ProblemList): boolean {
+  if (CONTROL_CHARACTER.test(linkTarget) || linkTarget === '') {
+    problems.error(file, `symlink target "${printable(linkTarget)}" is empty or holds a control character`);
+    return false;
+  }
   if (path.posix.isAbsolute(linkTarget)) return true; // checked against the package's own paths in resolve
   const resolved = path.resolve(path.dirname(absolutePath), linkTarget);
   const inside = path.relative(root, resolved);
-  if (inside.startsWith('..') || path.isAbsolute(inside)) {
-    problems.error(file, `symlink to "${linkTarget}" escapes the daemon folder: point it at a file the package installs`);
+  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+    problems.error(file, `symlink to "${linkTarget}" escapes the daemon folder (it leaves files/, so on the robot it would point outside the package): point it at a file the package installs`);
     return false;
   }
   return true;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ProblemList } from '../errors.js';
+import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import type { DaemonSource, Dependency, RelationField, UnitOptions } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
@@ -68,8 +68,10 @@ export async function resolvePackage(source: DaemonSource, options: ResolveOptio
   const before = problems.errors.length;
 
   const packageName = debianPackageName(manifest.name, profile);
-  if (!DEBIAN_PACKAGE_NAME.test(packageName)) {
-    problems.error(manifestFile, `<name> "${manifest.name}" gives Debian package name "${packageName}", which is not valid: use lower case letters, digits and _ (at least two characters)`, manifest.nameLine);
+  // Checked without the profile's prefix too, so a name is valid (or not) on every profile alike.
+  const unprefixed = manifest.name.replace(/_/g, '-');
+  if (!DEBIAN_PACKAGE_NAME.test(packageName) || !DEBIAN_PACKAGE_NAME.test(unprefixed)) {
+    problems.error(manifestFile, `<name> "${printable(manifest.name)}" gives Debian package name "${printable(DEBIAN_PACKAGE_NAME.test(packageName) ? unprefixed : packageName)}", which is not valid: use lower case letters, digits and _ (at least two characters)`, manifest.nameLine);
   }
   const revision = options.revision ?? '1';
   if (!REVISION.test(revision)) {
@@ -82,7 +84,7 @@ export async function resolvePackage(source: DaemonSource, options: ResolveOptio
 
   const architecture = manifest.debforge.architecture ?? 'all';
   if (!/^[a-z0-9][a-z0-9-]*$/.test(architecture)) {
-    problems.error(manifestFile, `<architecture> "${architecture}" is not a Debian architecture name`, manifest.debforge.line);
+    problems.error(manifestFile, `<architecture> "${printable(architecture)}" is not a Debian architecture name`, manifest.debforge.line);
   }
   const elf = source.payload.find((p) => p.elf);
   if (elf && architecture === 'all') {
@@ -95,7 +97,9 @@ export async function resolvePackage(source: DaemonSource, options: ResolveOptio
   const maintainer = manifest.maintainers[0];
   const website = manifest.urls.find((u) => u.type === 'website') ?? manifest.urls.find((u) => u.type === '');
   const { synopsis, paragraphs } = describe(manifest.description, manifest.debforge.synopsis, packageName);
-  if (synopsis.length >= 80) {
+  if (synopsis === '') {
+    problems.error(manifestFile, '<description> gives an empty synopsis: start it with a sentence saying what the daemon does', manifest.descriptionLine);
+  } else if (synopsis.length >= 80) {
     problems.error(manifestFile, `the synopsis "${synopsis}" is ${synopsis.length} characters: keep the first sentence of <description> under 80, or set <synopsis>`, manifest.descriptionLine);
   }
 
@@ -194,9 +198,11 @@ function resolveRelations(
     add(field, mapped.packages.flatMap((name) => relationTerms(name, dependency.constraints)));
   }
   for (const [field, values] of Object.entries(source.manifest.debforge.relations) as [RelationField, string[]][]) {
-    for (const value of values) {
+    for (const raw of values) {
+      // One control-file line: line breaks inside the element are only spacing.
+      const value = raw.replace(/\s+/g, ' ');
       if (!/^[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?(\s*\|\s*[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?)*$/.test(value.trim())) {
-        problems.error(manifestFile, `<${field}> "${value}" is not a Debian relation (name, optionally "(>= version)", alternatives with |)`, source.manifest.debforge.line);
+        problems.error(manifestFile, `<${field}> "${printable(value)}" is not a Debian relation (name, optionally "(>= version)", alternatives with |)`, source.manifest.debforge.line);
         continue;
       }
       add(field, [value.trim()]);
@@ -231,7 +237,7 @@ function resolveUnits(source: DaemonSource, profile: Profile, problems: ProblemL
         break;
       }
       if (!/^[A-Za-z0-9:_.\\-]+$/.test(instance)) {
-        problems.error(manifestFile, `instance "${instance}" of ${unit.name} has characters systemd does not accept`, options.line);
+        problems.error(manifestFile, `instance "${printable(instance)}" of ${unit.name} has characters systemd does not accept`, options.line);
       }
     }
     const directory = unit.scope === 'user' ? profile.userUnitDir : profile.systemUnitDir;
