@@ -84,4 +84,15 @@ describe('generated maintainer scripts', function () {
     assert.match(scripts.get('postinst')!, /deb-systemd-helper enable 'worker@right\.service'/);
     assert.match(scripts.get('prerm')!, /'worker@left\.service' 'worker@right\.service'/);
   });
+
+  it('honour restart-on-upgrade off for user units: stopped in preinst, started in postinst', async () => {
+    const dir = path.join(await tempDir(), 'user_demo');
+    await copyTree(path.join(FIXTURES, 'system', 'user_demo'), dir);
+    const manifest = path.join(dir, 'package.xml');
+    await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace('</package>', '<export><debforge><unit name="user-demo.service" restart-on-upgrade="false"/></debforge></export></package>'));
+    const scripts = await scriptsOf(dir);
+    assert.match(scripts.get('preinst')!, /"\$1" = "upgrade"[^\n]*\n\tdebforge_user_managers stop 'user-demo\.service'/);
+    assert.match(scripts.get('postinst')!, /debforge_user_managers start 'user-demo\.service'/);
+    assert.doesNotMatch(scripts.get('postinst')!, /debforge_user_managers restart/);
+  });
 });
