@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
+import { checkPackages } from './check/index.js';
 import { DebforgeError, ProblemList, UsageError, type Problem } from './errors.js';
 import { layoutPackage, type PackageLayout } from './layout/index.js';
 import { loadDaemon } from './load/index.js';
@@ -123,11 +124,26 @@ export async function build(dir: string, options: BuildOptions = {}): Promise<Bu
   };
 }
 
-/** Validates without writing; returns every problem (errors and warnings). */
+/** Validates one daemon without writing; returns every problem (errors and warnings). */
 export async function check(dir: string, options: BuildOptions = {}): Promise<Problem[]> {
-  const problems = new ProblemList();
-  await preparePackage(dir, options, problems);
-  return problems.items;
+  return checkSet([dir], options);
+}
+
+/**
+ * Validates daemons together without writing: every error of each, then the warnings about what
+ * builds but will hurt on a robot, judged over the whole set (src/check).
+ */
+export async function checkSet(dirs: readonly string[], options: BuildOptions = {}): Promise<Problem[]> {
+  const found: Problem[] = [];
+  const prepared: PreparedPackage[] = [];
+  for (const dir of dirs) {
+    // One list per daemon: an error in one must not stop the next one's stages.
+    const problems = new ProblemList();
+    const one = await preparePackage(dir, options, problems);
+    found.push(...problems.items);
+    if (one) prepared.push(one);
+  }
+  return [...found, ...checkPackages(prepared)];
 }
 
 /** A path is a daemon folder (has package.xml) or a folder of daemon folders. */

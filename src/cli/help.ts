@@ -36,6 +36,13 @@ export const CHECK_HELP = `Usage: debforge check <path>... [options]
 Loads, resolves and renders every daemon without writing anything, and lists every
 problem as file:line: message. Exit 1 if any error was found.
 
+It also warns (file:line: warning: message, exit status unchanged) about what builds
+but will hurt on a robot: a debian/ fragment calling systemctl enable/start/stop itself,
+an Exec*= program that is not an absolute path, a unit without [Install] that no unit
+pulls in, an EnvironmentFile= (without a leading -) that no checked package ships, and
+a symlink or empty folder under files/etc/ (not a conffile). The daemons given are
+checked as one set: give them all (e.g. \`debforge check daemons/\`).
+
 Options:
   --profile NAME          target profile, repeatable (default: noetic)
   --define NAME=VALUE     add or override a template variable, repeatable

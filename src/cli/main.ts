@@ -1,6 +1,5 @@
 import os from 'node:os';
-import { build, check, expandDaemonPaths, resolveProfile, type BuildResult } from '../build.js';
-import { readDeb } from '../deb/index.js';
+import { build, checkSet, expandDaemonPaths, resolveProfile, type BuildResult } from '../build.js';
 import { DebforgeError, UsageError, formatProblem } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
@@ -158,15 +157,14 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   const daemons = await expandDaemonPaths(positionals);
   let errors = 0;
   const seen = new Set<string>();
-  for (const dir of daemons) {
-    for (const profile of profiles) {
-      for (const problem of await check(dir, { profile: profile.name, defines: variables })) {
-        const line = formatProblem(problem);
-        if (seen.has(line)) continue;
-        seen.add(line);
-        if (problem.severity === 'error') errors++;
-        io.stderr(`${line}\n`);
-      }
+  // The daemons are checked as one set: a unit may be pulled in, or a file shipped, by another.
+  for (const profile of profiles) {
+    for (const problem of await checkSet(daemons, { profile: profile.name, defines: variables })) {
+      const line = formatProblem(problem);
+      if (seen.has(line)) continue;
+      seen.add(line);
+      if (problem.severity === 'error') errors++;
+      io.stderr(`${line}\n`);
     }
   }
   return errors > 0 ? 1 : 0;
@@ -180,6 +178,8 @@ async function inspectCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('inspect takes exactly one .deb file (see `debforge inspect --help`)');
   const file = positionals[0]!;
+  // The reader (and tar-stream) is loaded only for inspect: a build never pays for it.
+  const { readDeb } = await import('../deb/index.js');
   let deb;
   try {
     deb = await readDeb(file);
