@@ -7,6 +7,8 @@ Commands:
   check <path>...      validate everything, write nothing, list every problem
   inspect <file.deb>   show control fields, scripts, conffiles and the file list
   profiles             list the built-in target profiles and their variables
+  repo <deb-or-dir>... --out DIR
+                       create or update a signed APT repository from .deb files
 
 <path> is a daemon folder (with package.xml) or a folder of daemon folders.
 Run \`debforge <command> --help\` for a command's options.
@@ -46,6 +48,8 @@ checked as one set: give them all (e.g. \`debforge check daemons/\`).
 Options:
   --profile NAME          target profile, repeatable (default: noetic)
   --define NAME=VALUE     add or override a template variable, repeatable
+  --tag TAG               also require every daemon's package.xml version to equal
+                          the release tag (v1.2.0 or 1.2.0)
   -h, --help              show this help
 `;
 
@@ -66,5 +70,34 @@ variables each one defines.
 
 Options:
   --json                  print as JSON
+  -h, --help              show this help
+`;
+
+export const REPO_HELP = `Usage: debforge repo <deb-or-dir>... --out DIR [options]
+
+Creates or updates a static APT repository in DIR that any web server can host:
+  pool/<component>/<prefix>/<source>/<package>_<version>_<arch>.deb
+  dists/<suite>/<component>/binary-<arch>/Packages (.gz, .xz)
+  dists/<suite>/Release, InRelease, Release.gpg
+  archive-keyring.gpg, archive-keyring.asc (the signing key's public half)
+Folders are searched for .deb files. Earlier versions stay published; a different
+file for a name/version/architecture already published is refused. Indexes are
+written first, Release and InRelease last. Prints the Release file of each suite.
+
+Options:
+  --out DIR               repository folder (required)
+  --suite S               suite for every package (default: each package's own,
+                          the profile's codename: focal, jammy, noble, bookworm)
+  --component C           component (default: main)
+  --sign-key KEY          gpg key ID or fingerprint in the keyring (GNUPGHOME is
+                          honoured), or a file holding the secret key; a passphrase
+                          comes from DEBFORGE_SIGN_PASSPHRASE. Without it the
+                          repository is unsigned (a warning says so)
+  --arch A                also list architecture A (repeatable; default: amd64,
+                          arm64, armhf and those of the packages); Architecture: all
+                          packages are listed under each
+  --origin NAME           Origin of a new suite (default: debforge)
+  --label NAME            Label of a new suite (default: the Origin)
+  --json                  print the packages and suites as JSON
   -h, --help              show this help
 `;

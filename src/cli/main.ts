@@ -4,6 +4,8 @@ import { DebforgeError, UsageError, formatProblem } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
 import { defines, parse, positiveInteger } from './args.js';
+import { repoCommand } from './repo.js';
+import { checkTag } from '../repo/tag.js';
 import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
 
 export interface Io {
@@ -29,6 +31,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await inspectCommand(rest, io);
       case 'profiles':
         return profilesCommand(rest, io);
+      case 'repo':
+        return await repoCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -39,7 +43,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         io.stdout('debforge 0.1.0\n');
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}" (commands: build, check, inspect, profiles; see \`debforge --help\`)`);
+        throw new UsageError(`unknown command "${command}" (commands: build, check, inspect, profiles, repo; see \`debforge --help\`)`);
     }
   } catch (error) {
     return reportError(error, io);
@@ -146,7 +150,7 @@ function formatSize(bytes: number): string {
 }
 
 async function checkCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true } }, 'check');
+  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, tag: { type: 'string' } }, 'check');
   if (values.help) {
     io.stdout(CHECK_HELP);
     return 0;
@@ -157,6 +161,12 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   const daemons = await expandDaemonPaths(positionals);
   let errors = 0;
   const seen = new Set<string>();
+  if (values.tag !== undefined) {
+    for (const problem of await checkTag(daemons, values.tag)) {
+      errors++;
+      io.stderr(`${formatProblem(problem)}\n`);
+    }
+  }
   // The daemons are checked as one set: a unit may be pulled in, or a file shipped, by another.
   for (const profile of profiles) {
     for (const problem of await checkSet(daemons, { profile: profile.name, defines: variables })) {

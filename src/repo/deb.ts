@@ -1,0 +1,119 @@
+/**
+ * What the repository needs to know about one .deb: its control stanza, hashes, size, and the
+ * distribution its changelog names (debforge writes the profile's codename there, which is the
+ * APT suite the package belongs in).
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { decompress, parseAr } from '../deb/reader.js';
+import { DebforgeError } from '../errors.js';
+import { field, parseStanzas, type Stanza } from './stanza.js';
+
+export interface DebInfo {
+  file: string;
+  /** The control file's fields, in their order. */
+  control: Stanza;
+  package: string;
+  version: string;
+  architecture: string;
+  /** Source package name (the Source field without its version, else the package name). */
+  source: string;
+  size: number;
+  md5: string;
+  sha256: string;
+  /** First distribution of the changelog's top entry, if the package has a Debian changelog. */
+  distribution?: string;
+}
+
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+const VERSION = /^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~:-]*$/;
+const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
+
+export async function readDebInfo(file: string): Promise<DebInfo> {
+  const bad = (message: string): DebforgeError => new DebforgeError({ file, message, severity: 'error' });
+  let archive: Buffer;
+  try {
+    archive = await fs.readFile(file);
+  } catch (error) {
+    throw bad(`cannot read: ${(error as Error).message}`);
+  }
+  let control: Stanza;
+  let distribution: string | undefined;
+  try {
+    const members = parseAr(archive);
+    if (members[0]?.name !== 'debian-binary') throw new Error('first member is not debian-binary');
+    const controlMember = members.find((m) => m.name.startsWith('control.tar'));
+    const dataMember = members.find((m) => m.name.startsWith('data.tar'));
+    if (!controlMember || !dataMember) throw new Error('no control.tar or data.tar member');
+    const controlText = (await extractFiles(await decompress(controlMember.name, controlMember.data), (name) => name === 'control')).get('control');
+    if (controlText === undefined) throw new Error('control.tar has no control file');
+    const stanzas = parseStanzas(controlText.toString('utf8'));
+    if (stanzas.length !== 1) throw new Error(`the control file holds ${stanzas.length} stanzas, not one`);
+    control = stanzas[0]!;
+    const name = field(control, 'Package') ?? '';
+    const changelogs = await extractFiles(await decompress(dataMember.name, dataMember.data), (entry) =>
+      entry === `usr/share/doc/${name}/changelog.Debian.gz` || entry === `usr/share/doc/${name}/changelog.gz`,
+    );
+    const changelog = changelogs.get(`usr/share/doc/${name}/changelog.Debian.gz`) ?? changelogs.get(`usr/share/doc/${name}/changelog.gz`);
+    if (changelog !== undefined) distribution = changelogDistribution(gunzipSync(changelog).toString('utf8'));
+  } catch (error) {
+    if (error instanceof DebforgeError) throw error;
+    throw bad(`not a readable .deb: ${(error as Error).message}`);
+  }
+  const pkg = field(control, 'Package');
+  const version = field(control, 'Version');
+  const architecture = field(control, 'Architecture');
+  if (pkg === undefined || !PACKAGE_NAME.test(pkg)) throw bad(`control field Package ${JSON.stringify(pkg ?? '')} is missing or not a Debian package name`);
+  if (version === undefined || !VERSION.test(version)) throw bad(`control field Version ${JSON.stringify(version ?? '')} is missing or not a Debian version`);
+  if (architecture === undefined || !ARCHITECTURE.test(architecture)) throw bad(`control field Architecture ${JSON.stringify(architecture ?? '')} is missing or invalid`);
+  const sourceField = field(control, 'Source');
+  const source = sourceField !== undefined ? sourceField.split(/[\s(]/)[0]! : pkg;
+  if (!PACKAGE_NAME.test(source)) throw bad(`control field Source ${JSON.stringify(sourceField)} is not a source package name`);
+  return {
+    file,
+    control,
+    package: pkg,
+    version,
+    architecture,
+    source,
+    size: archive.length,
+    md5: createHash('md5').update(archive).digest('hex'),
+    sha256: createHash('sha256').update(archive).digest('hex'),
+    ...(distribution !== undefined ? { distribution } : {}),
+  };
+}
+
+/** `pkg (1.0-1) focal; urgency=medium` -> `focal`. */
+export function changelogDistribution(text: string): string | undefined {
+  const match = /^\S+ \([^)]+\) ([^;]+);/.exec(text);
+  return match?.[1]?.trim().split(/\s+/)[0];
+}
+
+/** Contents of the regular files of a tar archive whose names (without a leading `./`) pass `wanted`. */
+async function extractFiles(data: Buffer, wanted: (name: string) => boolean): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  const extract = tar.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, stream, next) => {
+      const name = header.name.replace(/^\.?\//, '');
+      const keep = header.type === 'file' && wanted(name);
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: unknown) => {
+        if (keep) chunks.push(chunk as Buffer);
+      });
+      stream.on('end', () => {
+        if (keep) found.set(name, Buffer.concat(chunks));
+        next();
+      });
+      stream.on('error', reject);
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  Readable.from([data]).pipe(extract);
+  await done;
+  return found;
+}

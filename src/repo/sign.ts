@@ -1,0 +1,130 @@
+/**
+ * Signing with the system's gpg: `InRelease` (clear-signed) and `Release.gpg` (detached, armored).
+ * The key is a key ID, fingerprint or user ID in the keyring GNUPGHOME names (gpg's default
+ * otherwise), or the path of a file holding a secret key, which is then imported into a throwaway
+ * keyring that is deleted afterwards. A passphrase, if the key has one, comes from the
+ * DEBFORGE_SIGN_PASSPHRASE environment variable.
+ */
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DebforgeError } from '../errors.js';
+
+export interface Signer {
+  /** Full fingerprint of the signing key. */
+  readonly fingerprint: string;
+  clearsign(input: string, output: string): Promise<void>;
+  detachSign(input: string, output: string): Promise<void>;
+  /** The public key, binary (for a `.gpg` keyring) and armored (for `.asc`). */
+  exportPublicKey(): Promise<{ binary: Buffer; armored: string }>;
+  close(): Promise<void>;
+}
+
+interface GpgResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function runGpg(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<GpgResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('gpg', args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new DebforgeError({ file: 'gpg', message: 'gpg is not installed: signing needs it (Debian: apt-get install gnupg)', severity: 'error' }) : error),
+    );
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr }));
+  });
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('gpg: WARNING: unsafe')).slice(-1)[0] ?? '';
+}
+
+async function isFile(candidate: string): Promise<boolean> {
+  try {
+    return (await fs.stat(candidate)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function openSigner(key: string, env: NodeJS.ProcessEnv = process.env): Promise<Signer> {
+  const fail = (message: string): never => {
+    throw new DebforgeError({ file: `--sign-key ${key}`, message, severity: 'error' });
+  };
+  let gpgEnv: NodeJS.ProcessEnv = { ...env };
+  let throwaway: string | undefined;
+  let keyId = key;
+  const cleanup = async (): Promise<void> => {
+    if (throwaway === undefined) return;
+    // Stop the agent this keyring started, then delete the keyring with the secret key in it.
+    await new Promise<void>((resolve) => {
+      const child = spawn('gpgconf', ['--kill', 'all'], { env: gpgEnv, stdio: 'ignore' });
+      child.on('error', () => resolve());
+      child.on('close', () => resolve());
+    });
+    await fs.rm(throwaway, { recursive: true, force: true });
+    throwaway = undefined;
+  };
+  try {
+    if (await isFile(key)) {
+      throwaway = await fs.mkdtemp(path.join(os.tmpdir(), 'debforge-gpg-'));
+      await fs.chmod(throwaway, 0o700);
+      gpgEnv = { ...env, GNUPGHOME: throwaway };
+      const imported = await runGpg(['--batch', '--import', path.resolve(key)], gpgEnv);
+      if (imported.code !== 0) fail(`gpg cannot import the key file: ${firstLine(imported.stderr)}`);
+      keyId = '';
+    }
+    const listArgs = ['--batch', '--with-colons', '--list-secret-keys', ...(keyId === '' ? [] : ['--', keyId])];
+    const listed = await runGpg(listArgs, gpgEnv);
+    const lines = listed.stdout.toString('utf8').split('\n');
+    const secIndex = lines.findIndex((line) => line.startsWith('sec:'));
+    const fpr = lines.slice(secIndex + 1).find((line) => line.startsWith('fpr:'))?.split(':')[9];
+    if (listed.code !== 0 || secIndex < 0 || fpr === undefined || fpr === '') {
+      const where = throwaway !== undefined ? 'the key file holds no secret key' : `no secret key "${key}" in the gpg keyring${env['GNUPGHOME'] ? ` (GNUPGHOME=${env['GNUPGHOME']})` : ''}`;
+      fail(where);
+    }
+    const fingerprint = fpr!;
+    const passphrase = env['DEBFORGE_SIGN_PASSPHRASE'];
+    const signArgs = [
+      '--batch',
+      '--yes',
+      '--pinentry-mode',
+      'loopback',
+      ...(passphrase !== undefined ? ['--passphrase-fd', '0'] : []),
+      '--local-user',
+      `${fingerprint}!`,
+      '--digest-algo',
+      'SHA512',
+    ];
+    const sign = async (mode: string[], input: string, output: string): Promise<void> => {
+      const result = await runGpg([...signArgs, ...mode, '--output', output, input], gpgEnv, passphrase);
+      if (result.code !== 0) fail(`gpg could not sign ${input}: ${firstLine(result.stderr)}`);
+    };
+    return {
+      fingerprint,
+      clearsign: (input, output) => sign(['--clearsign'], input, output),
+      detachSign: (input, output) => sign(['--armor', '--detach-sign'], input, output),
+      async exportPublicKey() {
+        const binary = await runGpg(['--batch', '--export', '--', fingerprint], gpgEnv);
+        const armored = await runGpg(['--batch', '--armor', '--export', '--', fingerprint], gpgEnv);
+        if (binary.code !== 0 || armored.code !== 0 || binary.stdout.length === 0) fail(`gpg cannot export the public key: ${firstLine(binary.stderr + armored.stderr)}`);
+        return { binary: binary.stdout, armored: armored.stdout.toString('utf8') };
+      },
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
