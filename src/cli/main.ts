@@ -98,11 +98,24 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   const daemons = await expandDaemonPaths(positionals);
 
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interruptedBy ??= signal;
+    controller.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let code = 0;
   try {
     const tasks = daemons.flatMap((dir) => profiles.map((profile) => ({ dir, profile })));
+    // --jobs N is one budget for the whole call, never N per package (that made N x N threads,
+    // and N x N xz encoders of ~100 MiB each). Up to min(N, tasks) packages are built at once and
+    // each one's compressors get floor(N / that) threads, so packages x threads <= N: one package
+    // gets all N threads, N or more packages get one each. Memory is bounded the same way: each
+    // package streams through its pipeline with back-pressure, holding at most its threads' blocks
+    // in flight. The output bytes do not depend on the thread count.
+    const packagesAtOnce = Math.min(jobs, tasks.length);
+    const threadsPerPackage = Math.max(1, Math.floor(jobs / packagesAtOnce));
     const results: BuildResult[] = [];
     const failures: unknown[] = [];
     let next = 0;
@@ -116,7 +129,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
             defines: variables,
             ...(values.revision !== undefined ? { revision: values.revision } : {}),
             compression,
-            jobs,
+            jobs: threadsPerPackage,
             signal: controller.signal,
           });
           results.push(result);
@@ -128,19 +141,24 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+    await Promise.all(Array.from({ length: packagesAtOnce }, worker));
     if (values.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
     if (controller.signal.aborted && failures.length === 0) {
       io.stderr('debforge: interrupted; unfinished packages were not written\n');
-      return 130;
+      code = 130;
     }
-    let code = 0;
     for (const failure of failures) code = Math.max(code, reportError(failure, io));
-    return code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  if (interruptedBy !== undefined) {
+    // Temporary files are gone now. Die of the signal itself, as a well-behaved Unix program does
+    // (the shell sees 128 + its number), without waiting for compressor threads to wind down.
+    process.kill(process.pid, interruptedBy);
+    return 128 + (os.constants.signals[interruptedBy] ?? 2);
+  }
+  return code;
 }
 
 function formatSize(bytes: number): string {
