@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import type { Profile } from './profiles.js';
@@ -19,7 +20,8 @@ export async function loadRosdepFile(absolutePath: string, displayName: string, 
   }
   let document: unknown;
   try {
-    const { load } = await import('js-yaml');
+    // require, not import: js-yaml's ESM build costs ~40 ms to load, its CommonJS build ~8 ms.
+    const { load } = createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
     document = load(text, { filename: path.basename(absolutePath) });
   } catch (error) {
     const mark = (error as { mark?: { line?: number } }).mark;
