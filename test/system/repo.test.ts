@@ -1,0 +1,200 @@
+/**
+ * From `debforge repo` to `apt install` on a booted Debian 12: a repository signed with a
+ * throwaway key, served over HTTP from the host (the machine shares the host's network), added on
+ * the machine with signed-by as docs/releasing.md tells a robot to; then an upgrade through the
+ * repository, and tampering that apt must refuse.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from '../../src/index.js';
+import { FIXTURES, copyTree, debforge, must, tempDir } from '../support/tools.js';
+import { Machine, requireRoot } from './harness.js';
+
+const EPOCH = 1700000000;
+const KEYRING = '/usr/share/keyrings/debforge-test.gpg';
+const LIST = '/etc/apt/sources.list.d/debforge-test.list';
+
+async function buildVersion(version: string, out: string): Promise<string> {
+  const dir = path.join(await tempDir(), 'repo_demo');
+  await copyTree(path.join(FIXTURES, 'repo', 'repo_demo'), dir);
+  const manifest = path.join(dir, 'package.xml');
+  await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace(/<version>[^<]+<\/version>/, `<version>${version}</version>`));
+  return (await build(dir, { outDir: out, profile: 'plain', sourceDateEpoch: EPOCH })).path;
+}
+
+/** A throwaway signing key in its own GNUPGHOME; returns that home and the key's fingerprint. */
+async function makeKey(name: string): Promise<{ home: string; fingerprint: string }> {
+  const home = await tempDir('debforge-gpg-');
+  await fs.chmod(home, 0o700);
+  const env = { ...process.env, GNUPGHOME: home };
+  must('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <${name.toLowerCase().replace(/\W+/g, '-')}@example.org>`, 'default', 'default', 'never'], { env });
+  const listing = must('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env });
+  const fingerprint = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(listing)?.[1];
+  assert.ok(fingerprint, listing);
+  return { home, fingerprint };
+}
+
+/** A static file server on 127.0.0.1 that logs every path asked for. */
+async function serve(root: string): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const server = http.createServer((request, response) => {
+    const url = decodeURIComponent((request.url ?? '/').split('?')[0]!);
+    requests.push(url);
+    const file = path.join(root, path.normalize(url));
+    if (!file.startsWith(root + path.sep)) {
+      response.writeHead(403).end();
+      return;
+    }
+    fs.readFile(file).then(
+      (data) => response.writeHead(200, { 'Content-Length': data.length }).end(request.method === 'HEAD' ? undefined : data),
+      () => response.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Lines apt marks as warnings, errors or notices. */
+function aptComplaints(output: string): string[] {
+  return output.split('\n').filter((line) => /^(W|E|N|Err):?/.test(line));
+}
+
+describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tampering', function () {
+  this.timeout(900_000);
+  let machine: Machine;
+  let server: Awaited<ReturnType<typeof serve>>;
+  let repo: string;
+  let key: { home: string; fingerprint: string };
+  const debs: Record<string, string> = {};
+
+  const publish = (deb: string): void => {
+    const result = debforge(['repo', deb, '--out', repo, '--sign-key', key.fingerprint], { env: { ...process.env, GNUPGHOME: key.home } });
+    assert.equal(result.code, 0, result.stderr);
+  };
+  const update = (): Promise<{ code: number; stdout: string; stderr: string }> => machine.sh('apt-get update 2>&1', { timeoutSec: 120 });
+  /** A robot that has never seen the repository: no cached lists, so apt fetches every index. */
+  const freshUpdate = async (): Promise<{ code: number; stdout: string; stderr: string }> => {
+    await machine.must('rm -rf /var/lib/apt/lists/127.0.0.1*');
+    return update();
+  };
+
+  before(async () => {
+    requireRoot();
+    const out = await tempDir();
+    debs['v1'] = await buildVersion('1.0.0', out);
+    debs['v2'] = await buildVersion('1.1.0', out);
+    key = await makeKey('Robot Fleet');
+    repo = path.join(await tempDir('debforge-repo-'), 'apt');
+    publish(debs['v1']!);
+    server = await serve(repo);
+    machine = await Machine.boot('repo');
+  });
+
+  after(async () => {
+    await machine?.poweroff();
+    await server?.close();
+  });
+
+  it('1. added with signed-by, apt-get update prints no warning, error or notice', async () => {
+    // What docs/releasing.md tells a robot to do, with the machine's own downloader (no curl on it).
+    await machine.must(`/usr/lib/apt/apt-helper download-file ${server.url}/archive-keyring.gpg ${KEYRING}`);
+    // Only this repository: the machine's Debian mirror is not what is under test.
+    await machine.must(`rm -f /etc/apt/sources.list && echo 'deb [signed-by=${KEYRING}] ${server.url} bookworm main' > ${LIST}`);
+    const result = await update();
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.deepEqual(aptComplaints(result.stdout + result.stderr), [], result.stdout);
+    assert.match(result.stdout, /Get:\d+ http:\/\/127\.0\.0\.1:\d+ bookworm InRelease/);
+    assert.ok(server.requests.some((r) => r.includes('/by-hash/SHA256/')), `apt fetched the index by hash: ${server.requests.join(' ')}`);
+  });
+
+  it('2. apt-get install installs the daemon from the repository and starts it', async () => {
+    await machine.must('DEBIAN_FRONTEND=noninteractive apt-get install -y repo-demo </dev/null', { timeoutSec: 300 });
+    assert.equal((await machine.must("dpkg-query -W -f '${Version}' repo-demo")).trim(), '1.0.0-1');
+    await machine.waitFor(async () => (await machine.sh('systemctl is-active repo-demo.service')).stdout.trim() === 'active', 10_000, 'repo-demo active');
+  });
+
+  it('3. a second release published into the same repository is picked up by update + upgrade; the first stays', async () => {
+    publish(debs['v2']!);
+    const result = await update();
+    assert.equal(result.code, 0, result.stdout);
+    assert.deepEqual(aptComplaints(result.stdout + result.stderr), [], result.stdout);
+    await machine.must('DEBIAN_FRONTEND=noninteractive apt-get upgrade -y </dev/null', { timeoutSec: 300 });
+    assert.equal((await machine.must("dpkg-query -W -f '${Version}' repo-demo")).trim(), '1.1.0-1');
+    const policy = await machine.must('apt-cache policy repo-demo');
+    assert.match(policy, /1\.0\.0-1/, `the earlier version is still offered (a robot can downgrade): ${policy}`);
+  });
+
+  describe('tampering', () => {
+    let pristine: string;
+    beforeEach(async () => {
+      pristine = path.join(await tempDir(), 'pristine');
+      await fs.cp(repo, pristine, { recursive: true });
+    });
+    afterEach(async () => {
+      await fs.rm(repo, { recursive: true, force: true });
+      await fs.rename(pristine, repo);
+    });
+
+    it('4. a flipped byte in a Packages index fails apt-get update', async () => {
+      const dir = path.join(repo, 'dists', 'bookworm', 'main', 'binary-amd64');
+      const original = await fs.readFile(path.join(dir, 'Packages'));
+      const tampered = Buffer.from(original);
+      const at = tampered.indexOf('Version: 1.1.0-1') + 'Version: 1.'.length;
+      tampered[at] = '9'.charCodeAt(0);
+      // Every form apt might fetch carries the same flipped byte, by name and by hash.
+      const xz = must('sh', ['-c', `printf '%s' '${tampered.toString('base64')}' | base64 -d | xz -6 | base64 -w0`]);
+      const forms: Array<[string, Buffer]> = [
+        ['Packages', tampered],
+        ['Packages.gz', gzipSync(tampered)],
+        ['Packages.xz', Buffer.from(xz, 'base64')],
+      ];
+      const byHash = await fs.readdir(path.join(dir, 'by-hash', 'SHA256'));
+      for (const [name, data] of forms) {
+        const before = await fs.readFile(path.join(dir, name));
+        for (const hash of byHash) {
+          if ((await fs.readFile(path.join(dir, 'by-hash', 'SHA256', hash))).equals(before)) await fs.writeFile(path.join(dir, 'by-hash', 'SHA256', hash), data);
+        }
+        await fs.writeFile(path.join(dir, name), data);
+      }
+      const result = await freshUpdate();
+      assert.notEqual(result.code, 0, result.stdout);
+      assert.match(result.stdout, /Hash Sum mismatch|unexpected size/, result.stdout);
+    });
+
+    it('5. an InRelease signed by another key fails apt-get update', async () => {
+      assert.equal((await freshUpdate()).code, 0, 'the robot starts with good lists');
+      const other = await makeKey('Someone Else');
+      const dists = path.join(repo, 'dists', 'bookworm');
+      const env = { ...process.env, GNUPGHOME: other.home };
+      const sign = ['--batch', '--yes', '--pinentry-mode', 'loopback', '--local-user', other.fingerprint];
+      must('gpg', [...sign, '--clearsign', '--output', path.join(dists, 'InRelease'), path.join(dists, 'Release')], { env });
+      must('gpg', [...sign, '--armor', '--detach-sign', '--output', path.join(dists, 'Release.gpg'), path.join(dists, 'Release')], { env });
+      // A robot that already has the lists keeps them and says why (apt's own choice: exit 0, a warning).
+      const known = await update();
+      assert.match(known.stdout, /^W: .*NO_PUBKEY/m, known.stdout);
+      assert.match(known.stdout, /previous index files will be used/, known.stdout);
+      // A robot that has none gets nothing from the repository: apt-get update fails.
+      const result = await freshUpdate();
+      assert.notEqual(result.code, 0, result.stdout);
+      assert.match(result.stdout, /^E: The repository .* is not signed/m, result.stdout);
+      assert.match(result.stdout, /NO_PUBKEY/, result.stdout);
+    });
+
+    it('after the tampering is undone, the robot updates cleanly again', async () => {
+      await fs.rm(repo, { recursive: true, force: true });
+      await fs.cp(pristine, repo, { recursive: true });
+      const result = await freshUpdate();
+      assert.equal(result.code, 0, result.stdout);
+      assert.deepEqual(aptComplaints(result.stdout + result.stderr), [], result.stdout);
+    });
+  });
+});
