@@ -6,6 +6,7 @@ Commands:
   build <path>...      build .deb packages (into dist/ by default)
   check <path>...      validate everything, write nothing, list every problem
   inspect <file.deb>   show control fields, scripts, conffiles and the file list
+  new <name>           scaffold a daemon folder (daemons/<name>/) that builds as is
   profiles             list the built-in target profiles and their variables
   repo <deb-or-dir>... --out DIR
                        create or update a signed APT repository from .deb files
@@ -99,5 +100,23 @@ Options:
   --origin NAME           Origin of a new suite (default: debforge)
   --label NAME            Label of a new suite (default: the Origin)
   --json                  print the packages and suites as JSON
+  -h, --help              show this help
+`;
+
+export const NEW_HELP = `Usage: debforge new <name> [--kind ros|user|plain] [--dir DIR]
+
+Scaffolds DIR/<name>/, a daemon folder that builds lintian-clean as it is, with
+comments that explain the folder contract. <name> is a ROS package name (lower
+case letters, digits and _). An existing folder is never overwritten.
+
+Kinds:
+  ros      (default) a system unit that roslaunches a launch file once the ROS
+           master answers (Requires= and After= ros-watchdog.service)
+  user     a user unit (etc/user/), run by every user's systemd manager
+  plain    a system service without ROS
+
+Options:
+  --kind KIND             ros, user or plain
+  --dir DIR               parent folder (default: daemons)
   -h, --help              show this help
 `;

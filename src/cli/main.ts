@@ -4,6 +4,7 @@ import { DebforgeError, UsageError, formatProblem } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
 import { defines, parse, positiveInteger } from './args.js';
+import { newCommand } from './new.js';
 import { repoCommand } from './repo.js';
 import { checkTag } from '../repo/tag.js';
 import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
@@ -31,6 +32,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await inspectCommand(rest, io);
       case 'profiles':
         return profilesCommand(rest, io);
+      case 'new':
+        return await newCommand(rest, io);
       case 'repo':
         return await repoCommand(rest, io);
       case undefined:
@@ -43,7 +46,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         io.stdout('debforge 0.1.0\n');
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}" (commands: build, check, inspect, profiles, repo; see \`debforge --help\`)`);
+        throw new UsageError(`unknown command "${command}" (commands: build, check, inspect, new, profiles, repo; see \`debforge --help\`)`);
     }
   } catch (error) {
     return reportError(error, io);
