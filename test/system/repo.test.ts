@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from '../../src/index.js';
-import { FIXTURES, copyTree, debforge, must, tempDir } from '../support/tools.js';
+import { FIXTURES, copyTree, debforge, must, run, tempDir } from '../support/tools.js';
 import { Machine, requireRoot } from './harness.js';
 
 const EPOCH = 1700000000;
@@ -26,9 +26,12 @@ async function buildVersion(version: string, out: string): Promise<string> {
   return (await build(dir, { outDir: out, profile: 'plain', sourceDateEpoch: EPOCH })).path;
 }
 
+const gnupgHomes: string[] = [];
+
 /** A throwaway signing key in its own GNUPGHOME; returns that home and the key's fingerprint. */
 async function makeKey(name: string): Promise<{ home: string; fingerprint: string }> {
   const home = await tempDir('debforge-gpg-');
+  gnupgHomes.push(home);
   await fs.chmod(home, 0o700);
   const env = { ...process.env, GNUPGHOME: home };
   must('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <${name.toLowerCase().replace(/\W+/g, '-')}@example.org>`, 'default', 'default', 'never'], { env });
@@ -102,6 +105,7 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
   after(async () => {
     await machine?.poweroff();
     await server?.close();
+    for (const home of gnupgHomes) run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
   });
 
   it('1. added with signed-by, apt-get update prints no warning, error or notice', async () => {

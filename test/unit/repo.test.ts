@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { build } from '../../src/index.js';
+import { main, type Io } from '../../src/cli/main.js';
+import { compareDebianVersions, parseStanzas, poolDirectory, publishRepository, releaseDate, type Stanza } from '../../src/repo/index.js';
+import { FIXTURES, copyTree, debforge, must, run, tempDir } from '../support/tools.js';
+
+const EPOCH = 1700000000;
+
+/** Builds the repo_demo fixture at a version (and build date, which changes the bytes) with a profile. */
+async function demo(out: string, options: { version?: string; profile?: string; epoch?: number; name?: string } = {}): Promise<string> {
+  const name = options.name ?? 'repo_demo';
+  const dir = path.join(await tempDir(), name);
+  await copyTree(path.join(FIXTURES, 'repo', 'repo_demo'), dir);
+  const manifest = path.join(dir, 'package.xml');
+  let xml = await fs.readFile(manifest, 'utf8');
+  xml = xml.replace(/<version>[^<]+<\/version>/, `<version>${options.version ?? '1.0.0'}</version>`).replace('<name>repo_demo</name>', `<name>${name}</name>`);
+  await fs.writeFile(manifest, xml);
+  if (name !== 'repo_demo') {
+    const unit = path.join(dir, 'etc', `${name.replace(/_/g, '-')}.service.in`);
+    await fs.rename(path.join(dir, 'etc', 'repo-demo.service.in'), unit);
+    await fs.writeFile(unit, (await fs.readFile(unit, 'utf8')).replaceAll('@repo_demo_VERSION@', `@${name}_VERSION@`));
+  }
+  return (await build(dir, { outDir: out, profile: options.profile ?? 'plain', sourceDateEpoch: options.epoch ?? EPOCH })).path;
+}
+
+const gnupgHomes: string[] = [];
+
+/** Stops the gpg-agent each throwaway keyring started. */
+after(() => {
+  for (const home of gnupgHomes) run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
+});
+
+/** A throwaway key in its own GNUPGHOME. */
+async function makeKey(name: string): Promise<{ home: string; fingerprint: string; env: NodeJS.ProcessEnv }> {
+  const home = await tempDir('debforge-gpg-');
+  gnupgHomes.push(home);
+  await fs.chmod(home, 0o700);
+  const env = { ...process.env, GNUPGHOME: home };
+  must('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <test@example.org>`, 'default', 'default', 'never'], { env });
+  const fingerprint = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(must('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }))?.[1];
+  assert.ok(fingerprint);
+  return { home, fingerprint, env };
+}
+
+function capture(): Io & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (text: string): void => {
+      io.out += text;
+    },
+    stderr: (text: string): void => {
+      io.err += text;
+    },
+  };
+  return io;
+}
+
+const asObject = (stanza: Stanza): Record<string, string> => Object.fromEntries(stanza);
+const hash = (algorithm: string, data: Buffer): string => createHash(algorithm).update(data).digest('hex');
+
+describe('debforge repo', function () {
+  this.timeout(120_000);
+  let debs: string[];
+  let noetic: string;
+
+  before(async () => {
+    const out = await tempDir();
+    debs = [await demo(out), await demo(out, { version: '1.1.0' }), await demo(out, { name: 'librobot_demo' }), await demo(out, { version: '1.0.10' })];
+    noetic = await demo(await tempDir(), { profile: 'noetic' });
+  });
+
+  it('Packages stanzas agree field by field, and in order, with apt-ftparchive packages', async () => {
+    const repo = await tempDir();
+    await publishRepository([...debs, noetic], { outDir: repo });
+    for (const suite of ['bookworm', 'focal']) {
+      const ours = parseStanzas(await fs.readFile(path.join(repo, 'dists', suite, 'main', 'binary-amd64', 'Packages'), 'utf8'));
+      const ftparchive = run('apt-ftparchive', ['packages', 'pool'], { cwd: repo });
+      assert.equal(ftparchive.code, 0, `apt-ftparchive (Debian: apt-get install apt-utils): ${ftparchive.stderr}`);
+      const theirs = new Map(parseStanzas(ftparchive.stdout).map((s) => [`${asObject(s)['Package']} ${asObject(s)['Version']}`, s]));
+      assert.equal(ours.length, suite === 'bookworm' ? 4 : 1);
+      for (const stanza of ours) {
+        const fields = asObject(stanza);
+        const reference = theirs.get(`${fields['Package']} ${fields['Version']}`);
+        assert.ok(reference, `apt-ftparchive lists ${fields['Package']} ${fields['Version']}`);
+        // apt-ftparchive adds SHA1 and SHA512, which Debian's own archive no longer carries; all else is equal.
+        const expected = reference.filter(([name]) => name !== 'SHA1' && name !== 'SHA512');
+        assert.deepEqual(stanza, expected);
+      }
+    }
+  });
+
+  it('sorts stanzas by name and Debian version, and uses the lib prefix in the pool', async () => {
+    const repo = await tempDir();
+    await publishRepository(debs, { outDir: repo });
+    const stanzas = parseStanzas(await fs.readFile(path.join(repo, 'dists', 'bookworm', 'main', 'binary-arm64', 'Packages'), 'utf8')).map(asObject);
+    assert.deepEqual(stanzas.map((s) => `${s['Package']} ${s['Version']}`), ['librobot-demo 1.0.0-1', 'repo-demo 1.0.0-1', 'repo-demo 1.0.10-1', 'repo-demo 1.1.0-1']);
+    assert.equal(stanzas[0]!['Filename'], 'pool/main/libr/librobot-demo/librobot-demo_1.0.0-1_all.deb');
+    assert.equal(poolDirectory('main', 'libc6'), 'pool/main/libc/libc6');
+    assert.equal(poolDirectory('main', 'lib'), 'pool/main/l/lib');
+    assert.equal(poolDirectory('contrib', 'ros-noetic-x'), 'pool/contrib/r/ros-noetic-x');
+  });
+
+  it('compares versions as dpkg does', () => {
+    const ordered = ['0.9', '1.0~rc1', '1.0', '1.0-1', '1.0-1.1', '1.0+b1', '1.0.1', '1.0.10', '1.1', '1:0.1'];
+    for (let i = 0; i + 1 < ordered.length; i++) {
+      assert.ok(compareDebianVersions(ordered[i]!, ordered[i + 1]!) < 0, `${ordered[i]} < ${ordered[i + 1]}`);
+      const dpkg = run('dpkg', ['--compare-versions', ordered[i]!, 'lt', ordered[i + 1]!]);
+      assert.equal(dpkg.code, 0, `dpkg agrees that ${ordered[i]} < ${ordered[i + 1]}`);
+    }
+    assert.equal(compareDebianVersions('1.0-1', '1.0-1'), 0);
+  });
+
+  it('Release lists every index, the uncompressed Packages too, with their true sizes and hashes', async () => {
+    const repo = await tempDir();
+    await publishRepository(debs, { outDir: repo });
+    const dists = path.join(repo, 'dists', 'bookworm');
+    const release = asObject(parseStanzas(await fs.readFile(path.join(dists, 'Release'), 'utf8'))[0]!);
+    assert.equal(release['Suite'], 'bookworm');
+    assert.equal(release['Codename'], 'bookworm');
+    assert.equal(release['Components'], 'main');
+    assert.equal(release['Architectures'], 'amd64 arm64 armhf');
+    assert.match(release['Date']!, /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} UTC$/);
+    for (const [section, algorithm] of [['MD5Sum', 'md5'], ['SHA256', 'sha256']] as const) {
+      const lines = release[section]!.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      const files = lines.map((l) => l.split(/\s+/)[2]);
+      for (const arch of ['amd64', 'arm64', 'armhf']) for (const name of ['Packages', 'Packages.gz', 'Packages.xz']) assert.ok(files.includes(`main/binary-${arch}/${name}`), `${section} lists main/binary-${arch}/${name}`);
+      for (const line of lines) {
+        const [digest, size, file] = line.split(/\s+/);
+        const data = await fs.readFile(path.join(dists, file!));
+        assert.equal(digest, hash(algorithm, data), file);
+        assert.equal(Number(size), data.length, file);
+        if (section === 'SHA256') assert.ok((await fs.readFile(path.join(dists, path.dirname(file!), 'by-hash', 'SHA256', digest!))).equals(data), `by-hash copy of ${file}`);
+      }
+    }
+    const xz = must('sh', ['-c', `xz -dc ${path.join(dists, 'main', 'binary-amd64', 'Packages.xz')} | sha256sum`]).split(' ')[0];
+    const gz = must('sh', ['-c', `gzip -dc ${path.join(dists, 'main', 'binary-amd64', 'Packages.gz')} | sha256sum`]).split(' ')[0];
+    const plain = hash('sha256', await fs.readFile(path.join(dists, 'main', 'binary-amd64', 'Packages')));
+    assert.equal(xz, plain);
+    assert.equal(gz, plain);
+  });
+
+  it('keeps earlier versions, refuses a different file under a published name/version, and re-adding the same file changes nothing', async () => {
+    const repo = await tempDir();
+    assert.equal(debforge(['repo', debs[0]!, '--out', repo]).code, 0);
+    assert.equal(debforge(['repo', debs[1]!, '--out', repo]).code, 0);
+    const packages = path.join(repo, 'dists', 'bookworm', 'main', 'binary-amd64', 'Packages');
+    assert.deepEqual(parseStanzas(await fs.readFile(packages, 'utf8')).map((s) => asObject(s)['Version']), ['1.0.0-1', '1.1.0-1']);
+    const before = await fs.readFile(path.join(repo, 'dists', 'bookworm', 'Release'));
+
+    const rebuilt = await demo(await tempDir(), { epoch: EPOCH + 3600 });
+    assert.notEqual(hash('sha256', await fs.readFile(rebuilt)), hash('sha256', await fs.readFile(debs[0]!)), 'a rebuild with another date has other bytes');
+    const refused = debforge(['repo', rebuilt, '--out', repo]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /repo-demo 1\.0\.0-1 \(all\) is already in bookworm as a different file .*immutable/);
+    assert.ok((await fs.readFile(path.join(repo, 'dists', 'bookworm', 'Release'))).equals(before), 'a refused publish writes nothing');
+    const pooled = path.join(repo, 'pool', 'main', 'r', 'repo-demo', 'repo-demo_1.0.0-1_all.deb');
+    assert.ok((await fs.readFile(pooled)).equals(await fs.readFile(debs[0]!)), 'the pool keeps the published file');
+
+    const again = debforge(['repo', debs[0]!, debs[1]!, '--out', repo]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /bookworm: unchanged/);
+    assert.ok((await fs.readFile(path.join(repo, 'dists', 'bookworm', 'Release'))).equals(before), 'an identical re-add is a no-op');
+  });
+
+  it('refuses two different files for one name/version/architecture in one run', async () => {
+    const rebuilt = await demo(await tempDir(), { epoch: EPOCH + 60 });
+    const repo = await tempDir();
+    await assert.rejects(publishRepository([debs[0]!, rebuilt], { outDir: repo }), /given twice with different contents/);
+    await assert.rejects(fs.access(path.join(repo, 'dists')), 'nothing was written');
+  });
+
+  it('Date is the publish time and always moves forward', async () => {
+    const repo = await tempDir();
+    const now = new Date('2026-01-02T03:04:05Z');
+    const first = await publishRepository([debs[0]!], { outDir: repo, now });
+    assert.equal(first.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:05 UTC');
+    assert.equal(releaseDate(now), first.suites[0]!.date);
+    const second = await publishRepository([debs[1]!], { outDir: repo, now });
+    assert.equal(second.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:06 UTC');
+    const third = await publishRepository([debs[2]!], { outDir: repo, now: new Date('2025-01-01T00:00:00Z') });
+    assert.equal(third.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:07 UTC');
+  });
+
+  it('the suite comes from the package (its profile codename) unless --suite says otherwise', async () => {
+    const repo = await tempDir();
+    const result = await publishRepository([debs[0]!, noetic], { outDir: repo });
+    assert.deepEqual(result.suites.map((s) => s.suite), ['bookworm', 'focal']);
+    const forced = await publishRepository([noetic], { outDir: await tempDir(), suite: 'robots', component: 'extra' });
+    assert.equal(forced.packages[0]!.filename, 'pool/extra/r/ros-noetic-repo-demo/ros-noetic-repo-demo_1.0.0-1_all.deb');
+    assert.equal(forced.suites[0]!.suite, 'robots');
+  });
+
+  it('signs InRelease and Release.gpg so that gpgv verifies them with the exported keyring', async () => {
+    const key = await makeKey('Repo Test');
+    const repo = await tempDir();
+    const result = debforge(['repo', debs[0]!, '--out', repo, '--sign-key', key.fingerprint], { env: key.env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /warning/);
+    const dists = path.join(repo, 'dists', 'bookworm');
+    assert.equal(result.stdout.trim(), path.join(dists, 'InRelease'));
+    const keyring = path.join(repo, 'archive-keyring.gpg');
+    must('gpgv', ['--keyring', keyring, path.join(dists, 'InRelease')]);
+    must('gpgv', ['--keyring', keyring, path.join(dists, 'Release.gpg'), path.join(dists, 'Release')]);
+    assert.ok((await fs.readFile(path.join(dists, 'InRelease'), 'utf8')).includes(await fs.readFile(path.join(dists, 'Release'), 'utf8')));
+    assert.match(await fs.readFile(path.join(dists, 'Release.gpg'), 'utf8'), /^-----BEGIN PGP SIGNATURE-----/);
+    assert.match(await fs.readFile(path.join(repo, 'archive-keyring.asc'), 'utf8'), /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+
+    // Another key's signature does not verify against this keyring.
+    const other = await makeKey('Other');
+    must('gpg', ['--batch', '--yes', '--local-user', other.fingerprint, '--clearsign', '--output', path.join(dists, 'InRelease'), path.join(dists, 'Release')], { env: other.env });
+    assert.notEqual(run('gpgv', ['--keyring', keyring, path.join(dists, 'InRelease')]).code, 0);
+  });
+
+  it('signs with a secret key given as a file, in a throwaway keyring', async () => {
+    const key = await makeKey('File Key');
+    const file = path.join(await tempDir(), 'signing-key.asc');
+    await fs.writeFile(file, must('gpg', ['--batch', '--armor', '--export-secret-keys', key.fingerprint], { env: key.env }));
+    const repo = await tempDir();
+    const empty = await tempDir('debforge-gpg-');
+    const result = debforge(['repo', debs[0]!, '--out', repo, '--sign-key', file], { env: { ...process.env, GNUPGHOME: empty } });
+    assert.equal(result.code, 0, result.stderr);
+    must('gpgv', ['--keyring', path.join(repo, 'archive-keyring.gpg'), path.join(repo, 'dists', 'bookworm', 'InRelease')]);
+    assert.deepEqual(await fs.readdir(empty), [], 'the key never entered the caller\'s keyring');
+  });
+
+  it('without a key: unsigned, with a warning, and no stale signature left behind', async () => {
+    const key = await makeKey('Stale');
+    const repo = await tempDir();
+    assert.equal(debforge(['repo', debs[0]!, '--out', repo, '--sign-key', key.fingerprint], { env: key.env }).code, 0);
+    const result = debforge(['repo', debs[1]!, '--out', repo]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /warning: no --sign-key: .* is unsigned/);
+    const dists = path.join(repo, 'dists', 'bookworm');
+    await assert.rejects(fs.access(path.join(dists, 'InRelease')));
+    await assert.rejects(fs.access(path.join(dists, 'Release.gpg')));
+    assert.equal(result.stdout.trim(), path.join(dists, 'Release'));
+  });
+
+  it('an unknown key, a missing --out or a non-.deb are one-line errors', async () => {
+    const empty = await tempDir('debforge-gpg-');
+    const unknown = debforge(['repo', debs[0]!, '--out', await tempDir(), '--sign-key', 'nobody@example.org'], { env: { ...process.env, GNUPGHOME: empty } });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no secret key "nobody@example.org"/);
+    assert.equal(debforge(['repo', debs[0]!]).code, 2);
+    const notDeb = path.join(await tempDir(), 'x.deb');
+    await fs.writeFile(notDeb, 'hello');
+    const bad = debforge(['repo', notDeb, '--out', await tempDir()]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /x\.deb: not a readable \.deb/);
+  });
+});
+
+describe('debforge check --tag', function () {
+  this.timeout(60_000);
+  const daemon = path.join(FIXTURES, 'repo', 'repo_demo');
+
+  it('a wrong tag exits 1 naming the daemon, its version and the tag', async () => {
+    const io = capture();
+    assert.equal(await main(['check', '--profile', 'plain', '--tag', 'v1.2.0', daemon], io), 1);
+    assert.match(io.err, /package\.xml:4: daemon .*repo_demo has version 1\.0\.0, but the release tag v1\.2\.0 says 1\.2\.0/);
+  });
+
+  it('the right tag, with or without v, exits 0', async () => {
+    for (const tag of ['v1.0.0', '1.0.0']) {
+      const io = capture();
+      assert.equal(await main(['check', '--profile', 'plain', '--tag', tag, daemon], io), 0, io.err);
+    }
+  });
+
+  it('a tag that is no version is a usage error', async () => {
+    const io = capture();
+    assert.equal(await main(['check', '--tag', 'latest', daemon], io), 2);
+    assert.match(io.err, /--tag "latest" is not a version tag/);
+  });
+});
