@@ -59,6 +59,8 @@ const URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s<>"'\\]+$/i;
 /** Debian sections (optionally with an archive area, `contrib/net`) and priorities. */
 const SECTION = /^([a-z0-9-]+\/)?[a-z0-9][a-z0-9+.-]*$/;
 const PRIORITIES = new Set(['required', 'important', 'standard', 'optional', 'extra']);
+/** One Debian relation: a package, optionally `(op version)`, alternatives joined with `|`. */
+export const DEBIAN_RELATION = /^[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?(\s*\|\s*[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?)*$/;
 const VERSION = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
 
 /**
@@ -232,9 +234,12 @@ function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemL
     const relation = RELATION_ELEMENTS[element.name];
     if (relation) {
       rejectAttributes(element, new Set(), file, problems);
-      const value = element.text.trim();
+      // One control-file line: line breaks inside the element are only spacing.
+      const value = element.text.trim().replace(/\s+/g, ' ');
       if (value === '') problems.error(file, `<${element.name}> is empty`, element.line);
-      else (options.relations[relation] ??= []).push(value);
+      else if (!DEBIAN_RELATION.test(value)) {
+        problems.error(file, `<${element.name}> "${printable(value)}" is not a Debian relation (name, optionally "(>= version)", alternatives with |)`, element.line);
+      } else (options.relations[relation] ??= []).push(value);
     } else if ((SCALAR_OPTIONS as readonly string[]).includes(element.name)) {
       rejectAttributes(element, new Set(), file, problems);
       const key = element.name as ScalarOption;

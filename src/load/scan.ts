@@ -203,12 +203,17 @@ function checkSymlink(root: string, absolutePath: string, linkTarget: string, fi
   }
   if (path.posix.isAbsolute(linkTarget)) return true; // checked against the package's own paths in resolve
   const resolved = path.resolve(path.dirname(absolutePath), linkTarget);
-  const inside = path.relative(root, resolved);
-  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
-    problems.error(file, `symlink to "${linkTarget}" escapes the daemon folder (it leaves files/, so on the robot it would point outside the package): point it at a file the package installs`);
+  if (!isInside(root, resolved)) {
+    const where = isInside(path.dirname(root), resolved) ? 'files/' : 'the daemon folder';
+    problems.error(file, `symlink to "${linkTarget}" escapes ${where}: on the robot it would point outside the package; point it at a file the package installs`);
     return false;
   }
   return true;
+}
+
+function isInside(folder: string, target: string): boolean {
+  const relative = path.relative(folder, target);
+  return !(relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative));
 }
 
 export const LINTIAN_OVERRIDES = 'lintian-overrides';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
+import { DEBIAN_RELATION } from '../load/package-xml.js';
 import type { DaemonSource, Dependency, RelationField, UnitOptions } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
 import { isRuntime, mapKey, relationTerms } from './depends.js';
@@ -201,7 +202,8 @@ function resolveRelations(
     for (const raw of values) {
       // One control-file line: line breaks inside the element are only spacing.
       const value = raw.replace(/\s+/g, ' ');
-      if (!/^[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?(\s*\|\s*[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?)*$/.test(value.trim())) {
+      // Checked at load with the element's line; checked again here, where it reaches the control file.
+      if (!DEBIAN_RELATION.test(value.trim())) {
         problems.error(manifestFile, `<${field}> "${printable(value)}" is not a Debian relation (name, optionally "(>= version)", alternatives with |)`, source.manifest.debforge.line);
         continue;
       }
