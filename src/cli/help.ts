@@ -91,9 +91,10 @@ Options:
                           the profile's codename: focal, jammy, noble, bookworm)
   --component C           component (default: main)
   --sign-key KEY          gpg key ID or fingerprint in the keyring (GNUPGHOME is
-                          honoured), or a file holding the secret key; a passphrase
-                          comes from DEBFORGE_SIGN_PASSPHRASE. Without it the
-                          repository is unsigned (a warning says so)
+                          honoured), a file holding the secret key, or env:NAME
+                          for an environment variable holding it (armored); a
+                          passphrase comes from DEBFORGE_SIGN_PASSPHRASE. Without
+                          it the repository is unsigned (a warning says so)
   --arch A                also list architecture A (repeatable; default: amd64,
                           arm64, armhf and those of the packages); Architecture: all
                           packages are listed under each

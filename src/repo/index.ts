@@ -46,7 +46,7 @@ export interface RepoOptions {
   /** Suite for every package; default: the distribution in each package's changelog (the profile's codename). */
   suite?: string;
   component?: string;
-  /** gpg key ID/fingerprint in the keyring, or a file holding a secret key; none: unsigned. */
+  /** gpg key ID/fingerprint in the keyring, a file holding a secret key, or `env:NAME`; none: unsigned. */
   signKey?: string;
   /** Architectures to list besides those already listed and those of the packages. */
   architectures?: readonly string[];

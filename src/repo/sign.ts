@@ -1,8 +1,9 @@
 /**
  * Signing with the system's gpg: `InRelease` (clear-signed) and `Release.gpg` (detached, armored).
  * The key is a key ID, fingerprint or user ID in the keyring GNUPGHOME names (gpg's default
- * otherwise), or the path of a file holding a secret key, which is then imported into a throwaway
- * keyring that is deleted afterwards. A passphrase, if the key has one, comes from the
+ * otherwise); or the path of a file holding a secret key, or `env:NAME` for an environment
+ * variable holding an armored secret key (how CI passes a secret without writing it to disk or
+ * showing it in a process list): either is imported into a throwaway keyring deleted afterwards. A passphrase, if the key has one, comes from the
  * DEBFORGE_SIGN_PASSPHRASE environment variable.
  */
 import { spawn } from 'node:child_process';
@@ -77,12 +78,15 @@ export async function openSigner(key: string, env: NodeJS.ProcessEnv = process.e
     throwaway = undefined;
   };
   try {
-    if (await isFile(key)) {
+    const variable = key.startsWith('env:') ? key.slice(4) : undefined;
+    const keyText = variable !== undefined ? env[variable] : undefined;
+    if (variable !== undefined && (keyText === undefined || keyText.trim() === '')) fail(`the environment variable ${variable} is empty or not set: it must hold an armored secret key`);
+    if (keyText !== undefined || (await isFile(key))) {
       throwaway = await fs.mkdtemp(path.join(os.tmpdir(), 'debforge-gpg-'));
       await fs.chmod(throwaway, 0o700);
       gpgEnv = { ...env, GNUPGHOME: throwaway };
-      const imported = await runGpg(['--batch', '--import', path.resolve(key)], gpgEnv);
-      if (imported.code !== 0) fail(`gpg cannot import the key file: ${firstLine(imported.stderr)}`);
+      const imported = keyText !== undefined ? await runGpg(['--batch', '--import'], gpgEnv, keyText) : await runGpg(['--batch', '--import', path.resolve(key)], gpgEnv);
+      if (imported.code !== 0) fail(`gpg cannot import the key: ${firstLine(imported.stderr)}`);
       keyId = '';
     }
     const listArgs = ['--batch', '--with-colons', '--list-secret-keys', ...(keyId === '' ? [] : ['--', keyId])];
@@ -91,7 +95,7 @@ export async function openSigner(key: string, env: NodeJS.ProcessEnv = process.e
     const secIndex = lines.findIndex((line) => line.startsWith('sec:'));
     const fpr = lines.slice(secIndex + 1).find((line) => line.startsWith('fpr:'))?.split(':')[9];
     if (listed.code !== 0 || secIndex < 0 || fpr === undefined || fpr === '') {
-      const where = throwaway !== undefined ? 'the key file holds no secret key' : `no secret key "${key}" in the gpg keyring${env['GNUPGHOME'] ? ` (GNUPGHOME=${env['GNUPGHOME']})` : ''}`;
+      const where = throwaway !== undefined ? 'holds no secret key' : `no secret key "${key}" in the gpg keyring${env['GNUPGHOME'] ? ` (GNUPGHOME=${env['GNUPGHOME']})` : ''}`;
       fail(where);
     }
     const fingerprint = fpr!;

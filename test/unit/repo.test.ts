@@ -215,7 +215,7 @@ describe('debforge repo', function () {
     assert.notEqual(run('gpgv', ['--keyring', keyring, path.join(dists, 'InRelease')]).code, 0);
   });
 
-  it('signs with a secret key given as a file, in a throwaway keyring', async () => {
+  it('signs with a secret key given as a file or in an environment variable, in a throwaway keyring', async () => {
     const key = await makeKey('File Key');
     const file = path.join(await tempDir(), 'signing-key.asc');
     await fs.writeFile(file, must('gpg', ['--batch', '--armor', '--export-secret-keys', key.fingerprint], { env: key.env }));
@@ -225,6 +225,15 @@ describe('debforge repo', function () {
     assert.equal(result.code, 0, result.stderr);
     must('gpgv', ['--keyring', path.join(repo, 'archive-keyring.gpg'), path.join(repo, 'dists', 'bookworm', 'InRelease')]);
     assert.deepEqual(await fs.readdir(empty), [], 'the key never entered the caller\'s keyring');
+
+    const fromEnv = await tempDir();
+    const armored = await fs.readFile(file, 'utf8');
+    const viaEnv = debforge(['repo', debs[0]!, '--out', fromEnv, '--sign-key', 'env:TEST_SIGNING_KEY'], { env: { ...process.env, GNUPGHOME: empty, TEST_SIGNING_KEY: armored } });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    must('gpgv', ['--keyring', path.join(fromEnv, 'archive-keyring.gpg'), path.join(fromEnv, 'dists', 'bookworm', 'InRelease')]);
+    const unset = debforge(['repo', debs[0]!, '--out', await tempDir(), '--sign-key', 'env:NOT_SET_ANYWHERE']);
+    assert.equal(unset.code, 1);
+    assert.match(unset.stderr, /NOT_SET_ANYWHERE is empty or not set/);
   });
 
   it('without a key: unsigned, with a warning, and no stale signature left behind', async () => {
