@@ -58,6 +58,8 @@ const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s<>"'\\]+$/i;
 /** Debian sections (optionally with an archive area, `contrib/net`) and priorities. */
 const SECTION = /^([a-z0-9-]+\/)?[a-z0-9][a-z0-9+.-]*$/;
+/** Debian architecture names (amd64, arm64, all, any, linux-any...). */
+export const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
 const PRIORITIES = new Set(['required', 'important', 'standard', 'optional', 'extra']);
 /** One Debian relation: a package, optionally `(op version)`, alternatives joined with `|`. */
 export const DEBIAN_RELATION = /^[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?(\s*\|\s*[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?)*$/;
@@ -248,6 +250,8 @@ function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemL
       if (value === '') problems.error(file, `<${key}> is empty`, element.line);
       else if (key === 'section' && !SECTION.test(value)) {
         problems.error(file, `<section> "${printable(value)}" is not a Debian section (e.g. misc, net, contrib/net)`, element.line);
+      } else if (key === 'architecture' && !ARCHITECTURE.test(value)) {
+        problems.error(file, `<architecture> "${printable(value)}" is not a Debian architecture name (all, any, amd64, arm64, ...)`, element.line);
       } else if (key === 'priority' && !PRIORITIES.has(value)) {
         problems.error(file, `<priority> "${printable(value)}" must be one of ${[...PRIORITIES].join(', ')}`, element.line);
       }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
-import { DEBIAN_RELATION } from '../load/package-xml.js';
+import { ARCHITECTURE, DEBIAN_RELATION } from '../load/package-xml.js';
 import type { DaemonSource, Dependency, RelationField, UnitOptions } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
 import { isRuntime, mapKey, relationTerms } from './depends.js';
@@ -84,7 +84,7 @@ export async function resolvePackage(source: DaemonSource, options: ResolveOptio
   const relations = resolveRelations(source, profile, variables, rosdep ?? new Map(), problems);
 
   const architecture = manifest.debforge.architecture ?? 'all';
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(architecture)) {
+  if (!ARCHITECTURE.test(architecture)) {
     problems.error(manifestFile, `<architecture> "${printable(architecture)}" is not a Debian architecture name`, manifest.debforge.line);
   }
   const elf = source.payload.find((p) => p.elf);
