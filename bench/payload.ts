@@ -1,0 +1,129 @@
+// The benchmark's payload: a daemon folder with maps and models generated deterministically
+// (AES-CTR random bytes, seeded text-like lines), written in chunks so memory stays small.
+import { createCipheriv, createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+const MIB = 1024 * 1024;
+const FILE_MIB = 32;
+
+/** mulberry32: a small seeded 32-bit generator. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** Writes `size` incompressible, reproducible bytes (AES-128-CTR keystream) to `file`. */
+function writeRandomFile(file: string, size: number, seed: number): void {
+  const key = createHash('sha256').update(`debforge-bench-${seed}`).digest().subarray(0, 16);
+  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+  const zeros = Buffer.alloc(4 * MIB);
+  const fd = openSync(file, 'w');
+  try {
+    for (let left = size; left > 0; left -= zeros.length) writeSync(fd, cipher.update(zeros.subarray(0, Math.min(left, zeros.length))));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Log, source and prose lines over a seeded Zipf-like vocabulary (as bench/compress.ts), streamed in chunks. */
+class TextSource {
+  private readonly next: () => number;
+  private readonly vocabulary: string[] = [];
+  private seconds = 0;
+  private carry = Buffer.alloc(0);
+
+  constructor(seed: number) {
+    this.next = prng(seed);
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    for (let i = 0; i < 3000; i++) {
+      let word = '';
+      const length = 2 + (this.next() % 9);
+      for (let j = 0; j < length; j++) word += letters[this.next() % 26];
+      this.vocabulary.push(word);
+    }
+  }
+
+  private pick(): string {
+    const r = this.next() / 0x1_0000_0000;
+    return this.vocabulary[Math.floor(this.vocabulary.length * r * r * r)]!;
+  }
+
+  private line(): string {
+    const next = this.next;
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const kind = next() % 3;
+    if (kind === 0) {
+      this.seconds += next() % 5;
+      const s = this.seconds;
+      const stamp = `2024-05-${two(1 + ((s / 86400) % 28 | 0))} ${two((s / 3600) % 24 | 0)}:${two((s / 60) % 60 | 0)}:${two(s % 60)}`;
+      const levels = ['DEBUG', 'INFO', 'INFO', 'INFO', 'WARN', 'ERROR'];
+      return `${stamp}.${String(next() % 1000).padStart(3, '0')} ${levels[next() % levels.length]} [${this.pick()}.${this.pick()}] ${this.pick()} ${this.pick()} ${this.pick()} id=${next() % 10000} took ${next() % 1000}ms\n`;
+    }
+    if (kind === 1) return `${' '.repeat(2 * (next() % 4))}const ${this.pick()}_${this.pick()} = ${this.pick()}(${this.pick()}, ${next() % 256});\n`;
+    const words: string[] = [];
+    const count = 5 + (next() % 11);
+    for (let w = 0; w < count; w++) words.push(this.pick());
+    return `${words.join(' ')}.\n`;
+  }
+
+  /** Fills `out` completely; a line cut at the end continues in the next call. */
+  fill(out: Buffer): void {
+    let offset = this.carry.copy(out, 0);
+    this.carry = this.carry.subarray(offset);
+    while (offset < out.length) {
+      const line = Buffer.from(this.line(), 'latin1');
+      const n = line.copy(out, offset);
+      offset += n;
+      if (n < line.length) this.carry = line.subarray(n);
+    }
+  }
+}
+
+function writeTextFile(file: string, size: number, source: TextSource): void {
+  const chunk = Buffer.allocUnsafe(4 * MIB);
+  const fd = openSync(file, 'w');
+  try {
+    for (let left = size; left > 0; left -= chunk.length) {
+      const part = chunk.subarray(0, Math.min(left, chunk.length));
+      source.fill(part);
+      writeSync(fd, part);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A daemon folder with `mib` MiB of payload: 3/8 random "models", 5/8 text-like "maps", in 32 MiB files. */
+export function makePayloadDaemon(dir: string, mib: number): void {
+  const randomMiB = Math.round((mib * 96) / 256);
+  const textMiB = mib - randomMiB;
+  const share = path.join(dir, 'files', 'usr', 'share', 'bench-payload');
+  mkdirSync(path.join(share, 'models'), { recursive: true });
+  mkdirSync(path.join(share, 'maps'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'package.xml'),
+    `<?xml version="1.0"?>
+<package format="2">
+  <name>bench_payload</name>
+  <version>1.0.0</version>
+  <description>Benchmark payload: maps and models, ${mib} MiB.</description>
+  <maintainer email="bench@example.org">Bench Mark</maintainer>
+  <license>Apache-2.0</license>
+  <buildtool_depend>catkin</buildtool_depend>
+</package>
+`,
+  );
+  for (let i = 0, left = randomMiB; left > 0; i++, left -= FILE_MIB) {
+    writeRandomFile(path.join(share, 'models', `model-${String(i).padStart(3, '0')}.bin`), Math.min(left, FILE_MIB) * MIB, 1000 + i);
+  }
+  const text = new TextSource(2);
+  for (let i = 0, left = textMiB; left > 0; i++, left -= FILE_MIB) {
+    writeTextFile(path.join(share, 'maps', `map-${String(i).padStart(3, '0')}.txt`), Math.min(left, FILE_MIB) * MIB, text);
+  }
+}
