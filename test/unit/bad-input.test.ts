@@ -1,0 +1,292 @@
+// Bad input ends in one actionable line per problem, exit 1, no stack trace, and an output
+// folder left exactly as it was: one daemon folder per mistake under test/fixtures/bad/<case>/.
+// What git cannot hold (fifos, sockets, devices, non-UTF-8 or newline names, unreadable files)
+// is added to a copy of the case's folder at test time.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { CLI, FIXTURES, copyTree, tempDir, type Run } from '../support/tools.js';
+
+const BAD = path.join(FIXTURES, 'bad');
+const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
+const isRoot = process.getuid?.() === 0;
+
+interface BadCase {
+  /** Folder under test/fixtures/bad/. */
+  name: string;
+  /** The file the message names, relative to the daemon folder ('' for the folder itself). */
+  file: string;
+  line?: number;
+  message: RegExp;
+  /** Adds what git cannot hold; returns a reason to skip when the system cannot make it. */
+  setup?: (dir: string) => Promise<string | undefined>;
+  /** Run as an unprivileged user: as root, permissions do not stop reads. */
+  unprivileged?: boolean;
+}
+
+const SHARE = 'files/usr/share/bad-case';
+
+const CASES: BadCase[] = [
+  { name: 'malformed_xml', file: 'package.xml', line: 7, message: /malformed XML: Expected closing tag 'license'/ },
+  { name: 'missing_name', file: 'package.xml', line: 2, message: /missing required element <name>/ },
+  { name: 'empty_name', file: 'package.xml', line: 3, message: /<name> is empty/ },
+  { name: 'empty_version', file: 'package.xml', line: 4, message: /<version> is empty: give the version as X\.Y\.Z/ },
+  { name: 'version_not_xyz', file: 'package.xml', line: 4, message: /<version> "1\.2" must be X\.Y\.Z \(three integers\)/ },
+  { name: 'version_with_prefix', file: 'package.xml', line: 4, message: /<version> "v1\.0\.0" must be X\.Y\.Z/ },
+  { name: 'missing_description', file: 'package.xml', line: 2, message: /missing required element <description>/ },
+  { name: 'empty_description', file: 'package.xml', line: 5, message: /<description> is empty/ },
+  { name: 'empty_synopsis', file: 'package.xml', line: 5, message: /<description> gives an empty synopsis/ },
+  { name: 'missing_maintainer', file: 'package.xml', line: 2, message: /no <maintainer>: add <maintainer email=/ },
+  { name: 'maintainer_without_email', file: 'package.xml', line: 6, message: /<maintainer> "Robotics Team" has no email/ },
+  { name: 'missing_license', file: 'package.xml', line: 2, message: /no <license>/ },
+  { name: 'empty_license', file: 'package.xml', line: 7, message: /<license> is empty/ },
+  { name: 'name_shell_metacharacters', file: 'package.xml', line: 3, message: /<name> "robot\$\(reboot\)" gives Debian package name "ros-noetic-robot\$\(reboot\)", which is not valid/ },
+  { name: 'name_upper_case', file: 'package.xml', line: 3, message: /<name> "Robot_Bringup" gives Debian package name "ros-noetic-Robot-Bringup", which is not valid/ },
+  { name: 'name_too_short', file: 'package.xml', line: 3, message: /<name> "r" gives Debian package name "r", which is not valid: .*at least two characters/ },
+  { name: 'unsupported_format', file: 'package.xml', line: 2, message: /unsupported manifest format "4": use format 1, 2 or 3/ },
+  { name: 'format1_unknown_element', file: 'package.xml', line: 8, message: /<exec_depend> is not an element of a format 1 package\.xml/ },
+  { name: 'bad_condition', file: 'package.xml', line: 8, message: /unexpected end of condition "\$ROS_VERSION =="/ },
+  { name: 'unknown_variable_in_unit', file: 'etc/bad-case.service.in', line: 6, message: /unknown template variable @RESTART_POLICY@/ },
+  { name: 'unknown_variable_in_payload', file: `${SHARE}/robot.yaml.in`, line: 3, message: /unknown template variable @ROBOT_NAME@/ },
+  { name: 'misspelt_debforge_element', file: 'package.xml', line: 10, message: /unknown element <sectoin> in <debforge>: did you mean <section>\?/ },
+  { name: 'unknown_debforge_attribute', file: 'package.xml', line: 10, message: /<unit> has unknown attribute "enabled" \(known: name, enable, start/ },
+  { name: 'unit_option_names_no_unit', file: 'package.xml', line: 10, message: /<unit name="bad-cas\.service"> names no unit file .*units here: bad-case\.service/ },
+  { name: 'unit_name_with_space', file: 'etc/bad case.service', message: /"bad case\.service" is not a unit name systemd accepts/ },
+  { name: 'unit_name_with_dollar', file: 'etc/bad$case.service', message: /"bad\$case\.service" is not a unit name systemd accepts/ },
+  { name: 'unit_name_with_quote', file: "etc/bad'case.service", message: /"bad'case\.service" is not a unit name systemd accepts/ },
+  {
+    name: 'unit_name_with_double_quote',
+    file: 'etc/bad"case.service',
+    message: /"bad\\"case\.service" is not a unit name systemd accepts/,
+    setup: async (dir) => {
+      await fs.mkdir(path.join(dir, 'etc'), { recursive: true });
+      await fs.copyFile(path.join(BAD, 'unit_name_with_quote', "etc/bad'case.service"), path.join(dir, 'etc/bad"case.service'));
+      return undefined;
+    },
+  },
+  { name: 'unit_name_with_leading_dash', file: 'etc/-bad-case.service', message: /"-bad-case\.service" is not a unit name systemd accepts/ },
+  { name: 'not_a_unit_file', file: 'etc/bad-case.conf', message: /not a unit file: expected a name ending in \.service/ },
+  { name: 'symlink_escapes_folder', file: 'files/usr/bin/bad-case', message: /symlink to "\.\.\/\.\.\/\.\.\/\.\.\/outside\/secret" escapes the daemon folder/ },
+  { name: 'symlink_absolute_outside', file: 'files/usr/bin/bad-case', message: /symlink points at \/etc\/shadow, outside the package/ },
+  { name: 'homepage_injection', file: 'package.xml', line: 8, message: /<url> "https:\/\/example\.org\/robot\\nPackage: evil" is not one URL/ },
+  { name: 'section_injection', file: 'package.xml', line: 10, message: /<section> "misc\\nEssential: yes" is not a Debian section/ },
+  { name: 'email_injection', file: 'package.xml', line: 6, message: /<maintainer> email "robotics\$\(reboot\)@example\.org" is not a valid address/ },
+  { name: 'relation_injection', file: 'package.xml', line: 10, message: /<depends> "adduser; rm -rf \/" is not a Debian relation/ },
+  { name: 'instance_injection', file: 'package.xml', line: 10, message: /instance "x';reboot;'" of bad-case@\.service has characters systemd does not accept/ },
+  { name: 'system_user_injection', file: 'package.xml', line: 10, message: /<system-user> name="robot;reboot" must be a valid user name/ },
+  { name: 'bad_architecture', file: 'package.xml', line: 10, message: /<architecture> "x86 64" is not a Debian architecture name/ },
+  { name: 'elf_in_architecture_all', file: 'files/usr/bin/bad-case', message: /is an ELF binary, so the package cannot be Architecture: all/ },
+  { name: 'fragment_not_shell', file: 'debian/postinst', line: 1, message: /maintainer-script fragments must be sh or bash scripts, found "#!\/usr\/bin\/python3"/ },
+  { name: 'fragment_token_twice', file: 'debian/postinst', line: 5, message: /#DEBFORGE# appears more than once/ },
+  { name: 'unexpected_debian_file', file: 'debian/rules', message: /unexpected file in debian\/: only preinst, postinst, prerm, postrm fragments/ },
+  { name: 'duplicate_install_path', file: `${SHARE}/robot.yaml.in`, message: /installs to \/usr\/share\/bad-case\/robot\.yaml, as files\/usr\/share\/bad-case\/robot\.yaml does/ },
+  { name: 'no_package_xml', file: '', message: /holds no package\.xml and no daemon folders/ },
+  {
+    name: 'package_xml_fifo',
+    file: 'package.xml',
+    message: /is not a regular file: package\.xml must be a plain XML file/,
+    setup: async (dir) => mkfifo(path.join(dir, 'package.xml')),
+  },
+  {
+    name: 'payload_fifo',
+    file: `${SHARE}/robot.pipe`,
+    message: /is a fifo \(named pipe\), a special file: only regular files, folders and symlinks can be packaged/,
+    setup: async (dir) => mkfifo(path.join(dir, SHARE, 'robot.pipe')),
+  },
+  {
+    name: 'payload_socket',
+    file: `${SHARE}/robot.sock`,
+    message: /is a socket, a special file/,
+    setup: async (dir) => {
+      await fs.mkdir(path.join(dir, SHARE), { recursive: true });
+      // Socket paths are short (108 bytes): bind near the root, then move the socket into place.
+      const short = path.join(os.tmpdir(), `df-${randomBytes(4).toString('hex')}.sock`);
+      const server = net.createServer();
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(short, resolve));
+      await fs.rename(short, path.join(dir, SHARE, 'robot.sock'));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return undefined;
+    },
+  },
+  {
+    name: 'payload_device',
+    file: `${SHARE}/null`,
+    message: /is a character device, a special file/,
+    setup: async (dir) => {
+      if (!isRoot) return 'creating a device node needs root';
+      await fs.mkdir(path.join(dir, SHARE), { recursive: true });
+      const made = spawnSync('mknod', [path.join(dir, SHARE, 'null'), 'c', '1', '3']);
+      return made.status === 0 ? undefined : `mknod failed here (${String(made.stderr).trim() || made.error?.message})`;
+    },
+  },
+  {
+    name: 'payload_not_utf8',
+    file: `${SHARE}/caf\\xe9.yaml`,
+    message: /file name is not valid UTF-8: rename it/,
+    setup: async (dir) => {
+      await fs.mkdir(path.join(dir, SHARE), { recursive: true });
+      const name = Buffer.concat([Buffer.from(path.join(dir, SHARE, 'caf')), Buffer.from([0xe9]), Buffer.from('.yaml')]);
+      await fs.writeFile(name, 'latin-1 name\n');
+      return undefined;
+    },
+  },
+  {
+    name: 'payload_newline_in_name',
+    file: `${SHARE}/robot\\n.yaml`,
+    message: /file name holds a line break or other control character/,
+    setup: async (dir) => {
+      await fs.mkdir(path.join(dir, SHARE), { recursive: true });
+      await fs.writeFile(path.join(dir, SHARE, 'robot\n.yaml'), 'a: 1\n');
+      return undefined;
+    },
+  },
+  {
+    name: 'payload_unreadable',
+    file: `${SHARE}/secret.yaml`,
+    message: /cannot read file: EACCES: fix its permissions/,
+    unprivileged: true,
+    setup: async (dir) => {
+      if (isRoot && !hasCommand('setpriv')) return 'as root, an unreadable file needs setpriv (util-linux) to run the build unprivileged';
+      await fs.mkdir(path.join(dir, SHARE), { recursive: true });
+      await fs.writeFile(path.join(dir, SHARE, 'secret.yaml'), 'token: 1\n', { mode: 0o000 });
+      await fs.chmod(path.join(dir, SHARE, 'secret.yaml'), 0o000);
+      return undefined;
+    },
+  },
+];
+
+function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+async function mkfifo(file: string): Promise<string | undefined> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const made = spawnSync('mkfifo', [file]);
+  return made.status === 0 ? undefined : `mkfifo failed (${String(made.stderr).trim() || made.error?.message})`;
+}
+
+/** Every entry of a folder: name, type, mode and bytes, to compare before and after. */
+async function snapshot(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await fs.readdir(dir)).sort()) {
+    const full = path.join(dir, name);
+    const stat = await fs.lstat(full);
+    const bytes = stat.isFile() ? (await fs.readFile(full)).toString('base64') : '';
+    out.push(`${name} ${stat.mode.toString(8)} ${stat.size} ${stat.mtimeMs} ${bytes}`);
+  }
+  return out;
+}
+
+/** An unprivileged run: as root, through setpriv as nobody; otherwise as ourselves. */
+function command(args: string[], unprivileged: boolean): [string, string[]] {
+  const node: [string, string[]] = [process.execPath, [CLI, ...args]];
+  if (!unprivileged || !isRoot) return node;
+  return ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', node[0], ...node[1]]];
+}
+
+function spawnRun(args: string[], cwd: string, unprivileged: boolean): Promise<Run> {
+  const [file, argv] = command(args, unprivileged);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
+  });
+}
+
+async function inProcess(args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+interface Outcome {
+  skipped?: string;
+  dir: string;
+  build: Run;
+  check: Run;
+  before: string[];
+  after: string[];
+}
+
+function where(testCase: BadCase, prefix: string): string {
+  const file = testCase.file === '' ? prefix : `${prefix}/${testCase.file}`;
+  return testCase.line === undefined ? `${file}: ` : `${file}:${testCase.line}: `;
+}
+
+function assertOneCleanReport(run: Run, expected: string, message: RegExp, label: string): void {
+  assert.equal(run.code, 1, `${label}: exit code 1; stderr:\n${run.stderr}`);
+  assert.doesNotMatch(run.stderr, /^\s+at /m, `${label}: no stack trace in:\n${run.stderr}`);
+  const lines = run.stderr.split('\n').filter((l) => l !== '');
+  const hit = lines.find((l) => l.includes(expected) && message.test(l));
+  assert.ok(hit, `${label}: a line naming ${JSON.stringify(expected)} and matching ${message}; got:\n${run.stderr}`);
+}
+
+describe('bad input: a clear error, exit 1, nothing lost', function () {
+  this.timeout(120_000);
+  const outcomes = new Map<string, Outcome>();
+
+  before(async function () {
+    // The pre-existing package each failed build must leave alone: a real .deb with the very name
+    // the bad daemons would build (ros-noetic-bad-case_1.0.0-1_all.deb).
+    const seed = await tempDir();
+    const good = path.join(seed, 'bad_case');
+    await copyTree(path.join(BAD, 'payload_fifo'), good);
+    const built = await spawnRun(['build', good, '--out', path.join(seed, 'dist'), '--jobs', '1'], seed, false);
+    assert.equal(built.code, 0, built.stderr);
+    const deb = built.stdout.trim();
+    const debName = path.basename(deb);
+    const debBytes = await fs.readFile(deb);
+
+    const work = await tempDir();
+    // An unprivileged build must be able to walk into its copy and write its output folder.
+    await fs.chmod(work, 0o755);
+    const queue = [...CASES];
+    const worker = async (): Promise<void> => {
+      for (let testCase = queue.shift(); testCase; testCase = queue.shift()) {
+        const dir = path.join(work, testCase.name);
+        await copyTree(path.join(BAD, testCase.name), dir);
+        const skipped = await testCase.setup?.(dir);
+        const out = path.join(work, `${testCase.name}.out`);
+        await fs.mkdir(out);
+        await fs.writeFile(path.join(out, 'SENTINEL'), `${testCase.name} ${randomBytes(8).toString('hex')}\n`);
+        await fs.writeFile(path.join(out, debName), debBytes);
+        if (testCase.unprivileged) await fs.chmod(out, 0o777);
+        const before = await snapshot(out);
+        const unprivileged = testCase.unprivileged ?? false;
+        const build = skipped ? { code: 0, stdout: '', stderr: '' } : await spawnRun(['build', testCase.name, '--out', `${testCase.name}.out`, '--jobs', '1'], work, unprivileged);
+        const check = skipped ? build : unprivileged ? await spawnRun(['check', testCase.name], work, true) : await inProcess(['check', dir]);
+        outcomes.set(testCase.name, { ...(skipped ? { skipped } : {}), dir, build, check, before, after: await snapshot(out) });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(4, os.availableParallelism()) }, worker));
+  });
+
+  it('has at least 25 cases, each a folder under test/fixtures/bad/', async () => {
+    assert.ok(CASES.length >= 25, `${CASES.length} cases`);
+    const folders = (await fs.readdir(BAD)).sort();
+    assert.deepEqual(folders, CASES.map((c) => c.name).sort(), 'every fixture folder has a case and every case a folder');
+  });
+
+  for (const testCase of CASES) {
+    it(`${testCase.name}: ${testCase.file || 'the folder'}${testCase.line ? `:${testCase.line}` : ''}`, function () {
+      const outcome = outcomes.get(testCase.name);
+      assert.ok(outcome, 'the case ran');
+      if (outcome.skipped) this.skip();
+      assertOneCleanReport(outcome.build, `debforge: ${where(testCase, testCase.name)}`, testCase.message, 'build');
+      assert.equal(outcome.build.stdout, '', 'build prints no package path');
+      assert.deepEqual(outcome.after, outcome.before, 'the output folder is unchanged byte for byte: sentinel and pre-existing .deb survive, no temporary file');
+      const checkPrefix = testCase.unprivileged ? testCase.name : outcome.dir;
+      assertOneCleanReport(outcome.check, where(testCase, checkPrefix), testCase.message, 'check');
+    });
+  }
+});
