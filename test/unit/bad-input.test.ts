@@ -290,3 +290,95 @@ describe('bad input: a clear error, exit 1, nothing lost', function () {
     });
   }
 });
+
+describe('nothing is lost: interrupted and successful builds', function () {
+  this.timeout(120_000);
+  let parent = '';
+  let big = '';
+
+  before(async () => {
+    // A daemon with 300 MB of random data: incompressible, so the build takes long enough to be
+    // caught halfway with its temporary file in the output folder.
+    parent = await tempDir();
+    big = path.join(parent, 'big_daemon');
+    await fs.mkdir(path.join(big, 'files/usr/share/big-daemon'), { recursive: true });
+    await fs.writeFile(
+      path.join(big, 'package.xml'),
+      '<package format="3"><name>big_daemon</name><version>1.0.0</version><description>Large payload for the interruption test.</description>' +
+        '<maintainer email="robotics@example.org">Robotics Team</maintainer><license>MIT</license></package>\n',
+    );
+    const handle = await fs.open(path.join(big, 'files/usr/share/big-daemon/blob'), 'w');
+    for (let i = 0; i < 300; i++) await handle.write(randomBytes(1024 * 1024));
+    await handle.close();
+  });
+
+  after(async () => {
+    if (parent) await fs.rm(parent, { recursive: true, force: true });
+  });
+
+  async function interrupt(signal: NodeJS.Signals, compression: string, out: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; stderr: string }> {
+    const child = spawn(process.execPath, [CLI, 'build', big, '--out', out, '--compression', compression, '--jobs', '1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if ((await fs.readdir(out)).some((name) => name.endsWith('.tmp'))) break;
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no temporary file appeared in ${out}; stderr: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const sent = Date.now();
+    child.kill(signal);
+    const result = await exited;
+    return { ...result, ms: Date.now() - sent, stderr };
+  }
+
+  it('SIGTERM halfway through a large build: exits non-zero at once and leaves no file behind', async () => {
+    const out = await tempDir();
+    const result = await interrupt('SIGTERM', 'gzip', out);
+    assert.ok(result.signal === 'SIGTERM' || (result.code !== null && result.code !== 0), `non-zero exit, got ${JSON.stringify(result)}`);
+    assert.ok(result.ms < 5_000, `exited ${result.ms} ms after the signal`);
+    assert.doesNotMatch(result.stderr, /^\s+at /m);
+    assert.deepEqual(await fs.readdir(out), [], 'no temporary file, no package');
+  });
+
+  it('SIGINT during an xz build: the sentinel and the previous .deb are untouched, no temporary file', async () => {
+    const out = await tempDir();
+    await fs.writeFile(path.join(out, 'SENTINEL'), 'keep me\n');
+    await fs.writeFile(path.join(out, 'ros-noetic-big-daemon_1.0.0-1_all.deb'), 'the previous package\n');
+    const before = await snapshot(out);
+    const result = await interrupt('SIGINT', 'xz', out);
+    assert.ok(result.signal === 'SIGINT' || (result.code !== null && result.code !== 0), `non-zero exit, got ${JSON.stringify(result)}`);
+    assert.ok(result.ms < 5_000, `exited ${result.ms} ms after the signal (compressor threads must not hold it)`);
+    assert.deepEqual(await snapshot(out), before);
+  });
+
+  it('a successful build replaces an existing .deb by rename: a reader of the old file keeps the old bytes', async () => {
+    const source = path.join(parent, 'small_daemon');
+    await copyTree(path.join(FIXTURES, 'good', 'format1_daemon'), source);
+    const out = await tempDir();
+    const first = await spawnRun(['build', source, '--out', out, '--jobs', '1'], parent, false);
+    assert.equal(first.code, 0, first.stderr);
+    const deb = first.stdout.trim();
+    const oldBytes = await fs.readFile(deb);
+    const oldInode = (await fs.stat(deb)).ino;
+    await fs.writeFile(path.join(out, 'SENTINEL'), 'keep me\n');
+    // Hold the old package open, as apt or a web server might while the new one is written.
+    const reader = await fs.open(deb, 'r');
+    try {
+      const second = await spawnRun(['build', source, '--out', out, '--jobs', '1', '--revision', '2'], parent, false);
+      assert.equal(second.code, 0, second.stderr);
+      const third = await spawnRun(['build', source, '--out', out, '--jobs', '1', '--compression', 'xz'], parent, false);
+      assert.equal(third.code, 0, third.stderr);
+      assert.equal(third.stdout.trim(), deb, 'the same file name is rebuilt');
+      const held = Buffer.alloc(oldBytes.length + 16);
+      const { bytesRead } = await reader.read(held, 0, held.length, 0);
+      assert.ok(held.subarray(0, bytesRead).equals(oldBytes), 'the old file was never rewritten in place');
+    } finally {
+      await reader.close();
+    }
+    assert.notEqual((await fs.stat(deb)).ino, oldInode, 'the new package is a new file renamed over the old one');
+    assert.deepEqual((await fs.readdir(out)).sort(), ['SENTINEL', path.basename(deb), path.basename(deb).replace('-1_all', '-2_all')].sort());
+    assert.equal(await fs.readFile(path.join(out, 'SENTINEL'), 'utf8'), 'keep me\n');
+  });
+});
