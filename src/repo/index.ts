@@ -313,7 +313,7 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   }
 
   const files = await collectDebs(inputs, outDir);
-  const debs = await mapLimit(files, Math.max(2, os.availableParallelism()), readDebInfo);
+  const debs = await mapLimit(files, Math.max(16, os.availableParallelism()), readDebInfo);
 
   // Plan everything and refuse before writing anything.
   const problems: Problem[] = [];
@@ -350,7 +350,8 @@ export async function publishRepository(inputs: readonly string[], options: Repo
       refuse(`is already in ${suite} as a different file (${published.filename}, sha256 ${published.sha256})`);
       continue;
     }
-    const onDisk = await readIfExists(path.join(outDir, filename));
+    // A pool file no index names (another suite's, or left by an interrupted publish) is checked too.
+    const onDisk = published === undefined ? await readIfExists(path.join(outDir, filename)) : undefined;
     if (onDisk !== undefined && sha256(onDisk) !== deb.sha256) {
       refuse(`is already published as ${filename} with different contents`);
       continue;
@@ -378,12 +379,13 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   else log(`warning: no --sign-key: ${outDir} is unsigned, and apt refuses unsigned repositories unless a robot marks it [trusted=yes]`);
   try {
     // 1. Pool files.
-    for (const [filename, deb] of byPoolPath) {
+    const copied = await mapLimit([...byPoolPath], 16, async ([filename, deb]) => {
       const target = path.join(outDir, filename);
-      if (await exists(target)) continue;
+      if (await exists(target)) return undefined;
       await copyAtomic(deb.file, target);
-      log(`added ${filename}`);
-    }
+      return filename;
+    });
+    for (const filename of copied) if (filename !== undefined) log(`added ${filename}`);
     // 2. Indexes, then 3. Release files, suite by suite.
     const suites: RepoSuite[] = [];
     for (const plan of [...plans.values()].sort((a, b) => (a.suite < b.suite ? -1 : 1))) {
@@ -442,7 +444,9 @@ async function publishSuite(plan: SuitePlan, context: SuiteContext): Promise<Rep
   if (architectures.size === 0) for (const arch of DEFAULT_ARCHITECTURES) architectures.add(arch);
   const archList = [...architectures].sort();
 
-  // Indexes: rewritten only where their contents change.
+  // Indexes: rewritten only where their contents change. Architectures with the same packages
+  // (all of them, when every package is `Architecture: all`) share one compression.
+  const compressed = new Map<string, Array<[name: string, data: Buffer]>>();
   let indexesChanged = false;
   for (const arch of archList) {
     const dir = path.join(plan.dir, component, `binary-${arch}`);
@@ -450,11 +454,16 @@ async function publishSuite(plan: SuitePlan, context: SuiteContext): Promise<Rep
     const current = await readIfExists(path.join(dir, 'Packages'));
     if (current?.equals(plain) && (await exists(path.join(dir, 'Packages.gz'))) && (await exists(path.join(dir, 'Packages.xz')))) continue;
     indexesChanged = true;
-    const variants: Array<[name: string, data: Buffer]> = [
-      ['Packages', plain],
-      ['Packages.gz', gzipSync(plain, { level: zlibConstants.Z_BEST_COMPRESSION })],
-      ['Packages.xz', await xz(plain)],
-    ];
+    const plainHash = sha256(plain);
+    let variants = compressed.get(plainHash);
+    if (variants === undefined) {
+      variants = [
+        ['Packages', plain],
+        ['Packages.gz', gzipSync(plain, { level: zlibConstants.Z_BEST_COMPRESSION })],
+        ['Packages.xz', await xz(plain)],
+      ];
+      compressed.set(plainHash, variants);
+    }
     for (const [, data] of variants) await writeAtomic(path.join(dir, 'by-hash', 'SHA256', sha256(data)), data);
     for (const [name, data] of variants) await writeAtomic(path.join(dir, name), data);
   }
