@@ -1,0 +1,111 @@
+// `debforge new`: a daemon folder per kind that checks clean and builds lintian-clean as it is,
+// and never a byte of an existing folder overwritten.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, debforge, run, tempDir } from '../support/tools.js';
+
+const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
+const KINDS = ['ros', 'user', 'plain'] as const;
+
+describe('debforge new', function () {
+  this.timeout(120_000);
+  let parent = '';
+  const debs: string[] = [];
+
+  before(async () => {
+    parent = await tempDir();
+    for (const kind of KINDS) {
+      const created = debforge(['new', `my_${kind}_daemon`, '--kind', kind, '--dir', path.join(parent, 'daemons')], { env });
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(created.stdout.trim(), path.join(parent, 'daemons', `my_${kind}_daemon`));
+    }
+    const built = debforge(['build', path.join(parent, 'daemons'), '--out', path.join(parent, 'dist'), '--jobs', '1'], { env });
+    assert.equal(built.code, 0, built.stderr);
+    debs.push(...built.stdout.trim().split('\n'));
+  });
+
+  it('scaffolds each kind as the seed lays a daemon out', async () => {
+    const read = (daemon: string, file: string): Promise<string> => fs.readFile(path.join(parent, 'daemons', daemon, file), 'utf8');
+    const ros = await read('my_ros_daemon', 'etc/my-ros-daemon.service.in');
+    assert.match(ros, /^Requires=ros-watchdog\.service$/m);
+    assert.match(ros, /^After=ros-watchdog\.service$/m);
+    assert.match(ros, /^EnvironmentFile=\/etc\/ros-env\.conf$/m);
+    assert.match(ros, /^ExecStart=\/bin\/bash -c "source @ROS_SETUP@ && exec roslaunch --wait \/usr\/share\/my-ros-daemon\/launch\/my_ros_daemon\.launch"$/m);
+    await fs.access(path.join(parent, 'daemons/my_ros_daemon/files/usr/share/my-ros-daemon/launch/my_ros_daemon.launch'));
+    const user = await read('my_user_daemon', 'etc/user/my-user-daemon.service.in');
+    assert.match(user, /^Type=simple$/m);
+    assert.match(user, /^WantedBy=default\.target$/m);
+    const plain = await read('my_plain_daemon', 'etc/my-plain-daemon.service.in');
+    assert.match(plain, /^WantedBy=multi-user\.target$/m);
+    for (const kind of KINDS) {
+      const daemon = `my_${kind}_daemon`;
+      const manifest = await read(daemon, 'package.xml');
+      assert.match(manifest, /<package format="3">/);
+      assert.match(manifest, new RegExp(`<name>${daemon}</name>`));
+      assert.match(await read(daemon, 'debian/postinst'), /^#DEBFORGE#$/m);
+    }
+    const program = await fs.stat(path.join(parent, 'daemons/my_plain_daemon/files/usr/libexec/my-plain-daemon/my-plain-daemon'));
+    assert.equal(program.mode & 0o777, 0o755, 'the program is executable, so it installs 0755');
+  });
+
+  it('builds lintian-clean as it is: zero E: and W: lines for every kind', () => {
+    assert.equal(debs.length, 3, debs.join('\n'));
+    const result = run('lintian', ['--allow-root', '--pedantic', ...debs]);
+    assert.ok([0, 1, 2].includes(result.code), result.stderr);
+    const findings = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => /^[EW]: /.test(line));
+    assert.deepEqual(findings, []);
+  });
+
+  it('checks clean: user and plain alone, ros with the ROS service tree that ships /etc/ros-env.conf', () => {
+    for (const kind of ['user', 'plain']) {
+      const checked = debforge(['check', path.join(parent, 'daemons', `my_${kind}_daemon`)], { env });
+      assert.deepEqual({ code: checked.code, stderr: checked.stderr }, { code: 0, stderr: '' }, kind);
+    }
+    const ros = debforge(['check', path.join(parent, 'daemons', 'my_ros_daemon'), path.join(REPO_ROOT, 'daemons', 'ros_service_tree'), path.join(REPO_ROOT, 'daemons', 'ros_watchdog')], { env });
+    assert.deepEqual({ code: ros.code, stderr: ros.stderr }, { code: 0, stderr: '' });
+  });
+
+  it('never overwrites: an existing folder or file of that name is an error and stays as it was', async () => {
+    const dir = path.join(parent, 'existing');
+    await fs.mkdir(path.join(dir, 'taken'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'taken', 'package.xml'), 'my own work\n');
+    await fs.writeFile(path.join(dir, 'file_taken'), 'a file\n');
+    for (const name of ['taken', 'file_taken']) {
+      const result = debforge(['new', name, '--dir', dir]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stderr, `debforge: ${path.join(dir, name)}: already exists: debforge new never overwrites; choose another name or --dir\n`);
+    }
+    assert.deepEqual((await fs.readdir(path.join(dir, 'taken'))).sort(), ['package.xml']);
+    assert.equal(await fs.readFile(path.join(dir, 'taken', 'package.xml'), 'utf8'), 'my own work\n');
+    assert.equal(await fs.readFile(path.join(dir, 'file_taken'), 'utf8'), 'a file\n');
+  });
+
+  it('writes into daemons/ by default', async () => {
+    const cwd = await tempDir();
+    const result = debforge(['new', 'default_place', '--kind', 'plain'], { cwd });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${path.join('daemons', 'default_place')}\n`);
+    await fs.access(path.join(cwd, 'daemons', 'default_place', 'package.xml'));
+  });
+
+  it('refuses bad names and kinds with a usage error (exit 2), writing nothing', async () => {
+    const dir = await tempDir();
+    for (const [args, pattern] of [
+      [['new', 'Robot-Daemon'], /"Robot-Daemon" is not a ROS package name/],
+      [['new', 'r'], /"r" is not a ROS package name/],
+      [['new', 'x$(reboot)'], /is not a ROS package name/],
+      [['new', 'ok_name', '--kind', 'daemon'], /--kind "daemon" must be ros, user, plain/],
+      [['new'], /new takes exactly one daemon name/],
+    ] as const) {
+      const result = debforge([...args, '--dir', dir]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, pattern);
+      assert.doesNotMatch(result.stderr, /^\s+at /m);
+    }
+    assert.deepEqual(await fs.readdir(dir), []);
+    const help = debforge(['new', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: debforge new <name> \[--kind ros\|user\|plain\] \[--dir DIR\]/);
+  });
+});
