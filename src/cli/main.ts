@@ -4,10 +4,10 @@ import { DebforgeError, UsageError, formatProblem } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
 import { defines, parse, positiveInteger } from './args.js';
-import { newCommand } from './new.js';
-import { repoCommand } from './repo.js';
-import { checkTag } from '../repo/tag.js';
 import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
+
+// Commands other than build and check (new, repo, inspect) and what only they use (tar-stream,
+// semver, the repository writer) are imported when run, so a build never pays to load them.
 
 export interface Io {
   stdout: (text: string) => void;
@@ -33,9 +33,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case 'profiles':
         return profilesCommand(rest, io);
       case 'new':
-        return await newCommand(rest, io);
+        return await (await import('./new.js')).newCommand(rest, io);
       case 'repo':
-        return await repoCommand(rest, io);
+        return await (await import('./repo.js')).repoCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -183,6 +183,7 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   let errors = 0;
   const seen = new Set<string>();
   if (values.tag !== undefined) {
+    const { checkTag } = await import('../repo/tag.js');
     for (const problem of await checkTag(daemons, values.tag)) {
       errors++;
       io.stderr(`${formatProblem(problem)}\n`);
