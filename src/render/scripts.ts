@@ -98,6 +98,8 @@ const SHEBANG = /^#!\s*(\/bin\/sh|\/bin\/bash|\/usr\/bin\/env (sh|bash))\b.*$/;
 export function mergeScript(script: MaintainerScript, snippet: string, fragment: Fragment | undefined, fragmentFile: string, problems: ProblemList): string | undefined {
   if (!fragment) return snippet === '' ? undefined : `#!/bin/sh\nset -e\n\n${snippet}\nexit 0\n`;
   const lines = fragment.content.replace(/\r\n/g, '\n').split('\n');
+  // Lines taken off the top (shebang, set -e), so problems still point at the fragment's own lines.
+  let removed = 0;
   let shebang = '#!/bin/sh';
   if (lines[0]?.startsWith('#!')) {
     const match = SHEBANG.exec(lines[0]);
@@ -107,12 +109,16 @@ export function mergeScript(script: MaintainerScript, snippet: string, fragment:
     }
     shebang = match[1]!.endsWith('bash') || match[2] === 'bash' ? '#!/bin/bash' : '#!/bin/sh';
     lines.shift();
+    removed++;
   }
   // The merged script sets -e itself, right after the shebang.
-  if (lines[0]?.trim() === 'set -e') lines.shift();
+  if (lines[0]?.trim() === 'set -e') {
+    lines.shift();
+    removed++;
+  }
   const tokenLines = lines.flatMap((line, index) => (line.trim() === FRAGMENT_TOKEN ? [index] : []));
   if (tokenLines.length > 1) {
-    problems.error(fragmentFile, `${FRAGMENT_TOKEN} appears more than once: keep one`, tokenLines[1]! + 2);
+    problems.error(fragmentFile, `${FRAGMENT_TOKEN} appears more than once: keep one`, tokenLines[1]! + removed + 1);
     return undefined;
   }
   let body: string;

@@ -22,6 +22,7 @@ def serve(name, ready_hook, stopping_hook):
         print("stand-in %s: returning by itself" % name, flush=True)
         return
     try:
+        print("stand-in %s: waiting" % name, flush=True)
         while True:
             time.sleep(100)  # as ovos_utils.wait_for_exit_signal()
     except KeyboardInterrupt:

@@ -155,6 +155,9 @@ describe('daemons/ovos_services (the OVOS user stack)', function () {
       await hook.waitFor((l) => l.startsWith('stand-in '), 'the stand-in to print');
       assert.match(hook.lines.join('\n'), new RegExp(`stand-in ${service}: pid ${String(hook.child.pid)}, sys.prefix ${venv}$`, 'm'), 'same PID (exec, not a child), inside the venv');
       assert.ok(!datagrams(receiver).some((d) => d.includes('STOPPING=1')), 'no STOPPING=1 before the stop');
+      // SIGTERM only once the service waits, as a real one does once it is up: a stop during
+      // start-up takes the hook's own clean path instead (tested below), not the service's.
+      await hook.waitFor((l) => l === `stand-in ${service}: waiting`, 'the stand-in to wait for a stop');
       hook.child.kill('SIGTERM');
       assert.equal(await hook.exited, 0, hook.stderr);
       await receiver.waitFor((l) => l !== 'LISTENING' && (JSON.parse(l) as string).split('\n').includes('STOPPING=1'), `STOPPING=1 from ${service}`);
