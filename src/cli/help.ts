@@ -78,7 +78,8 @@ export const REPO_HELP = `Usage: debforge repo <deb-or-dir>... --out DIR [option
 
 Creates or updates a static APT repository in DIR that any web server can host:
   pool/<component>/<prefix>/<source>/<package>_<version>_<arch>.deb
-  dists/<suite>/<component>/binary-<arch>/Packages (.gz, .xz)
+  dists/<suite>/<component>/binary-<arch>/Packages (.gz, .xz); binary-all for
+    Architecture: all packages, read by robots of every architecture
   dists/<suite>/Release, InRelease, Release.gpg
   archive-keyring.gpg, archive-keyring.asc (the signing key's public half)
 Folders are searched for .deb files. Earlier versions stay published; a different
@@ -95,9 +96,9 @@ Options:
                           for an environment variable holding it (armored); a
                           passphrase comes from DEBFORGE_SIGN_PASSPHRASE. Without
                           it the repository is unsigned (a warning says so)
-  --arch A                also list architecture A (repeatable; default: amd64,
-                          arm64, armhf and those of the packages); Architecture: all
-                          packages are listed under each
+  --arch A                also list architecture A, with its own index (repeatable;
+                          Architecture: all packages are listed once, under all,
+                          which apt reads on every architecture)
   --origin NAME           Origin of a new suite (default: debforge)
   --label NAME            Label of a new suite (default: the Origin)
   --json                  print the packages and suites as JSON

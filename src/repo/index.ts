@@ -7,10 +7,12 @@
  *   archive-keyring.gpg, archive-keyring.asc                     (the signing key's public half)
  *
  * Choices, all checked against apt 2.6 on a booted Debian 12:
- * - `Architecture: all` packages are listed in every `binary-<arch>` index and Release names only
- *   real architectures (default amd64 arm64 armhf, plus any a package has). Every apt version
- *   reads that; a `binary-all`-only layout needs `all` in Architectures plus a real architecture,
- *   or apt prints "doesn't support architecture" notices.
+ * - `Architecture: all` packages are listed once, in `binary-all`, and Release's Architectures
+ *   says `all` (apt >= 1.1 then reads binary-all besides its own binary-<arch>), plus the
+ *   architectures that arch-specific packages (or --arch) bring. A robot of any architecture
+ *   finds the `all` packages, with no notice: apt 2.6 on amd64 reads an `all`-only repository
+ *   silently, while listing `all` packages only under named architectures would hide them, just
+ *   as silently, from a robot whose architecture is not named.
  * - Publishing is append-only: earlier versions stay (robots can pin or downgrade), and a
  *   different file for a name/version/architecture that is already published is refused.
  * - A robot reading mid-publish never sees a mismatch: new pool files and indexes (also under
@@ -35,7 +37,6 @@ export { parseStanzas, renderStanza, orderPackagesFields, type Stanza } from './
 export { readDebInfo, type DebInfo } from './deb.js';
 export { checkTag, tagVersion } from './tag.js';
 
-export const DEFAULT_ARCHITECTURES: readonly string[] = ['amd64', 'arm64', 'armhf'];
 export const DEFAULT_COMPONENT = 'main';
 export const DEFAULT_ORIGIN = 'debforge';
 export const KEYRING_NAME = 'archive-keyring';
@@ -48,7 +49,7 @@ export interface RepoOptions {
   component?: string;
   /** gpg key ID/fingerprint in the keyring, a file holding a secret key, or `env:NAME`; none: unsigned. */
   signKey?: string;
-  /** Architectures to list besides those already listed and those of the packages. */
+  /** Architectures to list (each with its binary-<arch> index) besides those already listed and those of the packages. */
   architectures?: readonly string[];
   /** Release Origin and Label for a new suite (an existing suite keeps its own). */
   origin?: string;
@@ -285,7 +286,7 @@ function parseRelease(text: string): ReleaseInfo {
     ...(origin !== undefined ? { origin } : {}),
     ...(label !== undefined ? { label } : {}),
     ...(Number.isFinite(date) ? { date } : {}),
-    architectures: (field(stanza, 'Architectures') ?? '').split(/\s+/).filter((a) => a !== '' && a !== 'all'),
+    architectures: (field(stanza, 'Architectures') ?? '').split(/\s+/).filter((a) => a !== ''),
     sha256: new Set(hashes),
     body: text.replace(/^Date: .*\n/m, ''),
   };
@@ -440,17 +441,16 @@ async function publishSuite(plan: SuitePlan, context: SuiteContext): Promise<Rep
   const sorted = [...entries.values()].sort(compareEntries);
 
   const architectures = new Set<string>([...(plan.release?.architectures ?? []), ...(options.architectures ?? [])]);
-  for (const entry of sorted) if (entry.architecture !== 'all') architectures.add(entry.architecture);
-  if (architectures.size === 0) for (const arch of DEFAULT_ARCHITECTURES) architectures.add(arch);
-  const archList = [...architectures].sort();
+  for (const entry of sorted) architectures.add(entry.architecture);
+  // `all` first, as Debian's Release files have it; then the real architectures.
+  const archList = [...architectures].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a < b ? -1 : a > b ? 1 : 0));
 
-  // Indexes: rewritten only where their contents change. Architectures with the same packages
-  // (all of them, when every package is `Architecture: all`) share one compression.
+  // Indexes: rewritten only where their contents change; identical ones share one compression.
   const compressed = new Map<string, Array<[name: string, data: Buffer]>>();
   let indexesChanged = false;
   for (const arch of archList) {
     const dir = path.join(plan.dir, component, `binary-${arch}`);
-    const plain = Buffer.from(renderPackages(sorted.filter((e) => e.architecture === arch || e.architecture === 'all')));
+    const plain = Buffer.from(renderPackages(sorted.filter((e) => e.architecture === arch)));
     const current = await readIfExists(path.join(dir, 'Packages'));
     if (current?.equals(plain) && (await exists(path.join(dir, 'Packages.gz'))) && (await exists(path.join(dir, 'Packages.xz')))) continue;
     indexesChanged = true;

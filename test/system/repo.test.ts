@@ -18,11 +18,23 @@ const EPOCH = 1700000000;
 const KEYRING = '/usr/share/keyrings/debforge-test.gpg';
 const LIST = '/etc/apt/sources.list.d/debforge-test.list';
 
-async function buildVersion(version: string, out: string): Promise<string> {
-  const dir = path.join(await tempDir(), 'repo_demo');
+/** The machine's architecture (the host's: the container runs the host's kernel and binaries). */
+const NATIVE = must('dpkg', ['--print-architecture']).trim();
+
+/** The repo_demo fixture at a version; `native` makes it a package of the machine's architecture named native-demo instead. */
+async function buildVersion(version: string, out: string, native = false): Promise<string> {
+  const name = native ? 'native_demo' : 'repo_demo';
+  const dir = path.join(await tempDir(), name);
   await copyTree(path.join(FIXTURES, 'repo', 'repo_demo'), dir);
   const manifest = path.join(dir, 'package.xml');
-  await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace(/<version>[^<]+<\/version>/, `<version>${version}</version>`));
+  let xml = (await fs.readFile(manifest, 'utf8')).replace(/<version>[^<]+<\/version>/, `<version>${version}</version>`);
+  if (native) {
+    xml = xml.replace('<name>repo_demo</name>', `<name>${name}</name>`).replace('</package>', `  <export><debforge><architecture>${NATIVE}</architecture></debforge></export>\n</package>`);
+    const unit = path.join(dir, 'etc', 'native-demo.service.in');
+    await fs.rename(path.join(dir, 'etc', 'repo-demo.service.in'), unit);
+    await fs.writeFile(unit, (await fs.readFile(unit, 'utf8')).replaceAll('@repo_demo_VERSION@', '@native_demo_VERSION@'));
+  }
+  await fs.writeFile(manifest, xml);
   return (await build(dir, { outDir: out, profile: 'plain', sourceDateEpoch: EPOCH })).path;
 }
 
@@ -79,8 +91,8 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
   let key: { home: string; fingerprint: string };
   const debs: Record<string, string> = {};
 
-  const publish = (deb: string): void => {
-    const result = debforge(['repo', deb, '--out', repo, '--sign-key', key.fingerprint], { env: { ...process.env, GNUPGHOME: key.home } });
+  const publish = (...files: string[]): void => {
+    const result = debforge(['repo', ...files, '--out', repo, '--sign-key', key.fingerprint], { env: { ...process.env, GNUPGHOME: key.home } });
     assert.equal(result.code, 0, result.stderr);
   };
   const update = (): Promise<{ code: number; stdout: string; stderr: string }> => machine.sh('apt-get update 2>&1', { timeoutSec: 120 });
@@ -95,9 +107,10 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
     const out = await tempDir();
     debs['v1'] = await buildVersion('1.0.0', out);
     debs['v2'] = await buildVersion('1.1.0', out);
+    debs['native'] = await buildVersion('1.0.0', out, true);
     key = await makeKey('Robot Fleet');
     repo = path.join(await tempDir('debforge-repo-'), 'apt');
-    publish(debs['v1']!);
+    publish(debs['v1']!, debs['native']!);
     server = await serve(repo);
     machine = await Machine.boot('repo');
   });
@@ -117,12 +130,31 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.deepEqual(aptComplaints(result.stdout + result.stderr), [], result.stdout);
     assert.match(result.stdout, /Get:\d+ http:\/\/127\.0\.0\.1:\d+ bookworm InRelease/);
+    assert.match(result.stdout, /bookworm\/main all Packages/, 'apt reads binary-all');
+    assert.match(result.stdout, new RegExp(`bookworm/main ${NATIVE} Packages`), 'and its own architecture\'s index');
     assert.ok(server.requests.some((r) => r.includes('/by-hash/SHA256/')), `apt fetched the index by hash: ${server.requests.join(' ')}`);
   });
 
-  it('2. apt-get install installs the daemon from the repository and starts it', async () => {
-    await machine.must('DEBIAN_FRONTEND=noninteractive apt-get install -y repo-demo </dev/null', { timeoutSec: 300 });
+  it('1b. a suite of Architecture: all packages only (Release says `Architectures: all`) is read silently on any robot', async () => {
+    publish('--suite', 'fleet', debs['v1']!);
+    const release = await fs.readFile(path.join(repo, 'dists', 'fleet', 'Release'), 'utf8');
+    assert.match(release, /^Architectures: all$/m);
+    const list = '/etc/apt/sources.list.d/debforge-fleet.list';
+    await machine.must(`echo 'deb [signed-by=${KEYRING}] ${server.url} fleet main' > ${list}`);
+    try {
+      const result = await update();
+      assert.equal(result.code, 0, result.stdout);
+      assert.deepEqual(aptComplaints(result.stdout + result.stderr), [], result.stdout);
+      assert.match(await machine.must('apt-cache policy repo-demo'), new RegExp(`${server.url.replace(/\./g, '\\.')} fleet/main all Packages`));
+    } finally {
+      await machine.must(`rm -f ${list} && apt-get update >/dev/null 2>&1`);
+    }
+  });
+
+  it('2. apt-get install installs the daemons (Architecture: all from binary-all, the native one from binary-<arch>) and starts them', async () => {
+    await machine.must('DEBIAN_FRONTEND=noninteractive apt-get install -y repo-demo native-demo </dev/null', { timeoutSec: 300 });
     assert.equal((await machine.must("dpkg-query -W -f '${Version}' repo-demo")).trim(), '1.0.0-1');
+    assert.equal((await machine.must("dpkg-query -W -f '${Architecture}' native-demo")).trim(), NATIVE);
     await machine.waitFor(async () => (await machine.sh('systemctl is-active repo-demo.service')).stdout.trim() === 'active', 10_000, 'repo-demo active');
   });
 
@@ -149,7 +181,7 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
     });
 
     it('4. a flipped byte in a Packages index fails apt-get update', async () => {
-      const dir = path.join(repo, 'dists', 'bookworm', 'main', 'binary-amd64');
+      const dir = path.join(repo, 'dists', 'bookworm', 'main', 'binary-all');
       const original = await fs.readFile(path.join(dir, 'Packages'));
       const tampered = Buffer.from(original);
       const at = tampered.indexOf('Version: 1.1.0-1') + 'Version: 1.'.length;

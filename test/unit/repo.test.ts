@@ -10,13 +10,14 @@ import { FIXTURES, copyTree, debforge, must, run, tempDir } from '../support/too
 const EPOCH = 1700000000;
 
 /** Builds the repo_demo fixture at a version (and build date, which changes the bytes) with a profile. */
-async function demo(out: string, options: { version?: string; profile?: string; epoch?: number; name?: string } = {}): Promise<string> {
+async function demo(out: string, options: { version?: string; profile?: string; epoch?: number; name?: string; arch?: string } = {}): Promise<string> {
   const name = options.name ?? 'repo_demo';
   const dir = path.join(await tempDir(), name);
   await copyTree(path.join(FIXTURES, 'repo', 'repo_demo'), dir);
   const manifest = path.join(dir, 'package.xml');
   let xml = await fs.readFile(manifest, 'utf8');
   xml = xml.replace(/<version>[^<]+<\/version>/, `<version>${options.version ?? '1.0.0'}</version>`).replace('<name>repo_demo</name>', `<name>${name}</name>`);
+  if (options.arch !== undefined) xml = xml.replace('</package>', `  <export><debforge><architecture>${options.arch}</architecture></debforge></export>\n</package>`);
   await fs.writeFile(manifest, xml);
   if (name !== 'repo_demo') {
     const unit = path.join(dir, 'etc', `${name.replace(/_/g, '-')}.service.in`);
@@ -66,22 +67,27 @@ describe('debforge repo', function () {
   this.timeout(120_000);
   let debs: string[];
   let noetic: string;
+  let native: string;
 
   before(async () => {
     const out = await tempDir();
     debs = [await demo(out), await demo(out, { version: '1.1.0' }), await demo(out, { name: 'librobot_demo' }), await demo(out, { version: '1.0.10' })];
+    native = await demo(out, { name: 'native_demo', arch: 'arm64' });
     noetic = await demo(await tempDir(), { profile: 'noetic' });
   });
 
   it('Packages stanzas agree field by field, and in order, with apt-ftparchive packages', async () => {
     const repo = await tempDir();
-    await publishRepository([...debs, noetic], { outDir: repo });
+    await publishRepository([...debs, native, noetic], { outDir: repo });
     for (const suite of ['bookworm', 'focal']) {
-      const ours = parseStanzas(await fs.readFile(path.join(repo, 'dists', suite, 'main', 'binary-amd64', 'Packages'), 'utf8'));
+      const ours: Stanza[] = [];
+      for (const arch of suite === 'bookworm' ? ['all', 'arm64'] : ['all']) {
+        ours.push(...parseStanzas(await fs.readFile(path.join(repo, 'dists', suite, 'main', `binary-${arch}`, 'Packages'), 'utf8')));
+      }
       const ftparchive = run('apt-ftparchive', ['packages', 'pool'], { cwd: repo });
       assert.equal(ftparchive.code, 0, `apt-ftparchive (Debian: apt-get install apt-utils): ${ftparchive.stderr}`);
       const theirs = new Map(parseStanzas(ftparchive.stdout).map((s) => [`${asObject(s)['Package']} ${asObject(s)['Version']}`, s]));
-      assert.equal(ours.length, suite === 'bookworm' ? 4 : 1);
+      assert.equal(ours.length, suite === 'bookworm' ? 5 : 1);
       for (const stanza of ours) {
         const fields = asObject(stanza);
         const reference = theirs.get(`${fields['Package']} ${fields['Version']}`);
@@ -96,7 +102,7 @@ describe('debforge repo', function () {
   it('sorts stanzas by name and Debian version, and uses the lib prefix in the pool', async () => {
     const repo = await tempDir();
     await publishRepository(debs, { outDir: repo });
-    const stanzas = parseStanzas(await fs.readFile(path.join(repo, 'dists', 'bookworm', 'main', 'binary-arm64', 'Packages'), 'utf8')).map(asObject);
+    const stanzas = parseStanzas(await fs.readFile(path.join(repo, 'dists', 'bookworm', 'main', 'binary-all', 'Packages'), 'utf8')).map(asObject);
     assert.deepEqual(stanzas.map((s) => `${s['Package']} ${s['Version']}`), ['librobot-demo 1.0.0-1', 'repo-demo 1.0.0-1', 'repo-demo 1.0.10-1', 'repo-demo 1.1.0-1']);
     assert.equal(stanzas[0]!['Filename'], 'pool/main/libr/librobot-demo/librobot-demo_1.0.0-1_all.deb');
     assert.equal(poolDirectory('main', 'libc6'), 'pool/main/libc/libc6');
@@ -116,18 +122,18 @@ describe('debforge repo', function () {
 
   it('Release lists every index, the uncompressed Packages too, with their true sizes and hashes', async () => {
     const repo = await tempDir();
-    await publishRepository(debs, { outDir: repo });
+    await publishRepository([...debs, native], { outDir: repo });
     const dists = path.join(repo, 'dists', 'bookworm');
     const release = asObject(parseStanzas(await fs.readFile(path.join(dists, 'Release'), 'utf8'))[0]!);
     assert.equal(release['Suite'], 'bookworm');
     assert.equal(release['Codename'], 'bookworm');
     assert.equal(release['Components'], 'main');
-    assert.equal(release['Architectures'], 'amd64 arm64 armhf');
+    assert.equal(release['Architectures'], 'all arm64', 'all for Architecture: all packages, plus the real architectures packages have');
     assert.match(release['Date']!, /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} UTC$/);
     for (const [section, algorithm] of [['MD5Sum', 'md5'], ['SHA256', 'sha256']] as const) {
       const lines = release[section]!.split('\n').map((l) => l.trim()).filter((l) => l !== '');
       const files = lines.map((l) => l.split(/\s+/)[2]);
-      for (const arch of ['amd64', 'arm64', 'armhf']) for (const name of ['Packages', 'Packages.gz', 'Packages.xz']) assert.ok(files.includes(`main/binary-${arch}/${name}`), `${section} lists main/binary-${arch}/${name}`);
+      for (const arch of ['all', 'arm64']) for (const name of ['Packages', 'Packages.gz', 'Packages.xz']) assert.ok(files.includes(`main/binary-${arch}/${name}`), `${section} lists main/binary-${arch}/${name}`);
       for (const line of lines) {
         const [digest, size, file] = line.split(/\s+/);
         const data = await fs.readFile(path.join(dists, file!));
@@ -136,10 +142,12 @@ describe('debforge repo', function () {
         if (section === 'SHA256') assert.ok((await fs.readFile(path.join(dists, path.dirname(file!), 'by-hash', 'SHA256', digest!))).equals(data), `by-hash copy of ${file}`);
       }
     }
-    const xz = must('sh', ['-c', `xz -dc ${path.join(dists, 'main', 'binary-amd64', 'Packages.xz')} | sha256sum`]).split(' ')[0];
-    const gz = must('sh', ['-c', `gzip -dc ${path.join(dists, 'main', 'binary-amd64', 'Packages.gz')} | sha256sum`]).split(' ')[0];
-    const plain = hash('sha256', await fs.readFile(path.join(dists, 'main', 'binary-amd64', 'Packages')));
+    const xz = must('sh', ['-c', `xz -dc ${path.join(dists, 'main', 'binary-all', 'Packages.xz')} | sha256sum`]).split(' ')[0];
+    const gz = must('sh', ['-c', `gzip -dc ${path.join(dists, 'main', 'binary-all', 'Packages.gz')} | sha256sum`]).split(' ')[0];
+    const plain = hash('sha256', await fs.readFile(path.join(dists, 'main', 'binary-all', 'Packages')));
     assert.equal(xz, plain);
+    const arm64 = parseStanzas(await fs.readFile(path.join(dists, 'main', 'binary-arm64', 'Packages'), 'utf8')).map(asObject);
+    assert.deepEqual(arm64.map((s) => s['Package']), ['native-demo'], 'binary-arm64 holds only the arm64 package: apt adds binary-all itself');
     assert.equal(gz, plain);
   });
 
@@ -147,7 +155,7 @@ describe('debforge repo', function () {
     const repo = await tempDir();
     assert.equal(debforge(['repo', debs[0]!, '--out', repo]).code, 0);
     assert.equal(debforge(['repo', debs[1]!, '--out', repo]).code, 0);
-    const packages = path.join(repo, 'dists', 'bookworm', 'main', 'binary-amd64', 'Packages');
+    const packages = path.join(repo, 'dists', 'bookworm', 'main', 'binary-all', 'Packages');
     assert.deepEqual(parseStanzas(await fs.readFile(packages, 'utf8')).map((s) => asObject(s)['Version']), ['1.0.0-1', '1.1.0-1']);
     const before = await fs.readFile(path.join(repo, 'dists', 'bookworm', 'Release'));
 
