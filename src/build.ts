@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -53,7 +52,13 @@ export async function sourceDateEpochFor(dir: string, explicit?: number): Promis
     return Number(fromEnv);
   }
   try {
-    const out = execFileSync('git', ['log', '-1', '--format=%ct', '--', '.'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+    // Asynchronous, and child_process loaded only here: preparePackage runs git while the folder loads.
+    const { execFile } = await import('node:child_process');
+    const out = (
+      await new Promise<string>((resolve, reject) => {
+        execFile('git', ['log', '-1', '--format=%ct', '--', '.'], { cwd: dir, encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+      })
+    ).trim();
     if (/^[0-9]+$/.test(out)) return Number(out);
   } catch {
     // Not a git checkout, or git missing: fall back to the files themselves.
@@ -82,6 +87,10 @@ export interface PreparedPackage {
  */
 export async function preparePackage(dir: string, options: BuildOptions, problems: ProblemList): Promise<PreparedPackage | undefined> {
   const profile = resolveProfile(options.profile);
+  // The build date may come from a `git log` subprocess: start it now so it runs while the folder
+  // loads. It is awaited only once loading succeeded, as before; a rejection is never left unhandled.
+  const epoch = sourceDateEpochFor(dir, options.sourceDateEpoch);
+  epoch.catch(() => undefined);
   const source = await loadDaemon(dir, problems);
   if (!source || problems.errors.length > 0) return undefined;
   const spec = await resolvePackage(
@@ -90,7 +99,7 @@ export async function preparePackage(dir: string, options: BuildOptions, problem
       profile,
       ...(options.revision !== undefined ? { revision: options.revision } : {}),
       ...(options.defines ? { defines: options.defines } : {}),
-      sourceDateEpoch: await sourceDateEpochFor(dir, options.sourceDateEpoch),
+      sourceDateEpoch: await epoch,
     },
     problems,
   );

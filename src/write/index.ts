@@ -5,8 +5,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PackageLayout } from '../layout/types.js';
 import { AR_HEADER_LENGTH, AR_MAGIC, AR_SIZE_OFFSET, arMember, arMemberHeader, arPadding, arSizeField } from './ar.js';
-import { compressionExtension, createCompressor, type Compression } from './compress/index.js';
-import { tarStream } from './tar.js';
+import { compressionExtension, createCompressor, gzipSync, type Compression } from './compress/index.js';
+import { tarBuffer, tarStream } from './tar.js';
 
 export { type Compression } from './compress/index.js';
 export { ChangedDuringBuildError } from './tar.js';
@@ -19,7 +19,19 @@ export interface WriteOptions {
   mtime: number;
   /** Aborting (SIGINT, SIGTERM) stops the build and removes the temporary file. */
   signal?: AbortSignal;
+  /**
+   * Packages whose payload files add up to at most this many bytes are assembled in memory,
+   * with the same bytes (gzip and none; xz always streams). Default SMALL_PACKAGE_BYTES; 0 streams all.
+   */
+  smallPackageBytes?: number;
 }
+
+/**
+ * Below this, streaming costs more than it saves: a small daemon's build is dominated by
+ * start-up, and the stream and thread-pool machinery is a good part of it (~15 ms of ~25).
+ * The bound keeps the synchronous compression short (~50 ms at level 9) and memory small.
+ */
+export const SMALL_PACKAGE_BYTES = 1024 * 1024;
 
 export interface WrittenDeb {
   path: string;
@@ -52,6 +64,10 @@ export async function writeDeb(layout: PackageLayout, options: WriteOptions): Pr
   const destination = path.join(options.outDir, layout.fileName);
   const temporary = path.join(options.outDir, `.${layout.fileName}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const extension = compressionExtension(options.compression);
+  const payloadBytes = layout.data.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0);
+  if (options.compression !== 'xz' && payloadBytes <= (options.smallPackageBytes ?? SMALL_PACKAGE_BYTES)) {
+    return writeSmallDeb(layout, options, destination, temporary, extension);
+  }
   try {
     options.signal?.throwIfAborted();
     const controlTar = await bufferOf(Readable.from(tarStream(layout.control)).pipe(createCompressor(options.compression, { jobs: options.jobs })));
@@ -88,6 +104,33 @@ export async function writeDeb(layout: PackageLayout, options: WriteOptions): Pr
     await fs.rename(temporary, destination);
     return { path: destination, size, sha256 };
   } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** writeDeb for a small package: the same bytes, built in memory and written with one call. */
+async function writeSmallDeb(layout: PackageLayout, options: WriteOptions, destination: string, temporary: string, extension: string): Promise<WrittenDeb> {
+  const compress = (tar: Buffer): Buffer => (options.compression === 'gzip' ? gzipSync(tar) : tar);
+  let handle: fs.FileHandle | undefined;
+  try {
+    options.signal?.throwIfAborted();
+    const deb = Buffer.concat([
+      AR_MAGIC,
+      arMember('debian-binary', Buffer.from('2.0\n', 'ascii'), options.mtime),
+      arMember(`control.tar${extension}`, compress(tarBuffer(layout.control)), options.mtime),
+      arMember(`data.tar${extension}`, compress(tarBuffer(layout.data)), options.mtime),
+    ]);
+    handle = await fs.open(temporary, 'wx', 0o644);
+    await handle.writeFile(deb);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    options.signal?.throwIfAborted();
+    await fs.rename(temporary, destination);
+    return { path: destination, size: deb.length, sha256: createHash('sha256').update(deb).digest('hex') };
+  } catch (error) {
+    await handle?.close();
     await fs.rm(temporary, { force: true });
     throw error;
   }

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import type { ArchiveEntry } from '../layout/types.js';
 
 /**
@@ -122,16 +122,46 @@ export async function* tarStream(entries: readonly ArchiveEntry[]): AsyncGenerat
         yield chunk as Buffer;
       }
     }
-    if (length !== entry.size) {
-      const source = content.kind === 'file' ? content.absolutePath : entry.name;
-      throw new ChangedDuringBuildError(`${source} changed size during the build (${entry.size} -> ${length} bytes): build again`);
-    }
+    checkSize(entry, length);
     const pad = padding(length);
     written += length + pad.length;
     if (pad.length > 0) yield pad;
   }
-  const end = Buffer.alloc(2 * BLOCK);
-  written += end.length;
-  const recordPad = (RECORD - (written % RECORD)) % RECORD;
-  yield Buffer.concat([end, Buffer.alloc(recordPad)]);
+  yield archiveEnd(written);
+}
+
+/**
+ * The bytes tarStream() yields, as one Buffer, payload files read whole and synchronously: for
+ * small packages only (src/write decides), where streaming costs more than it saves.
+ */
+export function tarBuffer(entries: readonly ArchiveEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  let written = 0;
+  for (const entry of entries) {
+    const header = entryHeader(entry);
+    parts.push(header);
+    written += header.length;
+    if (entry.type !== 'file') continue;
+    const content = entry.content!;
+    const data = content.kind === 'buffer' ? content.data : readFileSync(content.absolutePath);
+    checkSize(entry, data.length);
+    const pad = padding(data.length);
+    parts.push(data, pad);
+    written += data.length + pad.length;
+  }
+  parts.push(archiveEnd(written));
+  return Buffer.concat(parts);
+}
+
+function checkSize(entry: ArchiveEntry, length: number): void {
+  if (length === entry.size) return;
+  const content = entry.content!;
+  const source = content.kind === 'file' ? content.absolutePath : entry.name;
+  throw new ChangedDuringBuildError(`${source} changed size during the build (${entry.size} -> ${length} bytes): build again`);
+}
+
+/** The two zero blocks that end an archive, and the padding to a whole record. */
+function archiveEnd(written: number): Buffer {
+  const end = 2 * BLOCK;
+  return Buffer.alloc(end + ((RECORD - ((written + end) % RECORD)) % RECORD));
 }

@@ -68,7 +68,8 @@ interface Job {
   settled: Promise<void>;
 }
 
-function deflateBlock(block: Buffer, dictionary: Buffer | undefined, level: number, last: boolean): Job {
+/** The zlib options of one block; the parallel and the synchronous paths share them, so their bytes agree. */
+function blockOptions(blockLength: number, dictionary: Buffer | undefined, level: number, last: boolean): zlib.ZlibOptions {
   const options: zlib.ZlibOptions = {
     level,
     windowBits: 15,
@@ -76,9 +77,14 @@ function deflateBlock(block: Buffer, dictionary: Buffer | undefined, level: numb
     strategy: zlib.constants.Z_DEFAULT_STRATEGY,
     finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
     // The chunk size only sets the output buffer size; a bigger one saves thread-pool round trips.
-    chunkSize: Math.max(zlib.constants.Z_DEFAULT_CHUNK, block.length + (block.length >>> 3) + 1024),
+    chunkSize: Math.max(zlib.constants.Z_DEFAULT_CHUNK, blockLength + (blockLength >>> 3) + 1024),
   };
   if (dictionary !== undefined && dictionary.length > 0) options.dictionary = dictionary;
+  return options;
+}
+
+function deflateBlock(block: Buffer, dictionary: Buffer | undefined, level: number, last: boolean): Job {
+  const options = blockOptions(block.length, dictionary, level, last);
   const job: Job = { done: false, output: undefined, error: undefined, settled: Promise.resolve() };
   job.settled = new Promise<void>((resolve) => {
     zlib.deflateRaw(block, options, (error, output) => {
@@ -229,6 +235,30 @@ class ParallelGzip extends Transform {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * The bytes createGzip() writes for `input` (same blocks, dictionaries and flushes), computed
+ * synchronously on the calling thread: for small inputs, where the thread pool's round trips
+ * and the stream machinery cost more than the compression itself.
+ */
+export function gzipSync(input: Buffer, options: Omit<GzipOptions, 'jobs'> = {}): Buffer {
+  const level = checkInteger('level', options.level ?? 9, 0, 9);
+  const blockSize = checkInteger('blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+  const parts: Buffer[] = [gzipHeader(level)];
+  let offset = 0;
+  // One block per blockSize of input; empty input is one empty, final block, as in the stream.
+  do {
+    const end = Math.min(offset + blockSize, input.length);
+    const dictionary = offset > 0 ? input.subarray(Math.max(0, offset - WINDOW), offset) : undefined;
+    parts.push(zlib.deflateRawSync(input.subarray(offset, end), blockOptions(end - offset, dictionary, level, end === input.length)));
+    offset = end;
+  } while (offset < input.length);
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(input, 0) >>> 0, 0);
+  trailer.writeUInt32LE(input.length % 0x1_0000_0000, 4);
+  parts.push(trailer);
+  return Buffer.concat(parts);
 }
 
 /** A Transform that gzips what is written to it, in parallel, with reproducible output. */

@@ -7,7 +7,7 @@ import { PassThrough, type Transform } from 'node:stream';
 import { createGzip } from './gzip-parallel.js';
 import { createXz } from './xz.js';
 
-export { createGzip, crc32Portable, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
+export { createGzip, gzipSync, crc32Portable, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
 export { createXz, defaultXzBlockSize, xzLibraryVersion, type XzOptions } from './xz.js';
 
 export type Compression = 'gzip' | 'xz' | 'none';
