@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { readDeb } from '../../src/deb/index.js';
 import { CLI, FIXTURES, copyTree, tempDir, type Run } from '../support/tools.js';
 
 const BAD = path.join(FIXTURES, 'bad');
@@ -382,3 +383,85 @@ describe('nothing is lost: interrupted and successful builds', function () {
     assert.equal(await fs.readFile(path.join(out, 'SENTINEL'), 'utf8'), 'keep me\n');
   });
 });
+
+describe('no input injects into the control file, the copyright file or the maintainer scripts', function () {
+  this.timeout(60_000);
+
+  it('line breaks and shell syntax in names, descriptions and licences stay data', async () => {
+    const parent = await tempDir();
+    const dir = path.join(parent, 'sneaky_daemon');
+    await fs.mkdir(path.join(dir, 'etc'), { recursive: true });
+    await fs.writeFile(
+      path.join(dir, 'package.xml'),
+      `<?xml version="1.0"?>
+<package format="3">
+  <name>sneaky_daemon</name>
+  <version>1.0.0</version>
+  <description>Daemon whose texts try $(touch /tmp/debforge-pwned) and \`id\`.
+.
+Package: evil
+Essential: yes
+
+.
+ Depends: evil</description>
+  <maintainer email="robotics@example.org">Robotics
+Team
+Essential: yes</maintainer>
+  <author>Ada
+License: evil</author>
+  <license>MIT
+Files: *</license>
+  <export>
+    <debforge>
+      <synopsis>Sneaky
+Essential: yes</synopsis>
+      <depends>adduser
+  (>= 3.11)</depends>
+    </debforge>
+  </export>
+</package>
+`,
+    );
+    await fs.writeFile(path.join(dir, 'etc', 'sneaky:daemon.service'), '[Unit]\nDescription=$(reboot)\n\n[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n');
+    const out = path.join(parent, 'out');
+    const built = await spawnRun(['build', dir, '--out', out, '--jobs', '1'], parent, false);
+    assert.equal(built.code, 0, built.stderr);
+    const deb = built.stdout.trim();
+
+    const control = spawnSync('dpkg-deb', ['--field', deb], { encoding: 'utf8' });
+    assert.equal(control.status, 0, control.stderr);
+    const fields = control.stdout.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.slice(0, l.indexOf(':')));
+    assert.deepEqual(fields, ['Package', 'Version', 'Architecture', 'Maintainer', 'Installed-Size', 'Depends', 'Section', 'Priority', 'Description']);
+    assert.match(control.stdout, /^Package: ros-noetic-sneaky-daemon$/m);
+    assert.match(control.stdout, /^Maintainer: Robotics Team Essential: yes <robotics@example\.org>$/m);
+    assert.match(control.stdout, /^Depends: adduser \(>= 3\.11\)$/m);
+    assert.match(control.stdout, /^Description: Sneaky Essential: yes$/m);
+
+    const contents = await readDebFile(deb);
+    const copyright = contents.get('./usr/share/doc/ros-noetic-sneaky-daemon/copyright')!.toString('utf8');
+    // DEP-5: every line is a field, a continuation (leading space) or a paragraph break.
+    for (const line of copyright.split('\n')) assert.match(line, /^(|[A-Z][A-Za-z-]*: .*| .*)$/, `copyright line ${JSON.stringify(line)}`);
+    assert.doesNotMatch(copyright, /^License: evil/m, 'the author stays inside Copyright:');
+    assert.equal(copyright.split('\n').filter((l) => l === 'Files: *').length, 1, 'the licence adds no Files: paragraph');
+
+    let scripts = 0;
+    for (const [name, text] of contents) {
+      if (!/^control:(preinst|postinst|prerm|postrm)$/.test(name)) continue;
+      scripts++;
+      assert.doesNotMatch(text.toString('utf8'), /\$\(touch|\$\(reboot|`id`/, `${name} carries no text from package.xml`);
+      const syntax = spawnSync('sh', ['-n'], { input: text });
+      assert.equal(syntax.status, 0, `${name}: sh -n`);
+    }
+    assert.ok(scripts >= 2, 'the unit gave the package maintainer scripts');
+    assert.match(contents.get('control:postinst')!.toString('utf8'), /deb-systemd-helper enable 'sneaky:daemon\.service'/);
+  });
+});
+
+/** Every regular file of a package: data paths as they are, control members as `control:<name>`. */
+async function readDebFile(deb: string): Promise<Map<string, Buffer>> {
+  const contents = await readDeb(deb, { withContents: true });
+  const files = new Map<string, Buffer>();
+  for (const item of contents.dataItems) if (item.content) files.set(item.name, item.content);
+  for (const item of contents.controlItems) if (item.content) files.set(`control:${item.name.replace(/^\.\//, '')}`, item.content);
+  return files;
+}
