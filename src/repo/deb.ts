@@ -5,9 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
-import tar from 'tar-stream';
 import { decompress, parseAr } from '../deb/reader.js';
 import { DebforgeError } from '../errors.js';
 import { field, parseStanzas, type Stanza } from './stanza.js';
@@ -48,13 +46,13 @@ export async function readDebInfo(file: string): Promise<DebInfo> {
     const controlMember = members.find((m) => m.name.startsWith('control.tar'));
     const dataMember = members.find((m) => m.name.startsWith('data.tar'));
     if (!controlMember || !dataMember) throw new Error('no control.tar or data.tar member');
-    const controlText = (await extractFiles(await decompress(controlMember.name, controlMember.data), (name) => name === 'control')).get('control');
+    const controlText = extractFiles(await decompress(controlMember.name, controlMember.data), (name) => name === 'control').get('control');
     if (controlText === undefined) throw new Error('control.tar has no control file');
     const stanzas = parseStanzas(controlText.toString('utf8'));
     if (stanzas.length !== 1) throw new Error(`the control file holds ${stanzas.length} stanzas, not one`);
     control = stanzas[0]!;
     const name = field(control, 'Package') ?? '';
-    const changelogs = await extractFiles(await decompress(dataMember.name, dataMember.data), (entry) =>
+    const changelogs = extractFiles(await decompress(dataMember.name, dataMember.data), (entry) =>
       entry === `usr/share/doc/${name}/changelog.Debian.gz` || entry === `usr/share/doc/${name}/changelog.gz`,
     );
     const changelog = changelogs.get(`usr/share/doc/${name}/changelog.Debian.gz`) ?? changelogs.get(`usr/share/doc/${name}/changelog.gz`);
@@ -92,28 +90,38 @@ export function changelogDistribution(text: string): string | undefined {
   return match?.[1]?.trim().split(/\s+/)[0];
 }
 
-/** Contents of the regular files of a tar archive whose names (without a leading `./`) pass `wanted`. */
-async function extractFiles(data: Buffer, wanted: (name: string) => boolean): Promise<Map<string, Buffer>> {
+/**
+ * Contents of the regular files of a tar archive whose names (without a leading `./`) pass
+ * `wanted`. A small synchronous reader (v7, ustar prefixes, GNU long names: what dpkg accepts)
+ * is enough to find two files, and works on the buffer the archive is already in.
+ */
+export function extractFiles(data: Buffer, wanted: (name: string) => boolean): Map<string, Buffer> {
   const found = new Map<string, Buffer>();
-  const extract = tar.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const name = header.name.replace(/^\.?\//, '');
-      const keep = header.type === 'file' && wanted(name);
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: unknown) => {
-        if (keep) chunks.push(chunk as Buffer);
-      });
-      stream.on('end', () => {
-        if (keep) found.set(name, Buffer.concat(chunks));
-        next();
-      });
-      stream.on('error', reject);
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  Readable.from([data]).pipe(extract);
-  await done;
+  const text = (start: number, length: number): string => {
+    const raw = data.subarray(start, start + length);
+    const end = raw.indexOf(0);
+    return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
+  };
+  let offset = 0;
+  let longName: string | undefined;
+  while (offset + 512 <= data.length) {
+    const header = data.subarray(offset, offset + 512);
+    if (header.every((byte) => byte === 0)) break;
+    const sizeField = header.subarray(124, 136);
+    // Sizes of 8 GiB and more are base-256 (high bit set); a package index never needs those files.
+    const size = (sizeField[0]! & 0x80) !== 0 ? Number.POSITIVE_INFINITY : Number.parseInt(text(offset + 124, 12).trim() || '0', 8);
+    if (!Number.isFinite(size) || offset + 512 + size > data.length) throw new Error(`truncated or unreadable tar member at byte ${offset}`);
+    const type = String.fromCharCode(header[156]!);
+    const body = data.subarray(offset + 512, offset + 512 + size);
+    if (type === 'L') {
+      longName = body.toString('utf8').replace(/\0+$/, '');
+    } else {
+      const prefix = text(offset + 257, 6) === 'ustar' ? text(offset + 345, 155) : '';
+      const name = (longName ?? (prefix !== '' ? `${prefix}/${text(offset, 100)}` : text(offset, 100))).replace(/^\.?\//, '');
+      longName = undefined;
+      if ((type === '0' || type === '\0') && wanted(name)) found.set(name, Buffer.from(body));
+    }
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
   return found;
 }
