@@ -257,6 +257,21 @@ describe('debforge repo', function () {
     assert.equal(result.stdout.trim(), path.join(dists, 'Release'));
   });
 
+  it('--help tells the truth; the repository inside an input folder is not read as input', async () => {
+    const help = debforge(['repo', '--help']);
+    assert.equal(help.code, 0);
+    for (const option of ['--out DIR', '--suite S', '--component C', '--sign-key KEY', '--arch A', '--json']) assert.ok(help.stdout.includes(option), option);
+    assert.match(debforge(['--help']).stdout, /^  repo <deb-or-dir>\.\.\. --out DIR$/m);
+    const dist = await tempDir();
+    await fs.copyFile(debs[0]!, path.join(dist, path.basename(debs[0]!)));
+    assert.equal(debforge(['repo', dist, '--out', path.join(dist, 'apt')]).code, 0);
+    const again = debforge(['repo', dist, '--out', path.join(dist, 'apt'), '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const result = JSON.parse(again.stdout) as { packages: Array<{ added: boolean }>; suites: Array<{ changed: boolean }> };
+    assert.deepEqual(result.packages.map((p) => p.added), [false]);
+    assert.deepEqual(result.suites.map((s) => s.changed), [false]);
+  });
+
   it('an unknown key, a missing --out or a non-.deb are one-line errors', async () => {
     const empty = await tempDir('debforge-gpg-');
     const unknown = debforge(['repo', debs[0]!, '--out', await tempDir(), '--sign-key', 'nobody@example.org'], { env: { ...process.env, GNUPGHOME: empty } });
