@@ -1,7 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { checkPackages } from './check/index.js';
 import { DebforgeError, ProblemList, UsageError, type Problem } from './errors.js';
 import { layoutPackage, type PackageLayout } from './layout/index.js';
 import { loadDaemon } from './load/index.js';
@@ -152,6 +151,8 @@ export async function checkSet(dirs: readonly string[], options: BuildOptions = 
     found.push(...problems.items);
     if (one) prepared.push(one);
   }
+  // Loaded here, not at start-up: a build never runs the set-wide checks.
+  const { checkPackages } = await import('./check/index.js');
   return [...found, ...checkPackages(prepared)];
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { compareBytes } from '../load/index.js';
 import { formatControl, type RenderedPackage } from '../render/index.js';
 import type { ArchiveEntry, EntryContent, PackageLayout } from './types.js';
@@ -49,7 +49,7 @@ export async function layoutPackage(rendered: RenderedPackage): Promise<PackageL
   const md5Lines: string[] = [];
   for (const entry of data) {
     if (entry.type !== 'file' || conffileSet.has(entry.name.slice(1))) continue;
-    md5Lines.push(`${await md5(entry.content!)}  ${entry.name.slice(2)}`);
+    md5Lines.push(`${await md5(entry.content!, entry.size)}  ${entry.name.slice(2)}`);
   }
   const md5sums = md5Lines.join('\n') + (md5Lines.length > 0 ? '\n' : '');
 
@@ -141,9 +141,14 @@ export function installedSize(data: ArchiveEntry[], controlFiles: ArchiveEntry[]
   return data.reduce((sum, e) => sum + kib(e), 0) + controlDirectory + controlFiles.reduce((sum, e) => sum + kib(e), 0);
 }
 
-async function md5(content: EntryContent): Promise<string> {
+/** Files up to this size are read in one synchronous call: a stream's open/read/close round trips cost more. */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+async function md5(content: EntryContent, size: number): Promise<string> {
   const hash = createHash('md5');
   if (content.kind === 'buffer') return hash.update(content.data).digest('hex');
-  for await (const chunk of createReadStream(content.absolutePath)) hash.update(chunk as Buffer);
+  if (size <= SMALL_FILE_BYTES) return hash.update(readFileSync(content.absolutePath)).digest('hex');
+  // 1 MiB reads: fewer round trips than the 64 KiB default over hundreds of MiB; memory stays small.
+  for await (const chunk of createReadStream(content.absolutePath, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
