@@ -153,7 +153,7 @@ export async function checkSet(dirs: readonly string[], options: BuildOptions = 
   }
   // Loaded here, not at start-up: a build never runs the set-wide checks.
   const { checkPackages } = await import('./check/index.js');
-  return [...found, ...checkPackages(prepared)];
+  return [...found, ...checkPackages(prepared, { complete: prepared.length === dirs.length })];
 }
 
 /** A path is a daemon folder (has package.xml) or a folder of daemon folders. */

@@ -20,7 +20,10 @@ export interface CheckedPackage {
  * checked set (every daemon given to one `check`), because whether a unit is pulled in or an
  * EnvironmentFile= is shipped depends on the other packages too.
  */
-export function checkPackages(packages: readonly CheckedPackage[]): Problem[] {
+export function checkPackages(packages: readonly CheckedPackage[], options: { complete?: boolean } = {}): Problem[] {
+  // When a daemon of the set failed to load, what it ships and pulls in is unknown: the warnings
+  // that depend on the other packages would be guesses, so only the per-package ones are given.
+  const complete = options.complete ?? true;
   const problems = new ProblemList();
   const units = packages.flatMap(({ rendered }) => renderedUnits(rendered));
   const shipped = shippedPaths(packages.map((p) => p.layout));
@@ -28,6 +31,7 @@ export function checkPackages(packages: readonly CheckedPackage[]): Problem[] {
   for (const { rendered } of packages) checkFragments(rendered.spec, problems);
   for (const unit of units) {
     checkExec(unit, problems);
+    if (!complete) continue;
     checkEnvironmentFiles(unit, shipped, problems);
     checkInstall(unit, pulledIn, problems);
   }
