@@ -35,8 +35,8 @@ async function listDirectory(dir: string, relative: string, problems: ProblemLis
     const names = await fs.readdir(path.join(dir, relative), { encoding: 'buffer' });
     const valid: string[] = [];
     for (const raw of names) {
-      const name = raw.toString('utf8');
-      if (!Buffer.from(name, 'utf8').equals(raw)) {
+      const name = decodeUtf8(raw);
+      if (name === undefined) {
         problems.error(path.posix.join(relative, escapeBytes(raw)), 'file name is not valid UTF-8: rename it (Debian packages carry UTF-8 paths)');
         continue;
       }
@@ -57,6 +57,12 @@ async function listDirectory(dir: string, relative: string, problems: ProblemLis
 
 /** C0 control characters and DEL: never in a packaged path (dpkg's file lists are line based). */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** The bytes as a string if they are valid UTF-8 (Debian packages carry UTF-8 paths). */
+function decodeUtf8(raw: Buffer): string | undefined {
+  const text = raw.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(raw) ? text : undefined;
+}
 
 /** A file name for a message: valid UTF-8 as is, every byte of an invalid sequence as \xNN. */
 export function escapeBytes(raw: Buffer): string {
@@ -151,8 +157,8 @@ async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadF
         await walk(file);
       } else if (stat.isSymbolicLink()) {
         const rawTarget = await fs.readlink(absolutePath, { encoding: 'buffer' });
-        const linkTarget = rawTarget.toString('utf8');
-        if (!Buffer.from(linkTarget, 'utf8').equals(rawTarget)) {
+        const linkTarget = decodeUtf8(rawTarget);
+        if (linkTarget === undefined) {
           problems.error(file, `symlink target "${escapeBytes(rawTarget)}" is not valid UTF-8: point it at a UTF-8 path`);
           continue;
         }
