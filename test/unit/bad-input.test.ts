@@ -235,11 +235,17 @@ function assertOneCleanReport(run: Run, expected: string, message: RegExp, label
 describe('bad input: a clear error, exit 1, nothing lost', function () {
   this.timeout(120_000);
   const outcomes = new Map<string, Outcome>();
+  const scratch: string[] = [];
 
-  before(async function () {
+  after(async () => {
+    for (const dir of scratch) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  before(async () => {
     // The pre-existing package each failed build must leave alone: a real .deb with the very name
     // the bad daemons would build (ros-noetic-bad-case_1.0.0-1_all.deb).
     const seed = await tempDir();
+    scratch.push(seed);
     const good = path.join(seed, 'bad_case');
     await copyTree(path.join(BAD, 'payload_fifo'), good);
     const built = await spawnRun(['build', good, '--out', path.join(seed, 'dist'), '--jobs', '1'], seed, false);
@@ -249,6 +255,7 @@ describe('bad input: a clear error, exit 1, nothing lost', function () {
     const debBytes = await fs.readFile(deb);
 
     const work = await tempDir();
+    scratch.push(work);
     // An unprivileged build must be able to walk into its copy and write its output folder.
     await fs.chmod(work, 0o755);
     const queue = [...CASES];
