@@ -7,6 +7,7 @@ import { loadDaemon } from './load/index.js';
 import { renderPackage, type RenderedPackage } from './render/index.js';
 import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from './resolve/index.js';
 import { writeDeb, type Compression } from './write/index.js';
+import { exists } from './fs-exists.js';
 
 export interface BuildOptions {
   /** Output folder (default `dist`). */
@@ -180,11 +181,3 @@ export async function expandDaemonPaths(paths: readonly string[]): Promise<strin
   return daemons;
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -31,6 +31,7 @@ import { readDebInfo, type DebInfo } from './deb.js';
 import { openSigner, type Signer } from './sign.js';
 import { field, orderPackagesFields, parseStanzas, renderStanza, type Stanza } from './stanza.js';
 import { compareDebianVersions, versionWithoutEpoch } from './version.js';
+import { exists } from '../fs-exists.js';
 
 export { compareDebianVersions, parseDebianVersion } from './version.js';
 export { parseStanzas, renderStanza, orderPackagesFields, type Stanza } from './stanza.js';
@@ -157,15 +158,6 @@ export function renderPackages(entries: Iterable<{ stanza: Stanza }>): string {
   let text = '';
   for (const entry of entries) text += `${renderStanza(entry.stanza)}\n`;
   return text;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function readIfExists(file: string): Promise<Buffer | undefined> {
