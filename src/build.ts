@@ -17,7 +17,10 @@ export interface BuildOptions {
   defines?: ReadonlyMap<string, string>;
   revision?: string;
   compression?: Compression;
-  /** Compression threads and concurrent packages (default: the number of cores). */
+  /**
+   * Compression threads for this package (default: the number of cores); the bytes never depend
+   * on it. The CLI shares its --jobs budget among the packages it builds at once.
+   */
   jobs?: number;
   /** Seconds since the epoch; default SOURCE_DATE_EPOCH, else the daemon's last git commit, else its newest file. */
   sourceDateEpoch?: number;
