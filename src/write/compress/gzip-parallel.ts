@@ -15,6 +15,7 @@
 import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
+import { checkInteger } from './options.js';
 
 export interface GzipOptions {
   /** zlib level, 0-9. Default 9, as dpkg-deb uses. */
@@ -102,13 +103,6 @@ function nextWindow(previous: Buffer | undefined, block: Buffer): Buffer {
   if (block.length >= WINDOW) return block.subarray(block.length - WINDOW);
   const joined = previous === undefined ? Buffer.from(block) : Buffer.concat([previous, block]);
   return joined.length > WINDOW ? Buffer.from(joined.subarray(joined.length - WINDOW)) : joined;
-}
-
-function checkInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`gzip ${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-  return value;
 }
 
 class ParallelGzip extends Transform {
@@ -243,8 +237,8 @@ function asError(error: unknown): Error {
  * and the stream machinery cost more than the compression itself.
  */
 export function gzipSync(input: Buffer, options: Omit<GzipOptions, 'jobs'> = {}): Buffer {
-  const level = checkInteger('level', options.level ?? 9, 0, 9);
-  const blockSize = checkInteger('blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+  const level = checkInteger('gzip', 'level', options.level ?? 9, 0, 9);
+  const blockSize = checkInteger('gzip', 'blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
   const parts: Buffer[] = [gzipHeader(level)];
   let offset = 0;
   // One block per blockSize of input; empty input is one empty, final block, as in the stream.
@@ -263,8 +257,8 @@ export function gzipSync(input: Buffer, options: Omit<GzipOptions, 'jobs'> = {})
 
 /** A Transform that gzips what is written to it, in parallel, with reproducible output. */
 export function createGzip(options: GzipOptions = {}): Transform {
-  const level = checkInteger('level', options.level ?? 9, 0, 9);
-  const jobs = checkInteger('jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
-  const blockSize = checkInteger('blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+  const level = checkInteger('gzip', 'level', options.level ?? 9, 0, 9);
+  const jobs = checkInteger('gzip', 'jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
+  const blockSize = checkInteger('gzip', 'blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
   return new ParallelGzip(level, jobs, blockSize);
 }

@@ -19,6 +19,7 @@
  */
 import os from 'node:os';
 import { Transform, type Duplex, type TransformCallback } from 'node:stream';
+import { checkInteger } from './options.js';
 
 export interface XzOptions {
   /** Encoder threads. Default os.availableParallelism(). It does not change the output. */
@@ -92,13 +93,6 @@ function loadLzmaNative(): Promise<LzmaNative> {
 /** The liblzma version that produces the bytes (it is part of what makes output reproducible). */
 export async function xzLibraryVersion(): Promise<string> {
   return (await loadLzmaNative()).versionString();
-}
-
-function checkInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`xz ${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-  return value;
 }
 
 class XzCompressor extends Transform {
@@ -176,8 +170,8 @@ function asError(error: unknown): Error {
 
 /** A Transform that xz-compresses what is written to it, in parallel, with reproducible output. */
 export function createXz(options: XzOptions = {}): Transform {
-  const preset = checkInteger('preset', options.preset ?? 6, 0, 9);
-  const jobs = checkInteger('jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
-  const blockSize = checkInteger('blockSize', options.blockSize ?? defaultXzBlockSize(preset), 4096, 2 ** 40);
+  const preset = checkInteger('xz', 'preset', options.preset ?? 6, 0, 9);
+  const jobs = checkInteger('xz', 'jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
+  const blockSize = checkInteger('xz', 'blockSize', options.blockSize ?? defaultXzBlockSize(preset), 4096, 2 ** 40);
   return new XzCompressor(preset, jobs, blockSize);
 }
