@@ -9,7 +9,7 @@
 // The external tools read a temporary file and write to another. Ours read the same bytes
 // from memory in 1 MiB chunks and only count and hash the output.
 import { spawnSync } from 'node:child_process';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,27 +17,15 @@ import { performance } from 'node:perf_hooks';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createXz, xzLibraryVersion } from '../src/write/compress/index.js';
+import { prng, seededRandomBytes } from '../test/support/seeded.js';
 
 const MIB = 1024 * 1024;
 const TOTAL_MIB = Number(process.env['BENCH_MIB'] ?? 256);
 const RANDOM_MIB = Math.round((TOTAL_MIB * 96) / 256);
 const TEXT_MIB = TOTAL_MIB - RANDOM_MIB;
 
-/** mulberry32: a small seeded 32-bit generator, for word choice. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-/** Seeded incompressible bytes: AES-128-CTR keystream under a key made from the seed. */
 function randomBytes(size: number, seed: number): Buffer {
-  const key = createHash('sha256').update(`debforge-bench-${seed}`).digest().subarray(0, 16);
-  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size));
+  return seededRandomBytes(size, `debforge-bench-${seed}`);
 }
 
 /** Log, source and prose lines over a seeded Zipf-like vocabulary, with numbers and timestamps. */

@@ -3,20 +3,10 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { prng } from '../test/support/seeded.js';
 
 const MIB = 1024 * 1024;
 const FILE_MIB = 32;
-
-/** mulberry32: a small seeded 32-bit generator. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Writes `size` incompressible, reproducible bytes (AES-128-CTR keystream) to `file`. */
 function writeRandomFile(file: string, size: number, seed: number): void {

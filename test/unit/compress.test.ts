@@ -4,13 +4,14 @@
 // seeded generators, and no test asserts a timing.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import { prng, seededRandomBytes } from '../support/seeded.js';
 import {
   compressionExtension,
   crc32Portable,
@@ -27,20 +28,8 @@ const MIB = 1024 * KIB;
 
 // ---------------------------------------------------------------- seeded data
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-/** Incompressible but reproducible: an AES-CTR keystream under a key derived from the seed. */
 function randomBytes(size: number, seed: number): Buffer {
-  const key = createHash('sha256').update(`compress-test-${seed}`).digest().subarray(0, 16);
-  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size));
+  return seededRandomBytes(size, `compress-test-${seed}`);
 }
 
 function textLike(size: number, seed: number): Buffer {
