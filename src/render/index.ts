@@ -6,7 +6,7 @@ import type { PackageSpec } from '../resolve/types.js';
 import { renderChangelog, gzipReproducible } from './changelog.js';
 import { formatDescription, type ControlField } from './control.js';
 import { renderCopyright } from './copyright.js';
-import { renderScripts } from './scripts.js';
+import { hasInstallSection, renderScripts } from './scripts.js';
 import { substitute } from './substitute.js';
 
 export { formatControl, formatDescription, type ControlField } from './control.js';
@@ -33,10 +33,12 @@ export interface RenderedPackage {
 export async function renderPackage(spec: PackageSpec, problems = new ProblemList()): Promise<RenderedPackage | undefined> {
   const before = problems.errors.length;
   const files: GeneratedFile[] = [];
+  const withInstall = new Set<string>();
   for (const unit of spec.units) {
     const text = await fs.readFile(unit.source.absolutePath, 'utf8');
     const content = unit.source.template ? substitute(text, spec.variables, displayPath(spec.source.dir, unit.source.file), problems) : text;
     files.push({ path: unit.installPath, content: Buffer.from(content, 'utf8'), mode: 0o644 });
+    if (hasInstallSection(content)) withInstall.add(unit.installPath);
   }
   for (const entry of spec.payload) {
     if (entry.kind !== 'file' || !entry.template) continue;
@@ -77,7 +79,7 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
   });
   files.push({ path: `/usr/share/lintian/overrides/${spec.package}`, content: Buffer.from(lintianOverrides(spec.package, spec)), mode: 0o644 });
 
-  const scripts = renderScripts(spec, problems);
+  const scripts = renderScripts(spec, withInstall, problems);
   if (problems.errors.length > before) return undefined;
   return { spec, controlFields: controlFields(spec), files, scripts };
 }

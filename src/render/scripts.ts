@@ -37,10 +37,14 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function groupUnits(spec: PackageSpec): UnitGroups {
+/**
+ * Sorts the units into what each snippet acts on. `withInstall` holds the install paths of the
+ * units whose rendered text has an [Install] section (only those can be enabled).
+ */
+export function groupUnits(spec: PackageSpec, withInstall: ReadonlySet<string>): UnitGroups {
   const system = spec.units.filter((u) => u.source.scope === 'system');
   const user = spec.units.filter((u) => u.source.scope === 'user');
-  const installable = (u: ResolvedUnit): boolean => u.actOn.length > 0 && hasInstallSection(u);
+  const installable = (u: ResolvedUnit): boolean => u.actOn.length > 0 && withInstall.has(u.installPath);
   const names = (units: ResolvedUnit[]): string[] => units.flatMap((u) => u.actOn);
   const started = system.filter((u) => u.options.start && u.actOn.length > 0);
   // User units run in every user's manager once enabled globally: only enabled ones are acted on.
@@ -68,9 +72,9 @@ export function groupUnits(spec: PackageSpec): UnitGroups {
   };
 }
 
-/** The unit's rendered text decides this in render; here the source text is enough to see [Install]. */
-function hasInstallSection(unit: ResolvedUnit): boolean {
-  return /^\s*\[Install\]\s*$/m.test(readFileSync(unit.source.absolutePath, 'utf8'));
+/** Whether a unit file's text has an [Install] section. */
+export function hasInstallSection(unitText: string): boolean {
+  return /^\s*\[Install\]\s*$/m.test(unitText);
 }
 
 function renderSnippet(script: MaintainerScript, groups: UnitGroups): string {
@@ -132,8 +136,8 @@ export function mergeScript(script: MaintainerScript, snippet: string, fragment:
   return `${shebang}\nset -e\n\n${body.trimEnd()}\n`;
 }
 
-export function renderScripts(spec: PackageSpec, problems: ProblemList): Map<MaintainerScript, string> {
-  const groups = groupUnits(spec);
+export function renderScripts(spec: PackageSpec, withInstall: ReadonlySet<string>, problems: ProblemList): Map<MaintainerScript, string> {
+  const groups = groupUnits(spec, withInstall);
   const scripts = new Map<MaintainerScript, string>();
   for (const script of MAINTAINER_SCRIPTS) {
     const fragment = spec.source.fragments.find((f) => f.script === script);
