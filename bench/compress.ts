@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createXz, xzLibraryVersion } from '../src/write/compress/index.js';
-import { prng, seededRandomBytes } from '../test/support/seeded.js';
+import { prng, seededRandomBytes, zipfWords } from '../test/support/seeded.js';
 
 const MIB = 1024 * 1024;
 const TOTAL_MIB = Number(process.env['BENCH_MIB'] ?? 256);
@@ -31,18 +31,7 @@ function randomBytes(size: number, seed: number): Buffer {
 /** Log, source and prose lines over a seeded Zipf-like vocabulary, with numbers and timestamps. */
 function textLike(size: number, seed: number): Buffer {
   const next = prng(seed);
-  const letters = 'abcdefghijklmnopqrstuvwxyz';
-  const vocabulary: string[] = [];
-  for (let i = 0; i < 3000; i++) {
-    let word = '';
-    const length = 2 + (next() % 9);
-    for (let j = 0; j < length; j++) word += letters[next() % 26];
-    vocabulary.push(word);
-  }
-  const pick = (): string => {
-    const r = next() / 0x1_0000_0000;
-    return vocabulary[Math.floor(vocabulary.length * r * r * r)]!;
-  };
+  const pick = zipfWords(next, 3000);
   const levels = ['DEBUG', 'INFO', 'INFO', 'INFO', 'WARN', 'ERROR'];
   const two = (n: number): string => String(n).padStart(2, '0');
   let seconds = 0;

@@ -3,7 +3,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { prng } from '../test/support/seeded.js';
+import { prng, zipfWords } from '../test/support/seeded.js';
 
 const MIB = 1024 * 1024;
 const FILE_MIB = 32;
@@ -24,24 +24,13 @@ function writeRandomFile(file: string, size: number, seed: number): void {
 /** Log, source and prose lines over a seeded Zipf-like vocabulary (as bench/compress.ts), streamed in chunks. */
 class TextSource {
   private readonly next: () => number;
-  private readonly vocabulary: string[] = [];
+  private readonly pick: () => string;
   private seconds = 0;
   private carry = Buffer.alloc(0);
 
   constructor(seed: number) {
     this.next = prng(seed);
-    const letters = 'abcdefghijklmnopqrstuvwxyz';
-    for (let i = 0; i < 3000; i++) {
-      let word = '';
-      const length = 2 + (this.next() % 9);
-      for (let j = 0; j < length; j++) word += letters[this.next() % 26];
-      this.vocabulary.push(word);
-    }
-  }
-
-  private pick(): string {
-    const r = this.next() / 0x1_0000_0000;
-    return this.vocabulary[Math.floor(this.vocabulary.length * r * r * r)]!;
+    this.pick = zipfWords(this.next, 3000);
   }
 
   private line(): string {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { prng, seededRandomBytes } from '../support/seeded.js';
+import { prng, seededRandomBytes, zipfWords } from '../support/seeded.js';
 import {
   compressionExtension,
   crc32Portable,
@@ -34,18 +34,7 @@ function randomBytes(size: number, seed: number): Buffer {
 
 function textLike(size: number, seed: number): Buffer {
   const next = prng(seed);
-  const letters = 'abcdefghijklmnopqrstuvwxyz';
-  const vocabulary: string[] = [];
-  for (let i = 0; i < 1500; i++) {
-    let word = '';
-    const length = 2 + (next() % 9);
-    for (let j = 0; j < length; j++) word += letters[next() % 26];
-    vocabulary.push(word);
-  }
-  const pick = (): string => {
-    const r = next() / 0x1_0000_0000;
-    return vocabulary[Math.floor(vocabulary.length * r * r * r)]!;
-  };
+  const pick = zipfWords(next, 1500);
   const out = Buffer.allocUnsafe(size);
   let offset = 0;
   while (offset < size) {
