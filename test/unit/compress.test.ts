@@ -22,6 +22,7 @@ import {
   isCompression,
   xzLibraryVersion,
 } from '../../src/write/compress/index.js';
+import { looksIncompressible } from '../../src/write/compress/incompressible.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -187,6 +188,34 @@ describe('compress: parallel gzip', function () {
     const reference = await run(() => createGzip({ jobs: 1, blockSize: 1000 }), input);
     assertGzipOracle(reference, input);
     assert.equal(sha256(await run(() => createGzip({ jobs: 8, blockSize: 1000 }), input, 3, 5000)), sha256(reference));
+  });
+
+  describe('incompressible blocks', () => {
+    it('judges random blocks incompressible, and text, or random with 20 KiB of text anywhere, compressible', () => {
+      const block = 128 * KIB;
+      assert.equal(looksIncompressible(randomBytes(block, 30)), true);
+      assert.equal(looksIncompressible(textLike(block, 31)), false);
+      assert.equal(looksIncompressible(randomBytes(512, 32)), false, 'too short to judge');
+      for (let at = 0; at + 20 * KIB <= block; at += 9 * KIB) {
+        const spliced = randomBytes(block, 33);
+        textLike(20 * KIB, 34).copy(spliced, at);
+        assert.equal(looksIncompressible(spliced), false, `text at ${at}`);
+      }
+    });
+
+    it('stores random data (no bigger than gzip -9n) and still compresses text hidden in random blocks', async () => {
+      const random = randomBytes(MIB, 35);
+      const ours = await run(() => createGzip({ jobs: 2 }), random);
+      assertGzipOracle(ours, random);
+      const gzip = spawnSync('gzip', ['-9n'], { input: random, maxBuffer: 64 * MIB });
+      assert.ok(ours.length <= gzip.stdout.length, `${ours.length} > gzip -9n's ${gzip.stdout.length}`);
+      const spliced = Buffer.from(random);
+      for (let at = 0; at + 20 * KIB <= spliced.length; at += 128 * KIB) textLike(20 * KIB, 36).copy(spliced, at + 50 * KIB);
+      const compressed = await run(() => createGzip({ jobs: 2 }), spliced);
+      assertGzipOracle(compressed, spliced);
+      // Eight blocks, each with 20 KiB of text that deflates to well under half.
+      assert.ok(compressed.length < spliced.length - 8 * 10 * KIB, `${compressed.length} bytes: the text was stored, not compressed`);
+    });
   });
 
   describe('on a few MiB of mixed random and text data', () => {

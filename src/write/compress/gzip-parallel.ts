@@ -5,7 +5,8 @@
  * never on how the chunks arrive. Each block is raw-deflated on the libuv thread pool, primed
  * with the previous 32 KiB of input as its dictionary. Every block except the last ends with
  * Z_SYNC_FLUSH, which leaves a byte-aligned, non-final end, so the outputs can be joined. The
- * last block ends with Z_FINISH. The joined blocks form one deflate stream. It sits between a
+ * last block ends with Z_FINISH. A block whose samples show it incompressible is stored instead
+ * (see incompressible.ts). The joined blocks form one deflate stream. It sits between a
  * fixed 10-byte header (no name, mtime 0, OS = Unix) and the CRC32/ISIZE trailer.
  *
  * So the output depends only on the input bytes, the level and the block size (plus the
@@ -15,6 +16,9 @@
 import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
+import { minorCollector, type Collect } from './collect.js';
+import { DeflatePool } from './deflate-pool.js';
+import { looksIncompressible } from './incompressible.js';
 import { checkInteger } from './options.js';
 
 export interface GzipOptions {
@@ -30,6 +34,10 @@ export const DEFAULT_GZIP_BLOCK_SIZE = 128 * 1024;
 /** Deflate's window: the dictionary handed to each block is the 32 KiB of input before it. */
 const WINDOW = 32 * 1024;
 const MAX_BLOCK_SIZE = 64 * 1024 * 1024;
+/** Blocks, running or done, that may wait to be written, per job: enough to ride out uneven block times. */
+const QUEUED_PER_JOB = 4;
+/** Blocks between minor collections (collect.ts): 2 MiB of input at the default block size. */
+const BLOCKS_PER_COLLECT = 16;
 
 /** The 10-byte gzip member header: no FNAME/FEXTRA, MTIME 0, XFL per level, OS 3 (Unix) on every host. */
 export function gzipHeader(level: number): Buffer {
@@ -69,40 +77,33 @@ interface Job {
   settled: Promise<void>;
 }
 
-/** The zlib options of one block; the parallel and the synchronous paths share them, so their bytes agree. */
-function blockOptions(blockLength: number, dictionary: Buffer | undefined, level: number, last: boolean): zlib.ZlibOptions {
+/**
+ * The zlib options of one block, without its dictionary; the parallel and the synchronous paths
+ * share them, so their bytes agree. A block that looks incompressible is stored (level 0, no
+ * dictionary): deflate would store it anyway, after a full search.
+ */
+function blockOptions(block: Uint8Array, level: number, last: boolean): { options: zlib.ZlibOptions; useDictionary: boolean } {
+  const stored = level > 0 && looksIncompressible(block);
   const options: zlib.ZlibOptions = {
-    level,
+    level: stored ? 0 : level,
     windowBits: 15,
     memLevel: 8,
     strategy: zlib.constants.Z_DEFAULT_STRATEGY,
     finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-    // The chunk size only sets the output buffer size; a bigger one saves thread-pool round trips.
-    chunkSize: Math.max(zlib.constants.Z_DEFAULT_CHUNK, blockLength + (blockLength >>> 3) + 1024),
+    // The chunk size only sets the output buffer size: one buffer for the whole block.
+    chunkSize: Math.max(zlib.constants.Z_DEFAULT_CHUNK, block.length + (block.length >>> 3) + 1024),
   };
-  if (dictionary !== undefined && dictionary.length > 0) options.dictionary = dictionary;
-  return options;
+  return { options, useDictionary: !stored };
 }
 
-function deflateBlock(block: Buffer, dictionary: Buffer | undefined, level: number, last: boolean): Job {
-  const options = blockOptions(block.length, dictionary, level, last);
-  const job: Job = { done: false, output: undefined, error: undefined, settled: Promise.resolve() };
-  job.settled = new Promise<void>((resolve) => {
-    zlib.deflateRaw(block, options, (error, output) => {
-      if (error) job.error = error;
-      else job.output = output;
-      job.done = true;
-      resolve();
-    });
-  });
-  return job;
-}
-
-/** The last WINDOW bytes of (previous window + block), copied when needed so no big buffer stays alive. */
-function nextWindow(previous: Buffer | undefined, block: Buffer): Buffer {
-  if (block.length >= WINDOW) return block.subarray(block.length - WINDOW);
-  const joined = previous === undefined ? Buffer.from(block) : Buffer.concat([previous, block]);
-  return joined.length > WINDOW ? Buffer.from(joined.subarray(joined.length - WINDOW)) : joined;
+/**
+ * A block slot: the dictionary (up to 32 KiB of input before the block) followed by the block,
+ * in one buffer that is transferred to a deflate thread and comes back for reuse.
+ */
+interface Slot {
+  bytes: Uint8Array;
+  dictionaryLength: number;
+  blockLength: number;
 }
 
 class ParallelGzip extends Transform {
@@ -111,12 +112,17 @@ class ParallelGzip extends Transform {
   private readonly blockSize: number;
 
   /** The block being filled. It is sent off only once a later byte (or the end) shows whether it is the last. */
-  private current: Buffer;
-  private currentLength = 0;
-  /** The 32 KiB of input before `current`. */
-  private window: Buffer | undefined;
-  /** Blocks dispatched and not yet pushed, oldest first. */
+  private current: Slot;
+  /** Slot buffers back from the threads, to fill again. */
+  private readonly freeSlots: ArrayBuffer[] = [];
+  /** Blocks dispatched and not yet pushed, oldest first: some running, some done and waiting for an older one. */
   private readonly queue: Job[] = [];
+  /** `jobs` deflate threads, started with the first block. */
+  private readonly pool: DeflatePool;
+  private readonly collect: Collect = minorCollector();
+  private blocksSinceCollect = 0;
+  /** Set while dispatch waits for any block to finish. */
+  private settleWaiter: (() => void) | undefined;
   private crc = 0;
   private size = 0;
   private headerPushed = false;
@@ -128,7 +134,8 @@ class ParallelGzip extends Transform {
     this.level = level;
     this.jobs = jobs;
     this.blockSize = blockSize;
-    this.current = Buffer.allocUnsafe(blockSize);
+    this.current = { bytes: new Uint8Array(WINDOW + blockSize), dictionaryLength: 0, blockLength: 0 };
+    this.pool = new DeflatePool(jobs);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -156,6 +163,7 @@ class ParallelGzip extends Transform {
     const waiter = this.readWaiter;
     this.readWaiter = undefined;
     waiter?.();
+    void this.pool.close();
     callback(error);
   }
 
@@ -165,11 +173,12 @@ class ParallelGzip extends Transform {
     this.size += chunk.length;
     let offset = 0;
     while (offset < chunk.length) {
-      if (this.currentLength === this.blockSize) await this.dispatch(false);
+      if (this.current.blockLength === this.blockSize) await this.dispatch(false);
       if (this.destroyed) return;
-      const n = Math.min(chunk.length - offset, this.blockSize - this.currentLength);
-      this.current.set(chunk.subarray(offset, offset + n), this.currentLength);
-      this.currentLength += n;
+      const slot = this.current;
+      const n = Math.min(chunk.length - offset, this.blockSize - slot.blockLength);
+      slot.bytes.set(chunk.subarray(offset, offset + n), slot.dictionaryLength + slot.blockLength);
+      slot.blockLength += n;
       offset += n;
     }
     this.pushFinished();
@@ -179,6 +188,7 @@ class ParallelGzip extends Transform {
     this.pushHeader();
     await this.dispatch(true);
     while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
+    await this.pool.close();
     if (this.destroyed) return;
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32LE(this.crc >>> 0, 0);
@@ -192,15 +202,62 @@ class ParallelGzip extends Transform {
     this.push(gzipHeader(this.level));
   }
 
-  /** Sends off `current`; first waits until fewer than `jobs` blocks are in flight. */
+  /**
+   * Sends off `current` once a thread has room for it. A block that finishes before an older one
+   * waits in the queue (up to QUEUED_PER_JOB per job), so no thread idles behind a slow block.
+   */
   private async dispatch(last: boolean): Promise<void> {
-    while (this.queue.length >= this.jobs && !this.destroyed) await this.pushOldest();
+    while (!this.destroyed && (this.pool.full || this.queue.length >= this.jobs * QUEUED_PER_JOB)) {
+      if (this.queue[0]!.done) await this.pushOldest();
+      else await this.nextSettled();
+    }
     if (this.destroyed) return;
-    const block = this.current.subarray(0, this.currentLength);
-    this.queue.push(deflateBlock(block, this.window, this.level, last));
-    this.window = nextWindow(this.window, block);
-    this.current = last ? Buffer.alloc(0) : Buffer.allocUnsafe(this.blockSize);
-    this.currentLength = 0;
+    const slot = this.current;
+    // The next block's dictionary: the last WINDOW bytes of this dictionary and block, copied
+    // before this slot's buffer leaves for a thread.
+    const end = slot.dictionaryLength + slot.blockLength;
+    const dictionaryLength = Math.min(WINDOW, end);
+    const nextBytes = last ? new Uint8Array(0) : new Uint8Array(this.freeSlots.pop() ?? new ArrayBuffer(WINDOW + this.blockSize));
+    if (!last) nextBytes.set(slot.bytes.subarray(end - dictionaryLength, end), 0);
+    this.current = { bytes: nextBytes, dictionaryLength, blockLength: 0 };
+    this.queue.push(this.deflate(slot, last));
+    if (++this.blocksSinceCollect === BLOCKS_PER_COLLECT) {
+      this.blocksSinceCollect = 0;
+      this.collect();
+    }
+  }
+
+  private deflate(slot: Slot, last: boolean): Job {
+    const block = slot.bytes.subarray(slot.dictionaryLength, slot.dictionaryLength + slot.blockLength);
+    const { options, useDictionary } = blockOptions(block, this.level, last);
+    const job: Job = { done: false, output: undefined, error: undefined, settled: Promise.resolve() };
+    const dictionaryLength = useDictionary ? slot.dictionaryLength : 0;
+    job.settled = this.pool.run(slot.bytes.buffer as ArrayBuffer, slot.dictionaryLength, slot.blockLength, dictionaryLength, options).then(
+      (result) => {
+        job.output = result.output;
+        this.freeSlots.push(result.buffer);
+        job.done = true;
+        this.settled();
+      },
+      (error: unknown) => {
+        job.error = asError(error);
+        job.done = true;
+        this.settled();
+      },
+    );
+    return job;
+  }
+
+  private nextSettled(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.settleWaiter = resolve;
+    });
+  }
+
+  private settled(): void {
+    const waiter = this.settleWaiter;
+    this.settleWaiter = undefined;
+    waiter?.();
   }
 
   /** Waits for the oldest block, pushes its output, and then waits for the reader if the output is full. */
@@ -245,7 +302,10 @@ export function gzipSync(input: Buffer, options: Omit<GzipOptions, 'jobs'> = {})
   do {
     const end = Math.min(offset + blockSize, input.length);
     const dictionary = offset > 0 ? input.subarray(Math.max(0, offset - WINDOW), offset) : undefined;
-    parts.push(zlib.deflateRawSync(input.subarray(offset, end), blockOptions(end - offset, dictionary, level, end === input.length)));
+    const block = input.subarray(offset, end);
+    const { options: zlibOptions, useDictionary } = blockOptions(block, level, end === input.length);
+    if (useDictionary && dictionary !== undefined) zlibOptions.dictionary = dictionary;
+    parts.push(zlib.deflateRawSync(block, zlibOptions));
     offset = end;
   } while (offset < input.length);
   const trailer = Buffer.alloc(8);
