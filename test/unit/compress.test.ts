@@ -93,6 +93,34 @@ function assertGzipOracle(compressed: Buffer, input: Buffer): void {
   assert.ok(zlib.gunzipSync(compressed).equals(input), 'zlib.gunzipSync does not give back the input');
 }
 
+/** xz's own listing of an .xz file: streams, check type, and per block the sizes and ratio. */
+function xzList(compressed: Buffer): { streams: number; check: string; blocks: { uncompressed: number; total: number; ratio: number }[] } {
+  // xz --list needs a seekable file, not a pipe.
+  const dir = mkdtempSync(join(tmpdir(), 'debforge-xz-'));
+  let robot: string;
+  try {
+    const file = join(dir, 'out.xz');
+    writeFileSync(file, compressed);
+    robot = tool('xz', ['--robot', '--list', '-vv', file], Buffer.alloc(0)).toString();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const lines = robot.split('\n').map((line) => line.split('\t'));
+  const totals = lines.find((fields) => fields[0] === 'totals');
+  assert.ok(totals, robot);
+  const blocks = lines
+    .filter((fields) => fields[0] === 'block')
+    .map((fields) => ({ total: Number(fields[6]), uncompressed: Number(fields[7]), ratio: Number(fields[8]) }));
+  return { streams: Number(totals[1]), check: totals[6]!, blocks };
+}
+
+/** Our xz of `input` at the defaults, after xz -t and xz -dc accepted it. */
+async function checkedXz(input: Buffer): Promise<Buffer> {
+  const out = await run(() => createXz({ jobs: 2 }), input);
+  assertXzOracle(out, input);
+  return out;
+}
+
 function assertXzOracle(compressed: Buffer, input: Buffer): void {
   tool('xz', ['-t'], compressed);
   assert.ok(tool('xz', ['-dc'], compressed).equals(input), 'xz -dc does not give back the input');
@@ -314,23 +342,13 @@ describe('compress: xz', function () {
       assertXzOracle(reference, input);
     });
 
-    it('is ONE stream of several blocks with CRC64 checks (dpkg-deb reads only the first stream)', () => {
-      // xz --list needs a seekable file, not a pipe.
-      const dir = mkdtempSync(join(tmpdir(), 'debforge-xz-'));
-      let robot: string;
-      try {
-        const file = join(dir, 'out.xz');
-        writeFileSync(file, reference);
-        robot = tool('xz', ['--robot', '--list', file], Buffer.alloc(0)).toString();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-      const totals = robot.split('\n').find((line) => line.startsWith('totals\t'));
-      assert.ok(totals, robot);
-      const fields = totals.split('\t');
-      assert.equal(fields[1], '1', 'streams');
-      assert.equal(fields[2], String(Math.ceil(input.length / blockSize)), 'blocks');
-      assert.equal(fields[6], 'CRC64', 'check');
+    it('is ONE stream of blocks no larger than the block size, with CRC32 checks (dpkg-deb reads only the first stream)', () => {
+      const { streams, check, blocks } = xzList(reference);
+      assert.equal(streams, 1);
+      assert.equal(check, 'CRC32');
+      assert.ok(blocks.length >= 5, `${blocks.length} blocks`);
+      assert.equal(blocks.reduce((sum, block) => sum + block.uncompressed, 0), input.length);
+      for (const block of blocks) assert.ok(block.uncompressed <= blockSize, `a block of ${block.uncompressed} bytes`);
     });
 
     it('gives the same bytes for jobs 1, 2 and 8 and for random chunking', async () => {
@@ -347,6 +365,25 @@ describe('compress: xz', function () {
       const xz6 = tool('xz', ['-6', '-T1', '-c'], input);
       assert.ok(ours.length <= 1.01 * xz6.length, `ours ${ours.length} bytes, xz -6 ${xz6.length} bytes`);
     });
+  });
+
+  it('stores a long incompressible run in its own block, and leaves a short one inside the compressed block', async () => {
+    const text = textLike(3 * MIB, 80);
+    const longRun = Buffer.concat([text.subarray(0, MIB), randomBytes(2 * MIB, 81), text.subarray(MIB)]);
+    const long = xzList(await checkedXz(longRun));
+    assert.deepEqual(
+      long.blocks.map((block) => block.uncompressed),
+      [MIB, 2 * MIB, 2 * MIB],
+      'text, random, text',
+    );
+    assert.ok(long.blocks[1]!.ratio >= 1, 'the random block is stored');
+    assert.ok(long.blocks[0]!.ratio < 0.5 && long.blocks[2]!.ratio < 0.5, 'the text blocks are compressed');
+    const shortRun = Buffer.concat([text.subarray(0, MIB), randomBytes(256 * KIB, 82), text.subarray(MIB)]);
+    assert.deepEqual(
+      xzList(await checkedXz(shortRun)).blocks.map((block) => block.uncompressed),
+      [shortRun.length],
+      'one block',
+    );
   });
 
   it('takes no more input while nobody reads its output (back-pressure)', async () => {

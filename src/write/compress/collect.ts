@@ -10,19 +10,33 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 export type Collect = () => void;
+type Gc = (options: { type: 'minor' | 'major' }) => void;
 
-let collect: Collect | null | undefined;
+let gc: Gc | null | undefined;
 
-/** A function running a minor collection, or a no-op where the runtime does not allow it. */
-export function minorCollector(): Collect {
-  if (collect === undefined) {
+function exposedGc(): Gc | null {
+  if (gc === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');
-      const gc = vm.runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
-      collect = () => gc({ type: 'minor' });
+      gc = vm.runInNewContext('gc') as Gc;
     } catch {
-      collect = null;
+      gc = null;
     }
   }
-  return collect ?? ((): void => undefined);
+  return gc;
+}
+
+/** A function running a minor collection (the young generation), or a no-op where the runtime does not allow it. */
+export function minorCollector(): Collect {
+  const collect = exposedGc();
+  return collect ? () => collect({ type: 'minor' }) : (): void => undefined;
+}
+
+/**
+ * A function running a full collection, for buffers that live long enough to leave the young
+ * generation (xz's input waits seconds for its encoder), or a no-op.
+ */
+export function majorCollector(): Collect {
+  const collect = exposedGc();
+  return collect ? () => collect({ type: 'major' }) : (): void => undefined;
 }

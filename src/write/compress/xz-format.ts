@@ -1,0 +1,119 @@
+/**
+ * The .xz container (The .xz File Format 1.1.0): stream header and footer, block headers, the
+ * index, and LZMA2 data stored as uncompressed chunks. The LZMA2 compression itself is liblzma's
+ * (xz.ts); everything around it is written here, so that blocks can be compressed on separate
+ * threads, cut where the data changes kind, and stored without running the encoder at all.
+ *
+ * Every integrity check is CRC32 (check ID 1), computed with zlib.crc32: the format allows it,
+ * every decoder (liblzma, so dpkg and xz) verifies it, and it costs nothing next to LZMA2.
+ */
+import zlib from 'node:zlib';
+import { crc32Portable } from './gzip-parallel.js';
+
+const crc32: (data: Uint8Array, value?: number) => number = typeof zlib.crc32 === 'function' ? (data, value) => zlib.crc32(data, value) : crc32Portable;
+
+export { crc32 as xzCrc32 };
+
+const MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+const FOOTER_MAGIC = Buffer.from([0x59, 0x5a]);
+/** Stream flags: no reserved bits, check type 1 (CRC32). */
+const STREAM_FLAGS = Buffer.from([0x00, 0x01]);
+export const CHECK_SIZE = 4;
+const LZMA2_FILTER_ID = 0x21;
+/** Largest uncompressed LZMA2 chunk. */
+const STORED_CHUNK = 64 * 1024;
+
+function le32(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32LE(value >>> 0, 0);
+  return out;
+}
+
+/** A variable-length integer: 7 bits per byte, low bits first, the high bit marks "more follows". */
+export function vli(value: number): Buffer {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`cannot encode ${value} as an .xz integer`);
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    bytes.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return Buffer.from(bytes);
+}
+
+const padTo4 = (length: number): number => (4 - (length % 4)) % 4;
+
+export function streamHeader(): Buffer {
+  return Buffer.concat([MAGIC, STREAM_FLAGS, le32(crc32(STREAM_FLAGS))]);
+}
+
+/** The LZMA2 property byte for the smallest encodable dictionary size that is at least `dictSize`. */
+export function lzma2DictProperty(dictSize: number): number {
+  for (let bits = 0; bits < 40; bits++) {
+    if ((2 + (bits & 1)) * 2 ** (Math.floor(bits / 2) + 11) >= dictSize) return bits;
+  }
+  return 40;
+}
+
+/** A block header with one LZMA2 filter and both sizes, as xz's threaded encoder writes it. */
+export function blockHeader(compressedSize: number, uncompressedSize: number, dictSize: number): Buffer {
+  const flags = 0x40 | 0x80; // one filter; compressed and uncompressed sizes present
+  const body = Buffer.concat([Buffer.from([flags]), vli(compressedSize), vli(uncompressedSize), Buffer.from([LZMA2_FILTER_ID, 0x01, lzma2DictProperty(dictSize)])]);
+  // Size byte + body + padding + CRC32 is a multiple of 4; the size byte says (size / 4) - 1.
+  const size = 1 + body.length + padTo4(1 + body.length) + 4;
+  const header = Buffer.alloc(size);
+  header[0] = size / 4 - 1;
+  body.copy(header, 1);
+  header.writeUInt32LE(crc32(header.subarray(0, size - 4)), size - 4);
+  return header;
+}
+
+/** One finished block: its bytes in order, and the figures the index needs. */
+export interface XzBlock {
+  parts: Buffer[];
+  unpaddedSize: number;
+  uncompressedSize: number;
+}
+
+/**
+ * Wraps LZMA2 data (ending with its end marker) into a block: header, data, padding, CRC32 of
+ * the uncompressed bytes.
+ */
+export function xzBlock(lzma2: readonly Buffer[], uncompressedSize: number, check: number, dictSize: number): XzBlock {
+  const compressedSize = lzma2.reduce((sum, part) => sum + part.length, 0);
+  const header = blockHeader(compressedSize, uncompressedSize, dictSize);
+  return {
+    parts: [header, ...lzma2, Buffer.alloc(padTo4(compressedSize)), le32(check)],
+    unpaddedSize: header.length + compressedSize + CHECK_SIZE,
+    uncompressedSize,
+  };
+}
+
+/**
+ * LZMA2 data that stores `segments` as they are: uncompressed chunks of up to 64 KiB (the first
+ * resets the dictionary, as a block's first chunk must), then the end marker.
+ */
+export function storedLzma2(segments: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let first = true;
+  for (const segment of segments) {
+    for (let offset = 0; offset < segment.length; offset += STORED_CHUNK) {
+      const chunk = segment.subarray(offset, Math.min(offset + STORED_CHUNK, segment.length));
+      out.push(Buffer.from([first ? 0x01 : 0x02, (chunk.length - 1) >> 8, (chunk.length - 1) & 0xff]), chunk);
+      first = false;
+    }
+  }
+  out.push(Buffer.from([0x00]));
+  return out;
+}
+
+/** The index (one record per block) and the stream footer that points back to it. */
+export function indexAndFooter(blocks: readonly { unpaddedSize: number; uncompressedSize: number }[]): Buffer {
+  const records = blocks.flatMap((block) => [vli(block.unpaddedSize), vli(block.uncompressedSize)]);
+  const body = Buffer.concat([Buffer.from([0x00]), vli(blocks.length), ...records]);
+  const index = Buffer.concat([body, Buffer.alloc(padTo4(body.length))]);
+  const indexWithCrc = Buffer.concat([index, le32(crc32(index))]);
+  const backward = Buffer.concat([le32(indexWithCrc.length / 4 - 1), STREAM_FLAGS]);
+  return Buffer.concat([indexWithCrc, le32(crc32(backward)), backward, FOOTER_MAGIC]);
+}
