@@ -323,7 +323,7 @@ function markdown(rows: Row[], small: SmallDaemon | undefined, info: Record<stri
   lines.push('peak RSS from "Maximum resident set size". Where a row had several runs (alternating), the fastest');
   lines.push('of each tool is shown, with the highest peak RSS of any run. Before each build the bench waits for');
   lines.push('the machine to be quiet; "others" is the CPU other processes still used during the build.');
-  lines.push('debforge runs with its defaults: `--jobs` = cores, gzip -9 in 128 KiB blocks, xz preset 6 in 24 MiB blocks;');
+  lines.push('debforge runs with its defaults: `--jobs` = cores, gzip -9 in 128 KiB blocks, xz preset 6 in blocks of at most 8 MiB (incompressible data stored in both);');
   lines.push('its time includes computing md5sums, writing, fsync and hashing the package (sha256).');
   lines.push('These are figures from one machine, for people to read: no test asserts any timing.', '');
   lines.push('| | |', '|---|---|');

@@ -2,8 +2,8 @@
 declare module 'lzma-native' {
   import type { Duplex } from 'node:stream';
 
-  export function createCompressor(options: { preset: number; check: number; threads: number; blockSize: number }): Duplex;
+  export function createStream(coder: 'rawEncoder', options: { filters: { id: string; options: { preset: number } }[] }): Duplex;
   export function decompress(data: Buffer, callback: (result: Buffer, error?: Error) => void): void;
   export function versionString(): string;
-  export const CHECK_CRC64: number;
+  export const FILTER_LZMA2: string;
 }
