@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { compareBytes } from '../load/index.js';
 import { formatControl, type RenderedPackage } from '../render/index.js';
 import type { ArchiveEntry, EntryContent, PackageLayout } from './types.js';
@@ -47,9 +48,10 @@ export async function layoutPackage(rendered: RenderedPackage): Promise<PackageL
     .sort(compareBytes);
   const conffileSet = new Set(conffiles);
   const md5Lines: string[] = [];
+  const readBuffer = { current: undefined as Buffer | undefined };
   for (const entry of data) {
     if (entry.type !== 'file' || conffileSet.has(entry.name.slice(1))) continue;
-    md5Lines.push(`${await md5(entry.content!, entry.size)}  ${entry.name.slice(2)}`);
+    md5Lines.push(`${await md5(entry.content!, entry.size, readBuffer)}  ${entry.name.slice(2)}`);
   }
   const md5sums = md5Lines.join('\n') + (md5Lines.length > 0 ? '\n' : '');
 
@@ -144,11 +146,28 @@ export function installedSize(data: ArchiveEntry[], controlFiles: ArchiveEntry[]
 /** Files up to this size are read in one synchronous call: a stream's open/read/close round trips cost more. */
 const SMALL_FILE_BYTES = 256 * 1024;
 
-async function md5(content: EntryContent, size: number): Promise<string> {
+/** Read size for big payload files: few system calls, and one buffer for the whole package. */
+const READ_BYTES = 1024 * 1024;
+
+/**
+ * The md5 of an entry's content. Big files are read through one buffer, reused for every file of
+ * the package: a fresh buffer per read would leave hundreds of MiB of garbage behind, which the
+ * allocator keeps long after the collector frees it.
+ */
+async function md5(content: EntryContent, size: number, readBuffer: { current: Buffer | undefined }): Promise<string> {
   const hash = createHash('md5');
   if (content.kind === 'buffer') return hash.update(content.data).digest('hex');
   if (size <= SMALL_FILE_BYTES) return hash.update(readFileSync(content.absolutePath)).digest('hex');
-  // 1 MiB reads: fewer round trips than the 64 KiB default over hundreds of MiB; memory stays small.
-  for await (const chunk of createReadStream(content.absolutePath, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  const buffer = (readBuffer.current ??= Buffer.allocUnsafe(READ_BYTES));
+  const handle = await open(content.absolutePath, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
   return hash.digest('hex');
 }

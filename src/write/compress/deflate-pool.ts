@@ -88,7 +88,7 @@ export class DeflatePool {
     // Threads collect their garbage per block (see deflate-worker.ts); this only exposes gc() in
     // contexts created from now on, the threads', and changes nothing else.
     v8.setFlagsFromString('--expose-gc');
-    const worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
+    const worker = new Worker(WORKER_URL);
     const thread: Thread = { worker, pending: 0 };
     worker.on('message', (response: DeflateResponse) => {
       const waiting = this.waiting.get(response.id);
