@@ -16,7 +16,7 @@
 import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { minorCollector, type Collect } from './collect.js';
+import { majorCollector, minorCollector, type Collect } from './collect.js';
 import { DeflatePool } from './deflate-pool.js';
 import { looksIncompressible } from './incompressible.js';
 import { checkInteger } from './options.js';
@@ -38,6 +38,11 @@ const MAX_BLOCK_SIZE = 64 * 1024 * 1024;
 const QUEUED_PER_JOB = 4;
 /** Blocks between minor collections (collect.ts): 2 MiB of input at the default block size. */
 const BLOCKS_PER_COLLECT = 16;
+/**
+ * Minor collections between full ones (32 MiB of input): output that waits long for a slow disk
+ * outlives the young generation, and only a full collection frees it.
+ */
+const MINOR_PER_MAJOR = 16;
 
 /** The 10-byte gzip member header: no FNAME/FEXTRA, MTIME 0, XFL per level, OS 3 (Unix) on every host. */
 export function gzipHeader(level: number): Buffer {
@@ -119,8 +124,10 @@ class ParallelGzip extends Transform {
   private readonly queue: Job[] = [];
   /** `jobs` deflate threads, started with the first block. */
   private readonly pool: DeflatePool;
-  private readonly collect: Collect = minorCollector();
+  private readonly collectMinor: Collect = minorCollector();
+  private readonly collectMajor: Collect = majorCollector();
   private blocksSinceCollect = 0;
+  private collections = 0;
   /** Set while dispatch waits for any block to finish. */
   private settleWaiter: (() => void) | undefined;
   private crc = 0;
@@ -223,7 +230,8 @@ class ParallelGzip extends Transform {
     this.queue.push(this.deflate(slot, last));
     if (++this.blocksSinceCollect === BLOCKS_PER_COLLECT) {
       this.blocksSinceCollect = 0;
-      this.collect();
+      if (++this.collections % MINOR_PER_MAJOR === 0) this.collectMajor();
+      else this.collectMinor();
     }
   }
 
