@@ -97,6 +97,8 @@ export async function xzLibraryVersion(): Promise<string> {
 
 /** Input is judged in segments of this size, at fixed offsets. */
 const SEGMENT = 64 * 1024;
+/** Where segments are carved from: just over 32 MiB (see newSegment). */
+const SLAB = 32 * 1024 * 1024 + SEGMENT;
 /** Segments of the other kind that start a new block; a shorter run joins the current block. */
 const MIN_RUN_SEGMENTS = 16;
 /** Blocks between the input and the output, per job: room for blocks that finish out of order. */
@@ -118,6 +120,8 @@ class XzCompressor extends Transform {
   private readonly blockSize: number;
   private readonly segmentSize: number;
   private segment: Buffer;
+  private slab: Buffer | undefined;
+  private slabOffset = 0;
   private segmentLength = 0;
   /** The block being gathered: its kind and segments, then a trailing run of the other kind, too short yet to split off. */
   private blockKind: BlockKind = 'lzma2';
@@ -144,8 +148,19 @@ class XzCompressor extends Transform {
     this.segment = this.newSegment();
   }
 
+  /**
+   * Segments are carved from slabs just over 32 MiB. glibc maps allocations that big on their own
+   * and unmaps them when freed, whatever its adaptive threshold; 64 KiB segments allocated one by
+   * one would sit in the heap between the encoders' 8 MiB buffers, and the heap would only grow.
+   */
   private newSegment(): Buffer {
-    return Buffer.allocUnsafe(this.segmentSize);
+    if (this.slab === undefined || this.slabOffset + this.segmentSize > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB);
+      this.slabOffset = 0;
+    }
+    const segment = this.slab.subarray(this.slabOffset, this.slabOffset + this.segmentSize);
+    this.slabOffset += this.segmentSize;
+    return segment;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
