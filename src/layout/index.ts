@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { hashFileInto } from '../hash-file.js';
 import { compareBytes } from '../load/index.js';
 import { formatControl, type RenderedPackage } from '../render/index.js';
 import type { ArchiveEntry, EntryContent, PackageLayout } from './types.js';
@@ -149,25 +149,11 @@ const SMALL_FILE_BYTES = 256 * 1024;
 /** Read size for big payload files: few system calls, and one buffer for the whole package. */
 const READ_BYTES = 1024 * 1024;
 
-/**
- * The md5 of an entry's content. Big files are read through one buffer, reused for every file of
- * the package: a fresh buffer per read would leave hundreds of MiB of garbage behind, which the
- * allocator keeps long after the collector frees it.
- */
+/** The md5 of an entry's content; big files are read through one buffer for the whole package (hashFileInto). */
 async function md5(content: EntryContent, size: number, readBuffer: { current: Buffer | undefined }): Promise<string> {
   const hash = createHash('md5');
   if (content.kind === 'buffer') return hash.update(content.data).digest('hex');
   if (size <= SMALL_FILE_BYTES) return hash.update(readFileSync(content.absolutePath)).digest('hex');
-  const buffer = (readBuffer.current ??= Buffer.allocUnsafe(READ_BYTES));
-  const handle = await open(content.absolutePath, 'r');
-  try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
-  }
+  await hashFileInto(hash, content.absolutePath, (readBuffer.current ??= Buffer.allocUnsafe(READ_BYTES)));
   return hash.digest('hex');
 }

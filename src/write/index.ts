@@ -3,6 +3,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { hashFileInto } from '../hash-file.js';
 import type { PackageLayout } from '../layout/types.js';
 import { AR_HEADER_LENGTH, AR_MAGIC, AR_SIZE_OFFSET, arMember, arMemberHeader, arPadding, arSizeField } from './ar.js';
 import { compressionExtension, createCompressor, gzipSync, type Compression } from './compress/index.js';
@@ -139,18 +140,6 @@ async function writeSmallDeb(layout: PackageLayout, options: WriteOptions, desti
 
 export async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
-  // 1 MiB reads (half the time of 64 KiB ones over hundreds of MiB), all into one buffer: a
-  // fresh buffer per read leaves garbage that the allocator keeps after it is collected.
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
-  const handle = await fs.open(file, 'r');
-  try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await handle.close();
-  }
+  await hashFileInto(hash, file, Buffer.allocUnsafe(1024 * 1024));
   return hash.digest('hex');
 }

@@ -1,10 +1,11 @@
 /**
- * A minor garbage collection on demand, for the compressors' hot loops.
+ * Garbage collection on demand, for the compressors' hot loops and their threads.
  *
  * Compressing allocates a buffer per block and almost no JS objects, so V8 lets tens of MiB of
  * dead buffers pile up before it collects (its trigger is JS heap growth, or 64 MiB of outside
- * memory). Collecting the young generation every few MiB keeps a build's memory flat for the
- * cost of well under 1% of the time. Exposing gc() this way touches no other setting.
+ * memory). Collecting every few MiB keeps a build's memory flat for the cost of well under 1% of
+ * the time. Exposing gc() this way touches no other setting, but it is process-wide: contexts and
+ * worker threads created afterwards see a `gc` global (the deflate threads rely on it).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -14,7 +15,8 @@ type Gc = (options: { type: 'minor' | 'major' }) => void;
 
 let gc: Gc | null | undefined;
 
-function exposedGc(): Gc | null {
+/** Exposes gc() (once) and returns this thread's, or null where the runtime does not allow it. */
+export function exposedGc(): Gc | null {
   if (gc === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');

@@ -3,9 +3,9 @@
  * time (one running, one queued), so a thread never waits for the main thread to hand it the
  * next block. libuv's shared pool cannot do that without running more than `size` blocks at once.
  */
-import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type zlib from 'node:zlib';
+import { exposedGc } from './collect.js';
 import type { DeflateRequest, DeflateResponse } from './deflate-worker.js';
 
 /** Blocks handed to one thread at a time: the one it runs and the next. */
@@ -85,9 +85,8 @@ export class DeflatePool {
   }
 
   private startThread(): Thread {
-    // Threads collect their garbage per block (see deflate-worker.ts); this only exposes gc() in
-    // contexts created from now on, the threads', and changes nothing else.
-    v8.setFlagsFromString('--expose-gc');
+    // Threads collect their garbage per block (see deflate-worker.ts) with the gc() this exposes.
+    exposedGc();
     const worker = new Worker(WORKER_URL);
     const thread: Thread = { worker, pending: 0 };
     worker.on('message', (response: DeflateResponse) => {

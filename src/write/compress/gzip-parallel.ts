@@ -2,8 +2,8 @@
  * Reproducible parallel gzip, using pigz's method.
  *
  * The input is cut into fixed-size blocks. Block boundaries depend only on the input offset,
- * never on how the chunks arrive. Each block is raw-deflated on the libuv thread pool, primed
- * with the previous 32 KiB of input as its dictionary. Every block except the last ends with
+ * never on how the chunks arrive. Each block is raw-deflated on a deflate thread (deflate-pool.ts),
+ * primed with the previous 32 KiB of input as its dictionary. Every block except the last ends with
  * Z_SYNC_FLUSH, which leaves a byte-aligned, non-final end, so the outputs can be joined. The
  * last block ends with Z_FINISH. A block whose samples show it incompressible is stored instead
  * (see incompressible.ts). The joined blocks form one deflate stream. It sits between a
@@ -17,6 +17,7 @@ import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import { majorCollector, minorCollector, type Collect } from './collect.js';
+import { crc32 } from './crc32.js';
 import { DeflatePool } from './deflate-pool.js';
 import { looksIncompressible } from './incompressible.js';
 import { checkInteger } from './options.js';
@@ -24,7 +25,7 @@ import { checkInteger } from './options.js';
 export interface GzipOptions {
   /** zlib level, 0-9. Default 9, as dpkg-deb uses. */
   level?: number;
-  /** Blocks deflated at once. Default os.availableParallelism(). Any value works with any UV_THREADPOOL_SIZE. */
+  /** Deflate threads. Default os.availableParallelism(). It does not change the output. */
   jobs?: number;
   /** Uncompressed bytes per block. Default 128 KiB, as pigz uses. It changes the output bytes. */
   blockSize?: number;
@@ -49,30 +50,6 @@ export function gzipHeader(level: number): Buffer {
   const xfl = level === 9 ? 2 : level === 1 ? 4 : 0;
   return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, xfl, 0x03]);
 }
-
-let crcTable: Uint32Array | undefined;
-
-/**
- * Portable CRC-32 (the IEEE polynomial, as gzip uses), chainable like zlib.crc32(data, value).
- * It is used only when the running Node.js has no zlib.crc32 (added in 20.15).
- */
-export function crc32Portable(data: Uint8Array, value = 0): number {
-  if (crcTable === undefined) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  const table = crcTable;
-  let crc = ~value >>> 0;
-  for (let i = 0; i < data.length; i++) crc = (table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8)) >>> 0;
-  return ~crc >>> 0;
-}
-
-const crc32: (data: Uint8Array, value: number) => number =
-  typeof zlib.crc32 === 'function' ? (data, value) => zlib.crc32(data, value) : crc32Portable;
 
 /** One block's deflate: `settled` never rejects, so nothing is left as an unhandled rejection. */
 interface Job {

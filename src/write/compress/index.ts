@@ -7,7 +7,8 @@ import { PassThrough, type Transform } from 'node:stream';
 import { createGzip } from './gzip-parallel.js';
 import { createXz } from './xz.js';
 
-export { createGzip, gzipSync, crc32Portable, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
+export { createGzip, gzipSync, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
+export { crc32Portable } from './crc32.js';
 export { createXz, defaultXzBlockSize, xzLibraryVersion, type XzOptions } from './xz.js';
 
 export type Compression = 'gzip' | 'xz' | 'none';

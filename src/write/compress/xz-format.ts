@@ -7,12 +7,7 @@
  * Every integrity check is CRC32 (check ID 1), computed with zlib.crc32: the format allows it,
  * every decoder (liblzma, so dpkg and xz) verifies it, and it costs nothing next to LZMA2.
  */
-import zlib from 'node:zlib';
-import { crc32Portable } from './gzip-parallel.js';
-
-const crc32: (data: Uint8Array, value?: number) => number = typeof zlib.crc32 === 'function' ? (data, value) => zlib.crc32(data, value) : crc32Portable;
-
-export { crc32 as xzCrc32 };
+import { crc32 } from './crc32.js';
 
 const MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const FOOTER_MAGIC = Buffer.from([0x59, 0x5a]);

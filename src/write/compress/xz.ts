@@ -24,7 +24,8 @@ import { Transform, type Duplex, type TransformCallback } from 'node:stream';
 import { majorCollector, type Collect } from './collect.js';
 import { looksIncompressible } from './incompressible.js';
 import { checkInteger } from './options.js';
-import { indexAndFooter, storedLzma2, streamHeader, xzBlock, xzCrc32, type XzBlock } from './xz-format.js';
+import { crc32 } from './crc32.js';
+import { indexAndFooter, storedLzma2, streamHeader, xzBlock, type XzBlock } from './xz-format.js';
 
 export interface XzOptions {
   /** Encoder threads. Default os.availableParallelism(). It does not change the output. */
@@ -150,8 +151,10 @@ class XzCompressor extends Transform {
 
   /**
    * Segments are carved from slabs just over 32 MiB. glibc maps allocations that big on their own
-   * and unmaps them when freed, whatever its adaptive threshold; 64 KiB segments allocated one by
-   * one would sit in the heap between the encoders' 8 MiB buffers, and the heap would only grow.
+   * and unmaps them when freed, whatever its adaptive threshold, so our segments stay out of the
+   * heap where the encoders' 8 MiB buffers live. This is the version measured in BENCHMARKS.md;
+   * the heap still creeps (the encoders' own buffers), and whether slabs beat one allocation per
+   * segment at 2 GiB has not been measured.
    */
   private newSegment(): Buffer {
     if (this.slab === undefined || this.slabOffset + this.segmentSize > this.slab.length) {
@@ -275,7 +278,7 @@ class XzCompressor extends Transform {
     let check = 0;
     let size = 0;
     for (const segment of segments) {
-      check = xzCrc32(segment, check);
+      check = crc32(segment, check);
       size += segment.length;
     }
     const dictSize = PRESET_DICT_SIZE[this.preset]!;
