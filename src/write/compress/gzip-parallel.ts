@@ -35,8 +35,11 @@ export const DEFAULT_GZIP_BLOCK_SIZE = 128 * 1024;
 /** Deflate's window: the dictionary handed to each block is the 32 KiB of input before it. */
 const WINDOW = 32 * 1024;
 const MAX_BLOCK_SIZE = 64 * 1024 * 1024;
-/** Blocks, running or done, that may wait to be written, per job: enough to ride out uneven block times. */
-const QUEUED_PER_JOB = 4;
+/**
+ * Blocks, running or done, between the input and the output, per job: as many as the threads
+ * hold (BLOCKS_PER_THREAD), so a build with nobody reading holds at most 2 x jobs + 2 blocks.
+ */
+const QUEUED_PER_JOB = 2;
 /** Blocks between minor collections (collect.ts): 2 MiB of input at the default block size. */
 const BLOCKS_PER_COLLECT = 16;
 /**
@@ -259,12 +262,13 @@ class ParallelGzip extends Transform {
     }
   }
 
-  /** Pushes, without waiting, the blocks at the head of the queue that are already done. */
+  /** Pushes, without waiting, the blocks at the head of the queue that are already done, until the output is full. */
   private pushFinished(): void {
     while (this.queue.length > 0 && this.queue[0]!.done && !this.destroyed) {
       const job = this.queue.shift()!;
       if (job.error) throw job.error;
-      this.push(job.output);
+      // Once the output is full, the rest waits in the queue, where dispatch's bound sees it.
+      if (!this.push(job.output)) return;
     }
   }
 }
