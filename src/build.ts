@@ -109,7 +109,7 @@ export async function preparePackage(dir: string, options: BuildOptions, problem
   if (!spec) return undefined;
   const rendered = await renderPackage(spec, problems);
   if (!rendered) return undefined;
-  return { rendered, layout: await layoutPackage(rendered) };
+  return { rendered, layout: await layoutPackage(rendered, { jobs: options.jobs ?? os.availableParallelism() }) };
 }
 
 /** Builds one daemon folder into `<outDir>/<package>_<version>_<arch>.deb`. */

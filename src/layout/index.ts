@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hashFileInto } from '../hash-file.js';
 import { compareBytes } from '../load/index.js';
 import { formatControl, type RenderedPackage } from '../render/index.js';
+import { md5OfFiles } from './md5-pool.js';
 import type { ArchiveEntry, EntryContent, PackageLayout } from './types.js';
 
 export * from './types.js';
@@ -16,11 +17,16 @@ interface TreeFile {
   content?: EntryContent;
 }
 
+export interface LayoutOptions {
+  /** Threads that may hash payload files at once (default 1). The result never depends on it. */
+  jobs?: number;
+}
+
 /**
  * layout: rendered package + payload -> ordered archive entries, md5sums, conffiles and the final
  * control file with Installed-Size. Reads payload files only to hash them.
  */
-export async function layoutPackage(rendered: RenderedPackage): Promise<PackageLayout> {
+export async function layoutPackage(rendered: RenderedPackage, options: LayoutOptions = {}): Promise<PackageLayout> {
   const { spec } = rendered;
   const epoch = spec.sourceDateEpoch;
   const files = new Map<string, TreeFile>();
@@ -47,12 +53,9 @@ export async function layoutPackage(rendered: RenderedPackage): Promise<PackageL
     .map((f) => f.path)
     .sort(compareBytes);
   const conffileSet = new Set(conffiles);
-  const md5Lines: string[] = [];
-  const readBuffer = { current: undefined as Buffer | undefined };
-  for (const entry of data) {
-    if (entry.type !== 'file' || conffileSet.has(entry.name.slice(1))) continue;
-    md5Lines.push(`${await md5(entry.content!, entry.size, readBuffer)}  ${entry.name.slice(2)}`);
-  }
+  const hashed = data.filter((entry) => entry.type === 'file' && !conffileSet.has(entry.name.slice(1)));
+  const digests = await md5s(hashed, options.jobs ?? 1);
+  const md5Lines = hashed.map((entry, i) => `${digests[i]!}  ${entry.name.slice(2)}`);
   const md5sums = md5Lines.join('\n') + (md5Lines.length > 0 ? '\n' : '');
 
   const scriptEntries = [...rendered.scripts.entries()].map(([name, text]) => controlFile(name, Buffer.from(text, 'utf8'), 0o755, epoch));
@@ -149,11 +152,40 @@ const SMALL_FILE_BYTES = 256 * 1024;
 /** Read size for big payload files: few system calls, and one buffer for the whole package. */
 const READ_BYTES = 1024 * 1024;
 
-/** The md5 of an entry's content; big files are read through one buffer for the whole package (hashFileInto). */
-async function md5(content: EntryContent, size: number, readBuffer: { current: Buffer | undefined }): Promise<string> {
-  const hash = createHash('md5');
-  if (content.kind === 'buffer') return hash.update(content.data).digest('hex');
-  if (size <= SMALL_FILE_BYTES) return hash.update(readFileSync(content.absolutePath)).digest('hex');
-  await hashFileInto(hash, content.absolutePath, (readBuffer.current ??= Buffer.allocUnsafe(READ_BYTES)));
-  return hash.digest('hex');
+/**
+ * Big files adding up to at least this are hashed on threads (md5-pool.ts): about 50 ms of md5
+ * on one core, well over what starting the threads costs.
+ */
+const THREADED_MD5_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The md5 of each entry's content, in order. Big files go to `jobs` threads when there are
+ * enough of them to pay for the threads; the rest are hashed here meanwhile, big files read
+ * through one buffer for the whole package (hashFileInto).
+ */
+async function md5s(entries: readonly ArchiveEntry[], jobs: number): Promise<string[]> {
+  const isBig = (entry: ArchiveEntry): boolean => entry.content!.kind === 'file' && entry.size > SMALL_FILE_BYTES;
+  const big = entries.filter(isBig);
+  const bigBytes = big.reduce((sum, entry) => sum + entry.size, 0);
+  const threaded = jobs > 1 && big.length > 1 && bigBytes >= THREADED_MD5_BYTES;
+  const onThreads = threaded ? md5OfFiles(big.map((entry) => (entry.content as { absolutePath: string }).absolutePath), jobs) : undefined;
+  // Never left unhandled while this thread hashes the small files; awaited below.
+  onThreads?.catch(() => undefined);
+  const digests: (string | undefined)[] = [];
+  let readBuffer: Buffer | undefined;
+  for (const entry of entries) {
+    const content = entry.content!;
+    const hash = createHash('md5');
+    if (threaded && isBig(entry)) digests.push(undefined);
+    else if (content.kind === 'buffer') digests.push(hash.update(content.data).digest('hex'));
+    else if (entry.size <= SMALL_FILE_BYTES) digests.push(hash.update(readFileSync(content.absolutePath)).digest('hex'));
+    else {
+      await hashFileInto(hash, content.absolutePath, (readBuffer ??= Buffer.allocUnsafe(READ_BYTES)));
+      digests.push(hash.digest('hex'));
+    }
+  }
+  if (onThreads === undefined) return digests as string[];
+  const fromThreads = await onThreads;
+  let next = 0;
+  return digests.map((digest) => digest ?? fromThreads[next++]!);
 }

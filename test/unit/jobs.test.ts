@@ -133,6 +133,30 @@ describe('--jobs: the same bytes for any job count, accepted by gzip, xz, dpkg-d
     });
   }
 
+  it('md5sums of big payload files, hashed on threads, pass md5sum -c and do not depend on --jobs', async () => {
+    // Over 32 MiB in files over 256 KiB: enough for the layout stage to hash them on threads.
+    const big = path.join(work, 'daemons-big', 'big_daemon');
+    await makePayloadDaemon(big, 'big_daemon', 31);
+    const share = path.join(big, 'files', 'usr', 'share', 'big_daemon');
+    for (let i = 0; i < 4; i++) await fs.writeFile(path.join(share, `model-${i}.bin`), Buffer.concat([textLike(5 * MIB + i, 40 + i), randomBytes(4 * MIB + 7 * i, 50 + i)]));
+    const hashes: string[] = [];
+    let deb = '';
+    for (const jobs of [1, 2]) {
+      const [result] = buildJson([big, '--out', path.join(work, `big-jobs-${jobs}`), '--jobs', String(jobs)]);
+      assert.ok(result);
+      hashes.push(result.sha256);
+      deb = result.path;
+    }
+    assert.equal(hashes[1], hashes[0], '--jobs 2 differs from --jobs 1');
+    const root = path.join(work, 'big-extracted');
+    must('dpkg-deb', ['-x', deb, root]);
+    must('dpkg-deb', ['-e', deb, path.join(root, 'DEBIAN')]);
+    const listed = await fs.readFile(path.join(root, 'DEBIAN', 'md5sums'), 'utf8');
+    for (let i = 0; i < 4; i++) assert.match(listed, new RegExp(`  usr/share/big_daemon/model-${i}\\.bin\n`));
+    const checked = run('md5sum', ['--check', '--strict', 'DEBIAN/md5sums'], { cwd: root });
+    assert.equal(checked.code, 0, `md5sum --check: ${checked.stdout}${checked.stderr}`);
+  });
+
   it('several daemons and profiles in one call with --jobs 2 give the bytes of one-by-one builds', async () => {
     // A second daemon beside the first, and a smaller third, so packages of different sizes overlap.
     await makePayloadDaemon(path.join(source, 'other_daemon'), 'other_daemon', 23);
