@@ -36,7 +36,7 @@ export interface DeflateResponse {
 /**
  * Each block leaves ~150 KiB of zlib output behind, but hardly any JS objects, so V8 would wait
  * for tens of MiB of it before collecting. A minor collection per block (well under 1% of a
- * block's time) keeps the thread's memory at one block. DeflatePool exposes gc before starting us.
+ * block's time) keeps the thread's memory at one block. ThreadPool exposes gc before starting us.
  */
 const collectGarbage = (globalThis as { gc?: (options: { type: 'minor' | 'major' }) => void }).gc;
 

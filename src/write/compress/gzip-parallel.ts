@@ -2,7 +2,7 @@
  * Reproducible parallel gzip, using pigz's method.
  *
  * The input is cut into fixed-size blocks. Block boundaries depend only on the input offset,
- * never on how the chunks arrive. Each block is raw-deflated on a deflate thread (deflate-pool.ts),
+ * never on how the chunks arrive. Each block is raw-deflated on a deflate thread (deflate-worker.ts),
  * primed with the previous 32 KiB of input as its dictionary. Every block except the last ends with
  * Z_SYNC_FLUSH, which leaves a byte-aligned, non-final end, so the outputs can be joined. The
  * last block ends with Z_FINISH. A block whose samples show it incompressible is stored instead
@@ -18,9 +18,10 @@ import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import { majorCollector, minorCollector, type Collect } from './collect.js';
 import { crc32 } from './crc32.js';
-import { DeflatePool } from './deflate-pool.js';
+import type { DeflateRequest, DeflateResponse } from './deflate-worker.js';
 import { looksIncompressible } from './incompressible.js';
 import { checkInteger } from './options.js';
+import { copyOut, ThreadPool } from './thread-pool.js';
 
 export interface GzipOptions {
   /** zlib level, 0-9. Default 9, as dpkg-deb uses. */
@@ -36,10 +37,16 @@ export const DEFAULT_GZIP_BLOCK_SIZE = 128 * 1024;
 const WINDOW = 32 * 1024;
 const MAX_BLOCK_SIZE = 64 * 1024 * 1024;
 /**
- * Blocks, running or done, between the input and the output, per job: as many as the threads
- * hold (BLOCKS_PER_THREAD), so a build with nobody reading holds at most 2 x jobs + 2 blocks.
+ * Blocks handed to one deflate thread at a time: the one it runs and the next, so it never waits
+ * for this thread to send more.
  */
-const QUEUED_PER_JOB = 2;
+const BLOCKS_PER_THREAD = 2;
+/**
+ * Blocks, running or done, between the input and the output, per job: as many as the threads
+ * hold, so a build with nobody reading holds at most 2 x jobs + 2 blocks.
+ */
+const QUEUED_PER_JOB = BLOCKS_PER_THREAD;
+const DEFLATE_WORKER = new URL('./deflate-worker.js', import.meta.url);
 /** Blocks between minor collections (collect.ts): 2 MiB of input at the default block size. */
 const BLOCKS_PER_COLLECT = 16;
 /**
@@ -103,7 +110,7 @@ class ParallelGzip extends Transform {
   /** Blocks dispatched and not yet pushed, oldest first: some running, some done and waiting for an older one. */
   private readonly queue: Job[] = [];
   /** `jobs` deflate threads, started with the first block. */
-  private readonly pool: DeflatePool;
+  private readonly pool: ThreadPool<DeflateRequest, DeflateResponse>;
   private readonly collectMinor: Collect = minorCollector();
   private readonly collectMajor: Collect = majorCollector();
   private blocksSinceCollect = 0;
@@ -122,7 +129,7 @@ class ParallelGzip extends Transform {
     this.jobs = jobs;
     this.blockSize = blockSize;
     this.current = { bytes: new Uint8Array(WINDOW + blockSize), dictionaryLength: 0, blockLength: 0 };
-    this.pool = new DeflatePool(jobs);
+    this.pool = new ThreadPool(DEFLATE_WORKER, jobs, BLOCKS_PER_THREAD);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -220,10 +227,13 @@ class ParallelGzip extends Transform {
     const { options, useDictionary } = blockOptions(block, this.level, last);
     const job: Job = { done: false, output: undefined, error: undefined, settled: Promise.resolve() };
     const dictionaryLength = useDictionary ? slot.dictionaryLength : 0;
-    job.settled = this.pool.run(slot.bytes.buffer as ArrayBuffer, slot.dictionaryLength, slot.blockLength, dictionaryLength, options).then(
-      (result) => {
-        job.output = result.output;
-        this.freeSlots.push(result.buffer);
+    const buffer = slot.bytes.buffer as ArrayBuffer;
+    const request = { buffer, blockOffset: slot.dictionaryLength, blockLength: slot.blockLength, dictionaryLength, options };
+    job.settled = this.pool.run(request, [buffer]).then(
+      (response) => {
+        if (response.outputLength === undefined) job.error = new Error(`deflate failed: ${response.error ?? 'unknown error'}`);
+        else job.output = copyOut(response.buffer, response.outputLength);
+        this.freeSlots.push(response.buffer);
         job.done = true;
         this.settled();
       },

@@ -86,21 +86,34 @@ export function xzBlock(lzma2: readonly Buffer[], uncompressedSize: number, chec
 }
 
 /**
- * LZMA2 data that stores `segments` as they are: uncompressed chunks of up to 64 KiB (the first
- * resets the dictionary, as a block's first chunk must), then the end marker.
+ * More than the LZMA2 data of `size` bytes can take. The encoder never lets a chunk grow: one
+ * that would compress to more than it holds is written uncompressed (3-byte header), a compressed
+ * one has a header of at most 6 bytes, and every chunk but the last holds close to 64 KiB or more
+ * (it ends at 64 KiB of compressed or 2 MiB of uncompressed data). Counting 6 bytes per 32 KiB,
+ * and a last chunk and end marker besides, leaves a wide margin.
  */
-export function storedLzma2(segments: readonly Buffer[]): Buffer[] {
-  const out: Buffer[] = [];
-  let first = true;
-  for (const segment of segments) {
-    for (let offset = 0; offset < segment.length; offset += STORED_CHUNK) {
-      const chunk = segment.subarray(offset, Math.min(offset + STORED_CHUNK, segment.length));
-      out.push(Buffer.from([first ? 0x01 : 0x02, (chunk.length - 1) >> 8, (chunk.length - 1) & 0xff]), chunk);
-      first = false;
-    }
+export function lzma2Bound(size: number): number {
+  return size + 6 * Math.ceil(size / (32 * 1024)) + 64;
+}
+
+/**
+ * LZMA2 data that stores `data` as it is, copied into pieces of its own: uncompressed chunks of
+ * up to 64 KiB (the first resets the dictionary, as a block's first chunk must), each with its
+ * 3-byte header, then the end marker.
+ */
+export function storedLzma2(data: Uint8Array): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let offset = 0; offset < data.length; offset += STORED_CHUNK) {
+    const length = Math.min(STORED_CHUNK, data.length - offset);
+    const piece = Buffer.allocUnsafe(3 + length);
+    piece[0] = offset === 0 ? 0x01 : 0x02;
+    piece[1] = (length - 1) >> 8;
+    piece[2] = (length - 1) & 0xff;
+    piece.set(data.subarray(offset, offset + length), 3);
+    pieces.push(piece);
   }
-  out.push(Buffer.from([0x00]));
-  return out;
+  pieces.push(Buffer.from([0x00]));
+  return pieces;
 }
 
 /** The index (one record per block) and the stream footer that points back to it. */

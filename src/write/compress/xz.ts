@@ -7,25 +7,33 @@
  * segments of one kind, up to the block size (the preset's dictionary size, 8 MiB at preset 6:
  * enough blocks for every thread to stay busy to the end, at ~1% of size on text against
  * xz -T's 3 x the dictionary); a run of at least 1 MiB of the other kind starts a new block, a shorter one
- * joins the block it interrupts. Compressible blocks are LZMA2-encoded, each by its own encoder
- * on its own thread, `jobs` at a time; incompressible ones are stored as uncompressed LZMA2
+ * joins the block it interrupts. Compressible blocks are LZMA2-encoded, each by its own encoder,
+ * on `jobs` xz threads (xz-worker.ts); incompressible ones are stored as uncompressed LZMA2
  * chunks, which is what the encoder would emit for them after its full search.
  *
  * Block boundaries and contents depend only on the input bytes and the preset, so the output is
  * the same for any job count and any chunking of the input. It is ONE .xz stream (header,
  * blocks, index, footer): dpkg-deb (1.21) decodes only the first stream of data.tar.xz, so
- * concatenated streams would break it. Memory stays bounded: at most `jobs` encoders, and at
- * most 2 x jobs blocks between the input and the output.
+ * concatenated streams would break it.
+ *
+ * Memory stays bounded and flat: at most `jobs` encoders (~94 MiB each at preset 6), and at most
+ * 2 x jobs blocks between the input and the output, each held in one of a few block buffers that
+ * are reused to the end. A block waits in its buffer (stored, or encoded in place by its thread)
+ * until it is pushed; only then is it copied out, in pieces that live until they are written.
+ * Keeping long-lived data of varying sizes out of glibc's heap is what keeps the heap from creeping.
  *
  * lzma-native is loaded with a dynamic import on first use, so a gzip-only run never loads it.
  */
 import os from 'node:os';
-import { Transform, type Duplex, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { majorCollector, type Collect } from './collect.js';
 import { looksIncompressible } from './incompressible.js';
+import { loadLzmaNative } from './lzma-native.js';
 import { checkInteger } from './options.js';
+import { ThreadPool } from './thread-pool.js';
+import type { XzRequest, XzResponse } from './xz-worker.js';
 import { crc32 } from './crc32.js';
-import { indexAndFooter, storedLzma2, streamHeader, xzBlock, type XzBlock } from './xz-format.js';
+import { indexAndFooter, lzma2Bound, storedLzma2, streamHeader, xzBlock } from './xz-format.js';
 
 export interface XzOptions {
   /** Encoder threads. Default os.availableParallelism(). It does not change the output. */
@@ -55,42 +63,6 @@ export function defaultXzBlockSize(preset: number): number {
   return Math.max(PRESET_DICT_SIZE[preset]!, 1 << 20);
 }
 
-/** The part of lzma-native's API we use. */
-interface LzmaNative {
-  createStream(coder: 'rawEncoder', options: { filters: { id: string; options: { preset: number } }[] }): Duplex;
-  versionString(): string;
-  FILTER_LZMA2: string;
-}
-
-const LZMA_NATIVE = 'lzma-native';
-let loading: Promise<LzmaNative> | undefined;
-
-function loadLzmaNative(): Promise<LzmaNative> {
-  loading ??= (async (): Promise<LzmaNative> => {
-    let namespace: unknown;
-    try {
-      // A non-literal specifier: the package is optional at compile time.
-      namespace = (await import(LZMA_NATIVE)) as unknown;
-    } catch (error) {
-      throw new Error(
-        `xz compression needs the npm package "${LZMA_NATIVE}", which could not be loaded ` +
-          `(${error instanceof Error ? error.message : String(error)}); install it, or use --compression gzip`,
-      );
-    }
-    const candidate = (namespace as { default?: unknown }).default ?? namespace;
-    const mod = candidate as Partial<LzmaNative>;
-    if (typeof mod.createStream !== 'function' || typeof mod.FILTER_LZMA2 !== 'string') {
-      throw new Error(`the installed "${LZMA_NATIVE}" package does not have the expected API`);
-    }
-    return mod as LzmaNative;
-  })();
-  // If loading fails, let a later call try again instead of caching the failure.
-  loading.catch(() => {
-    loading = undefined;
-  });
-  return loading;
-}
-
 /** The liblzma version that produces the bytes (it is part of what makes output reproducible). */
 export async function xzLibraryVersion(): Promise<string> {
   return (await loadLzmaNative()).versionString();
@@ -98,41 +70,60 @@ export async function xzLibraryVersion(): Promise<string> {
 
 /** Input is judged in segments of this size, at fixed offsets. */
 const SEGMENT = 64 * 1024;
-/** Where segments are carved from: just over 32 MiB (see newSegment). */
-const SLAB = 32 * 1024 * 1024 + SEGMENT;
 /** Segments of the other kind that start a new block; a shorter run joins the current block. */
 const MIN_RUN_SEGMENTS = 16;
 /** Blocks between the input and the output, per job: room for blocks that finish out of order. */
 const BLOCKS_PER_JOB = 2;
 /** Segments between full collections (collect.ts): 4 MiB of input, seconds of encoding, a few ms of collecting. */
 const SEGMENTS_PER_COLLECT = 64;
+const XZ_WORKER = new URL('./xz-worker.js', import.meta.url);
 
 type BlockKind = 'lzma2' | 'stored';
 
+/**
+ * A block handed out, until it is pushed. Its data stays in its block buffer until then: stored
+ * as it is, or encoded (the encoded data comes back at the buffer's start). Only pushing copies
+ * it out, in pieces that live until they are written, and frees the buffer for the next block.
+ */
 interface Job {
+  kind: BlockKind;
   done: boolean;
-  block: XzBlock | undefined;
   error: Error | undefined;
+  /** The block buffer; undefined while an xz thread holds it. */
+  buffer: Buffer | undefined;
+  /** Bytes of the block's data (stored) or of its LZMA2 data (encoded) at the buffer's start. */
+  length: number;
+  uncompressedSize: number;
+  check: number;
 }
+
+/** Encoded data is pushed in copies of this size. */
+const PUSH_PIECE = 256 * 1024;
 
 class XzCompressor extends Transform {
   private readonly preset: number;
   private readonly jobs: number;
   private readonly blockSize: number;
   private readonly segmentSize: number;
-  private segment: Buffer;
-  private slab: Buffer | undefined;
-  private slabOffset = 0;
-  private segmentLength = 0;
-  /** The block being gathered: its kind and segments, then a trailing run of the other kind, too short yet to split off. */
+  /**
+   * The block being gathered, in one buffer: `blockBytes` of its kind, then `runBytes` of the
+   * other kind (a run too short yet to split off), then the segment being filled.
+   */
+  private gather: Buffer;
   private blockKind: BlockKind = 'lzma2';
-  private blockSegments: Buffer[] = [];
   private blockBytes = 0;
-  private run: Buffer[] = [];
   private runBytes = 0;
+  private segmentLength = 0;
+  /**
+   * Block buffers the encoders are done with. A build allocates jobs + 2 of them at most and
+   * reuses them to the end: allocating per block (or carving segments from big slabs) left tens
+   * of MiB more resident, in the same heap as the encoders' own buffers.
+   */
+  private readonly freeBuffers: Buffer[] = [];
   /** Blocks handed out and not yet pushed, oldest first. */
   private readonly queue: Job[] = [];
-  private readonly encoders = new Set<Duplex>();
+  /** `jobs` xz threads (xz-worker.ts), one block each at a time, started with the first block to encode. */
+  private readonly pool: ThreadPool<XzRequest, XzResponse>;
   private readonly records: { unpaddedSize: number; uncompressedSize: number }[] = [];
   private headerPushed = false;
   private settleWaiter: (() => void) | undefined;
@@ -146,24 +137,18 @@ class XzCompressor extends Transform {
     this.jobs = jobs;
     this.blockSize = blockSize;
     this.segmentSize = Math.min(SEGMENT, blockSize);
-    this.segment = this.newSegment();
+    this.gather = this.blockBuffer();
+    this.pool = new ThreadPool(XZ_WORKER, jobs, 1);
   }
 
   /**
-   * Segments are carved from slabs just over 32 MiB. glibc maps allocations that big on their own
-   * and unmaps them when freed, whatever its adaptive threshold, so our segments stay out of the
-   * heap where the encoders' 8 MiB buffers live. This is the version measured in BENCHMARKS.md;
-   * the heap still creeps (the encoders' own buffers), and whether slabs beat one allocation per
-   * segment at 2 GiB has not been measured.
+   * A buffer for one block: the block size, rounded up to whole segments (a block may end a
+   * segment late), and room for the encoded block, which comes back in it (xz-worker.ts).
    */
-  private newSegment(): Buffer {
-    if (this.slab === undefined || this.slabOffset + this.segmentSize > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB);
-      this.slabOffset = 0;
-    }
-    const segment = this.slab.subarray(this.slabOffset, this.slabOffset + this.segmentSize);
-    this.slabOffset += this.segmentSize;
-    return segment;
+  private blockBuffer(): Buffer {
+    const free = this.freeBuffers.pop();
+    if (free !== undefined) return free;
+    return Buffer.from(new ArrayBuffer(lzma2Bound(Math.ceil(this.blockSize / this.segmentSize) * this.segmentSize)));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -188,8 +173,7 @@ class XzCompressor extends Transform {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    for (const encoder of this.encoders) encoder.destroy();
-    this.encoders.clear();
+    void this.pool.close();
     const waiters = [this.readWaiter, this.settleWaiter];
     this.readWaiter = undefined;
     this.settleWaiter = undefined;
@@ -208,14 +192,11 @@ class XzCompressor extends Transform {
     let offset = 0;
     while (offset < chunk.length && !this.destroyed) {
       const n = Math.min(chunk.length - offset, this.segmentSize - this.segmentLength);
-      chunk.copy(this.segment, this.segmentLength, offset, offset + n);
+      chunk.copy(this.gather, this.blockBytes + this.runBytes + this.segmentLength, offset, offset + n);
       this.segmentLength += n;
       offset += n;
       if (this.segmentLength === this.segmentSize) {
-        const full = this.segment;
-        this.segment = this.newSegment();
-        this.segmentLength = 0;
-        await this.addSegment(full);
+        await this.addSegment();
         if (++this.segmentsSinceCollect === SEGMENTS_PER_COLLECT) {
           this.segmentsSinceCollect = 0;
           this.collect();
@@ -226,86 +207,89 @@ class XzCompressor extends Transform {
 
   private async finish(): Promise<void> {
     this.pushHeader();
-    if (this.segmentLength > 0) await this.addSegment(this.segment.subarray(0, this.segmentLength));
-    const rest = [...this.blockSegments, ...this.run];
-    if (rest.length > 0) await this.startBlock(this.blockKind, rest);
+    if (this.segmentLength > 0) await this.addSegment();
+    const length = this.blockBytes + this.runBytes;
+    if (length > 0) await this.startBlock(this.blockKind, this.gather.subarray(0, length), this.gather);
     while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
+    await this.pool.close();
     if (this.destroyed) return;
     this.push(indexAndFooter(this.records));
   }
 
-  /** Adds a segment to the block being gathered; hands out the blocks this completes. */
-  private async addSegment(segment: Buffer): Promise<void> {
-    const kind: BlockKind = looksIncompressible(segment) ? 'stored' : 'lzma2';
-    if (this.blockSegments.length === 0 && this.run.length === 0) {
+  /** Adds the segment just filled to the block being gathered; hands out the blocks this completes. */
+  private async addSegment(): Promise<void> {
+    const start = this.blockBytes + this.runBytes;
+    const length = this.segmentLength;
+    this.segmentLength = 0;
+    const kind: BlockKind = looksIncompressible(this.gather.subarray(start, start + length)) ? 'stored' : 'lzma2';
+    if (start === 0) {
       this.blockKind = kind;
-      this.blockSegments.push(segment);
-      this.blockBytes += segment.length;
+      this.blockBytes = length;
     } else if (kind === this.blockKind) {
-      this.blockSegments.push(...this.run, segment);
-      this.blockBytes += this.runBytes + segment.length;
-      this.run = [];
+      // The run (if any) was too short to split off: it joins the block.
+      this.blockBytes += this.runBytes + length;
       this.runBytes = 0;
     } else {
-      this.run.push(segment);
-      this.runBytes += segment.length;
-      if (this.run.length >= MIN_RUN_SEGMENTS) {
-        await this.startBlock(this.blockKind, this.blockSegments);
+      this.runBytes += length;
+      if (this.runBytes >= MIN_RUN_SEGMENTS * this.segmentSize) {
+        // The run becomes the next block: moved to a buffer of its own, the block handed out.
+        const full = this.gather;
+        this.gather = this.blockBuffer();
+        full.copy(this.gather, 0, this.blockBytes, this.blockBytes + this.runBytes);
+        const block = full.subarray(0, this.blockBytes);
+        const blockKind = this.blockKind;
         this.blockKind = kind;
-        this.blockSegments = this.run;
         this.blockBytes = this.runBytes;
-        this.run = [];
         this.runBytes = 0;
+        await this.startBlock(blockKind, block, full);
       }
     }
     if (this.blockBytes + this.runBytes >= this.blockSize) {
-      await this.startBlock(this.blockKind, [...this.blockSegments, ...this.run]);
-      this.blockSegments = [];
+      const full = this.gather;
+      const length = this.blockBytes + this.runBytes;
+      this.gather = this.blockBuffer();
       this.blockBytes = 0;
-      this.run = [];
       this.runBytes = 0;
+      await this.startBlock(this.blockKind, full.subarray(0, length), full);
     }
   }
 
-  /** Stores or encodes a block, once there is room: a free encoder, and fewer than BLOCKS_PER_JOB x jobs blocks out. */
-  private async startBlock(kind: BlockKind, segments: Buffer[]): Promise<void> {
-    const lzma = kind === 'lzma2' ? await loadLzmaNative() : undefined;
-    while (!this.destroyed && (this.queue.length >= this.jobs * BLOCKS_PER_JOB || (kind === 'lzma2' && this.encoders.size >= this.jobs))) {
+  /**
+   * Stores or encodes `data` (at the start of `buffer`, which is reused once the block no longer
+   * needs it), once there is room: a free xz thread, and fewer than BLOCKS_PER_JOB x jobs blocks out.
+   */
+  private async startBlock(kind: BlockKind, data: Buffer, buffer: Buffer): Promise<void> {
+    // Loaded here too, for its clear error before any thread starts.
+    if (kind === 'lzma2') await loadLzmaNative();
+    while (!this.destroyed && (this.queue.length >= this.jobs * BLOCKS_PER_JOB || (kind === 'lzma2' && this.pool.full))) {
       if (this.queue[0]!.done) await this.pushOldest();
       else await this.nextSettled();
     }
     if (this.destroyed) return;
-    let check = 0;
-    let size = 0;
-    for (const segment of segments) {
-      check = crc32(segment, check);
-      size += segment.length;
-    }
-    const dictSize = PRESET_DICT_SIZE[this.preset]!;
-    if (lzma === undefined) {
-      this.queue.push({ done: true, block: xzBlock(storedLzma2(segments), size, check, dictSize), error: undefined });
-      return;
-    }
-    const job: Job = { done: false, block: undefined, error: undefined };
+    const job: Job = { kind, done: kind === 'stored', error: undefined, buffer, length: data.length, uncompressedSize: data.length, check: crc32(data, 0) };
     this.queue.push(job);
-    const encoder = lzma.createStream('rawEncoder', { filters: [{ id: lzma.FILTER_LZMA2, options: { preset: this.preset } }] });
-    this.encoders.add(encoder);
-    const output: Buffer[] = [];
-    const settle = (error?: Error): void => {
-      if (job.done) return;
-      this.encoders.delete(encoder);
-      if (error) job.error = error;
-      else job.block = xzBlock(output, size, check, dictSize);
-      job.done = true;
-      const waiter = this.settleWaiter;
-      this.settleWaiter = undefined;
-      waiter?.();
-    };
-    encoder.on('data', (data: Buffer) => output.push(data));
-    encoder.on('end', () => settle());
-    encoder.on('error', (error: Error) => settle(error));
-    for (const segment of segments) encoder.write(segment);
-    encoder.end();
+    if (kind === 'stored') return;
+    job.buffer = undefined;
+    const arrayBuffer = buffer.buffer as ArrayBuffer;
+    this.pool.run({ buffer: arrayBuffer, length: data.length, preset: this.preset }, [arrayBuffer]).then(
+      (response) => {
+        job.buffer = Buffer.from(response.buffer);
+        if (response.error !== undefined) job.error = new Error(`xz failed: ${response.error}`);
+        else job.length = response.outputLength ?? 0;
+        this.settled(job);
+      },
+      (error: unknown) => {
+        job.error = asError(error);
+        this.settled(job);
+      },
+    );
+  }
+
+  private settled(job: Job): void {
+    job.done = true;
+    const waiter = this.settleWaiter;
+    this.settleWaiter = undefined;
+    waiter?.();
   }
 
   private nextSettled(): Promise<void> {
@@ -314,21 +298,36 @@ class XzCompressor extends Transform {
     });
   }
 
-  /** Waits for the oldest block, pushes it, and then waits for the reader if the output is full. */
+  /**
+   * Waits for the oldest block and pushes it, in copies, waiting for the reader whenever the output
+   * is full; its block buffer is free again as soon as the copies are made.
+   */
   private async pushOldest(): Promise<void> {
     while (!this.queue[0]!.done && !this.destroyed) await this.nextSettled();
     const job = this.queue.shift()!;
+    if (job.buffer !== undefined) this.freeBuffers.push(job.buffer);
     if (job.error) throw job.error;
-    if (this.destroyed || job.block === undefined) return;
-    this.records.push({ unpaddedSize: job.block.unpaddedSize, uncompressedSize: job.block.uncompressedSize });
-    let room = true;
-    for (const part of job.block.parts) room = this.push(part);
-    if (!room) {
-      await new Promise<void>((resolve) => {
-        this.readWaiter = resolve;
-      });
+    if (this.destroyed || job.buffer === undefined) return;
+    const data = job.buffer.subarray(0, job.length);
+    const lzma2 = job.kind === 'stored' ? storedLzma2(data) : copyInPieces(data);
+    const block = xzBlock(lzma2, job.uncompressedSize, job.check, PRESET_DICT_SIZE[this.preset]!);
+    this.records.push({ unpaddedSize: block.unpaddedSize, uncompressedSize: block.uncompressedSize });
+    for (const part of block.parts) {
+      if (this.destroyed) return;
+      if (!this.push(part)) {
+        await new Promise<void>((resolve) => {
+          this.readWaiter = resolve;
+        });
+      }
     }
   }
+}
+
+/** Copies of `data`, PUSH_PIECE bytes each. */
+function copyInPieces(data: Uint8Array): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let offset = 0; offset < data.length; offset += PUSH_PIECE) pieces.push(Buffer.from(data.subarray(offset, offset + PUSH_PIECE)));
+  return pieces;
 }
 
 function asError(error: unknown): Error {

@@ -1,0 +1,48 @@
+/**
+ * lzma-native, loaded on first use (a gzip-only run never loads it), and the part of its API we
+ * use: its native stream, driven synchronously on an xz thread (xz-worker.ts).
+ */
+
+/** lzma-native's native stream: one raw LZMA2 encoding, after which it frees its encoder. */
+export interface LzmaNativeStream {
+  rawEncoder(options: { filters: { id: string; options: { preset: number } }[] }): void;
+  /** Input (copied before encoding), or null to finish; `async` false runs on the calling thread. */
+  code(input: Uint8Array | null, async: boolean): void;
+  /** Called, synchronously when coding synchronously, with each output buffer, then with null at the end (and an error if any). */
+  bufferHandler: (output: Buffer | null | undefined, processedChunks: number | undefined, error: Error | null | undefined) => void;
+}
+
+export interface LzmaNative {
+  Stream: new () => LzmaNativeStream;
+  versionString(): string;
+  FILTER_LZMA2: string;
+}
+
+const LZMA_NATIVE = 'lzma-native';
+let loading: Promise<LzmaNative> | undefined;
+
+export function loadLzmaNative(): Promise<LzmaNative> {
+  loading ??= (async (): Promise<LzmaNative> => {
+    let namespace: unknown;
+    try {
+      // A non-literal specifier: the package is optional at compile time.
+      namespace = (await import(LZMA_NATIVE)) as unknown;
+    } catch (error) {
+      throw new Error(
+        `xz compression needs the npm package "${LZMA_NATIVE}", which could not be loaded ` +
+          `(${error instanceof Error ? error.message : String(error)}); install it, or use --compression gzip`,
+      );
+    }
+    const candidate = (namespace as { default?: unknown }).default ?? namespace;
+    const mod = candidate as Partial<LzmaNative>;
+    if (typeof mod.Stream !== 'function' || typeof mod.Stream.prototype.rawEncoder !== 'function' || typeof mod.FILTER_LZMA2 !== 'string') {
+      throw new Error(`the installed "${LZMA_NATIVE}" package does not have the expected API`);
+    }
+    return mod as LzmaNative;
+  })();
+  // If loading fails, let a later call try again instead of caching the failure.
+  loading.catch(() => {
+    loading = undefined;
+  });
+  return loading;
+}

@@ -1,0 +1,111 @@
+/**
+ * Compression threads: `size` worker threads running one worker module, each given up to
+ * `perThread` requests at a time, so a thread never waits for the main thread to hand it the
+ * next block (libuv's shared pool cannot do that without running more than `size` at once).
+ * Requests and answers carry an id; buffers travel by transfer, never by copy.
+ */
+import { Worker, type TransferListItem } from 'node:worker_threads';
+import { exposedGc } from './collect.js';
+
+interface Thread {
+  worker: Worker;
+  pending: number;
+}
+
+interface Waiting<Response> {
+  thread: Thread;
+  resolve: (response: Response) => void;
+  reject: (error: Error) => void;
+}
+
+export class ThreadPool<Request extends { id: number }, Response extends { id: number }> {
+  private readonly workerUrl: URL;
+  private readonly size: number;
+  private readonly perThread: number;
+  private readonly threads: Thread[] = [];
+  private readonly waiting = new Map<number, Waiting<Response>>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(workerUrl: URL, size: number, perThread: number) {
+    this.workerUrl = workerUrl;
+    this.size = size;
+    this.perThread = perThread;
+  }
+
+  /** Requests sent and not yet answered. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  /** True while every thread already holds `perThread` requests. */
+  get full(): boolean {
+    return this.pending >= this.size * this.perThread;
+  }
+
+  /** Sends a request (with `transfer` moved, not copied) to the least busy thread, started on first need. */
+  run(request: Omit<Request, 'id'>, transfer: readonly TransferListItem[]): Promise<Response> {
+    if (this.closed) return Promise.reject(new Error('thread pool is closed'));
+    const thread = this.pickThread();
+    const id = this.nextId++;
+    thread.pending++;
+    return new Promise<Response>((resolve, reject) => {
+      this.waiting.set(id, { thread, resolve, reject });
+      thread.worker.postMessage({ ...request, id }, [...transfer]);
+    });
+  }
+
+  /** Stops the threads; requests still pending fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const threads = this.threads.splice(0);
+    this.failAll(new Error('thread pool closed'));
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+  }
+
+  private pickThread(): Thread {
+    let best: Thread | undefined;
+    for (const thread of this.threads) if (best === undefined || thread.pending < best.pending) best = thread;
+    if (best !== undefined && (best.pending === 0 || this.threads.length >= this.size)) return best;
+    return this.startThread();
+  }
+
+  private startThread(): Thread {
+    // Threads collect their garbage per request (see the workers) with the gc() this exposes.
+    exposedGc();
+    const worker = new Worker(this.workerUrl);
+    const thread: Thread = { worker, pending: 0 };
+    worker.on('message', (response: Response) => {
+      const waiting = this.waiting.get(response.id);
+      if (waiting === undefined) return;
+      this.waiting.delete(response.id);
+      thread.pending--;
+      waiting.resolve(response);
+    });
+    worker.on('error', (error: Error) => this.failAll(error));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.failAll(new Error(`compression thread exited with code ${code}`));
+    });
+    this.threads.push(thread);
+    return thread;
+  }
+
+  private failAll(error: Error): void {
+    for (const [id, waiting] of this.waiting) {
+      this.waiting.delete(id);
+      waiting.thread.pending--;
+      waiting.reject(error);
+    }
+  }
+}
+
+/**
+ * The answer's output, copied out of the buffer it came back in (`length` bytes at its start) into
+ * a buffer of this thread's, so the returned buffer can take the next block at once.
+ */
+export function copyOut(buffer: ArrayBuffer, length: number): Buffer {
+  const output = Buffer.allocUnsafe(length);
+  output.set(new Uint8Array(buffer, 0, length));
+  return output;
+}

@@ -1,0 +1,83 @@
+/**
+ * An xz thread: LZMA2-encodes the blocks XzCompressor sends, one at a time, each with a fresh
+ * raw encoder (lzma-native frees its encoder at the end of every stream).
+ *
+ * Why a thread of our own rather than lzma-native's asynchronous mode: an encoder allocates
+ * ~30 MiB from malloc besides its mapped 64 MiB match tree, and frees it per block. lzma-native
+ * creates encoders on the calling thread, so on the main thread those chunks shared glibc's main
+ * heap with everything else the build keeps alive for a while, which nibbled at the holes they
+ * left: the heap crept up by tens of MiB over a build. A thread's allocations come from its own
+ * arena, where little else lives between blocks, so each block's encoder takes the space of the
+ * last one.
+ */
+import { parentPort } from 'node:worker_threads';
+import { loadLzmaNative } from './lzma-native.js';
+
+export interface XzRequest {
+  id: number;
+  /** Holds the block at its start, with room for its LZMA2 bound (lzma2Bound); comes back in the answer. */
+  buffer: ArrayBuffer;
+  length: number;
+  preset: number;
+}
+
+export interface XzResponse {
+  id: number;
+  buffer: ArrayBuffer;
+  /** The LZMA2 data is at the start of `buffer`, this long. */
+  outputLength?: number;
+  error?: string;
+}
+
+/** What the encoder is handed per call: it copies each piece before encoding it. */
+const ENCODER_WRITE = 1024 * 1024;
+
+const lzma = await loadLzmaNative();
+
+const collectGarbage = (globalThis as { gc?: (options: { type: 'minor' | 'major' }) => void }).gc;
+
+/**
+ * Where a block's LZMA2 data is gathered as the encoder emits it: allocated once, before the
+ * first encoder, so it never sits among the encoder's chunks. The encoder's own output buffers
+ * then live only until the next collection, which follows every piece of input.
+ */
+let scratch: Uint8Array | undefined;
+
+/** Raw-LZMA2-encodes `data` (dictionary reset at its start, end marker at its end) into `into`; returns the length. */
+function encode(data: Uint8Array, preset: number, into: Uint8Array): number {
+  const stream = new lzma.Stream();
+  stream.rawEncoder({ filters: [{ id: lzma.FILTER_LZMA2, options: { preset } }] });
+  let length = 0;
+  let failure: Error | undefined;
+  stream.bufferHandler = (piece, _processedChunks, error) => {
+    if (piece) {
+      if (length + piece.length > into.length) failure ??= new Error(`LZMA2 data exceeds its bound of ${into.length} bytes`);
+      else into.set(piece, length);
+      length += piece.length;
+    } else if (error) failure = error;
+  };
+  for (let offset = 0; offset < data.length && failure === undefined; offset += ENCODER_WRITE) {
+    stream.code(data.subarray(offset, offset + ENCODER_WRITE), false);
+    collectGarbage?.({ type: 'minor' });
+  }
+  if (failure === undefined) stream.code(null, false);
+  if (failure !== undefined) throw failure;
+  return length;
+}
+
+parentPort?.on('message', (request: XzRequest) => {
+  let response: XzResponse;
+  try {
+    if (scratch === undefined || scratch.length < request.buffer.byteLength) scratch = new Uint8Array(request.buffer.byteLength);
+    const length = encode(new Uint8Array(request.buffer, 0, request.length), request.preset, scratch);
+    // The block is no longer needed: its encoding goes in its place.
+    new Uint8Array(request.buffer).set(scratch.subarray(0, length));
+    response = { id: request.id, buffer: request.buffer, outputLength: length };
+  } catch (error) {
+    response = { id: request.id, buffer: request.buffer, error: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort!.postMessage(response, [request.buffer]);
+  // What is left of this block is garbage now: free it before the next block's encoder allocates
+  // (a full collection: a block takes seconds, a collection milliseconds).
+  collectGarbage?.({ type: 'major' });
+});
