@@ -11,6 +11,7 @@
  * last one.
  */
 import { parentPort } from 'node:worker_threads';
+import { majorCollector, minorCollector } from './collect.js';
 import { loadLzmaNative } from './lzma-native.js';
 
 export interface XzRequest {
@@ -34,7 +35,8 @@ const ENCODER_WRITE = 1024 * 1024;
 
 const lzma = await loadLzmaNative();
 
-const collectGarbage = (globalThis as { gc?: (options: { type: 'minor' | 'major' }) => void }).gc;
+const collectMinor = minorCollector();
+const collectMajor = majorCollector();
 
 /**
  * Where a block's LZMA2 data is gathered as the encoder emits it: allocated once, before the
@@ -58,7 +60,7 @@ function encode(data: Uint8Array, preset: number, into: Uint8Array): number {
   };
   for (let offset = 0; offset < data.length && failure === undefined; offset += ENCODER_WRITE) {
     stream.code(data.subarray(offset, offset + ENCODER_WRITE), false);
-    collectGarbage?.({ type: 'minor' });
+    collectMinor();
   }
   if (failure === undefined) stream.code(null, false);
   if (failure !== undefined) throw failure;
@@ -79,5 +81,5 @@ parentPort?.on('message', (request: XzRequest) => {
   parentPort!.postMessage(response, [request.buffer]);
   // What is left of this block is garbage now: free it before the next block's encoder allocates
   // (a full collection: a block takes seconds, a collection milliseconds).
-  collectGarbage?.({ type: 'major' });
+  collectMajor();
 });
