@@ -3,7 +3,7 @@
  * before this a package of maps and models spent seconds hashing on one core while the others
  * idled: md5sums go in control.tar, which precedes data.tar, so compression cannot start earlier.
  */
-import { Worker } from 'node:worker_threads';
+import { ThreadPool } from '../thread-pool.js';
 import type { Md5Request, Md5Response } from './md5-worker.js';
 
 const WORKER_URL = new URL('./md5-worker.js', import.meta.url);
@@ -11,44 +11,27 @@ const WORKER_URL = new URL('./md5-worker.js', import.meta.url);
 /** The hex md5 of each file, in order, hashed on up to `threads` threads, each taking the next file when it is free. */
 export async function md5OfFiles(files: readonly string[], threads: number): Promise<string[]> {
   const digests: string[] = new Array<string>(files.length);
-  const workers = Array.from({ length: Math.min(threads, files.length) }, () => new Worker(WORKER_URL));
+  const size = Math.min(threads, files.length);
+  const pool = new ThreadPool<Md5Request, Md5Response>(WORKER_URL, size, 1);
   let next = 0;
+  const takeFiles = async (): Promise<void> => {
+    while (next < files.length) {
+      const index = next++;
+      digests[index] = md5Of(await pool.run({ file: files[index]! }, []));
+    }
+  };
   try {
-    await Promise.all(
-      workers.map(async (worker) => {
-        while (next < files.length) {
-          const id = next++;
-          digests[id] = await hashOn(worker, { id, file: files[id]! });
-        }
-      }),
-    );
+    await Promise.all(Array.from({ length: size }, takeFiles));
     return digests;
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await pool.close();
   }
 }
 
-function hashOn(worker: Worker, request: Md5Request): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const cleanup = (): void => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-    };
-    const onMessage = (response: Md5Response): void => {
-      if (response.id !== request.id) return;
-      cleanup();
-      if (response.md5 !== undefined) return resolve(response.md5);
-      // The same error the main thread's read would have thrown: message and code (ENOENT, EACCES...).
-      const error = new Error(response.error?.message ?? 'md5 failed') as NodeJS.ErrnoException;
-      if (response.error?.code !== undefined) error.code = response.error.code;
-      reject(error);
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(error);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.postMessage(request);
-  });
+/** The digest, or the error the main thread's read would have thrown: message and code (ENOENT, EACCES...). */
+function md5Of(response: Md5Response): string {
+  if (response.md5 !== undefined) return response.md5;
+  const error = new Error(response.error?.message ?? 'md5 failed') as NodeJS.ErrnoException;
+  if (response.error?.code !== undefined) error.code = response.error.code;
+  throw error;
 }

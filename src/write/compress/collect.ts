@@ -5,7 +5,8 @@
  * dead buffers pile up before it collects (its trigger is JS heap growth, or 64 MiB of outside
  * memory). Collecting every few MiB keeps a build's memory flat for the cost of well under 1% of
  * the time. Exposing gc() this way touches no other setting, but it is process-wide: contexts and
- * worker threads created afterwards see a `gc` global.
+ * worker threads created afterwards see a `gc` global. Each thread calls it for itself (a worker
+ * thread gets its own gc() from its own context).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -21,7 +22,7 @@ type Gc = (options?: { type: 'minor' }) => void;
 let gc: Gc | null | undefined;
 
 /** Exposes gc() (once) and returns this thread's, or null where the runtime does not allow it. */
-export function exposedGc(): Gc | null {
+function exposedGc(): Gc | null {
   if (gc === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');
@@ -41,7 +42,7 @@ export function minorCollector(): Collect {
 
 /**
  * A function running a full collection, for buffers that live long enough to leave the young
- * generation (xz's input waits seconds for its encoder), or a no-op.
+ * generation (output waiting for a slow disk, what an xz thread kept through a block), or a no-op.
  */
 export function majorCollector(): Collect {
   const collect = exposedGc();

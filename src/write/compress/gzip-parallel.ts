@@ -21,7 +21,7 @@ import { crc32 } from './crc32.js';
 import type { DeflateRequest, DeflateResponse } from './deflate-worker.js';
 import { looksIncompressible } from './incompressible.js';
 import { checkInteger } from './options.js';
-import { copyOut, ThreadPool } from './thread-pool.js';
+import { ThreadPool } from '../../thread-pool.js';
 
 export interface GzipOptions {
   /** zlib level, 0-9. Default 9, as dpkg-deb uses. */
@@ -232,7 +232,8 @@ class ParallelGzip extends Transform {
     job.settled = this.pool.run(request, [buffer]).then(
       (response) => {
         if (response.outputLength === undefined) job.error = new Error(`deflate failed: ${response.error ?? 'unknown error'}`);
-        else job.output = copyOut(response.buffer, response.outputLength);
+        // A copy, so the slot buffer can take the next block at once.
+        else job.output = Buffer.from(new Uint8Array(response.buffer, 0, response.outputLength));
         this.freeSlots.push(response.buffer);
         job.done = true;
         this.settled();

@@ -30,7 +30,7 @@ import { majorCollector, type Collect } from './collect.js';
 import { looksIncompressible } from './incompressible.js';
 import { loadLzmaNative } from './lzma-native.js';
 import { checkInteger } from './options.js';
-import { ThreadPool } from './thread-pool.js';
+import { ThreadPool } from '../../thread-pool.js';
 import type { XzRequest, XzResponse } from './xz-worker.js';
 import { crc32 } from './crc32.js';
 import { indexAndFooter, lzma2Bound, storedLzma2, streamHeader, xzBlock } from './xz-format.js';
@@ -266,10 +266,11 @@ class XzCompressor extends Transform {
       else await this.nextSettled();
     }
     if (this.destroyed) return;
-    const job: Job = { kind, done: kind === 'stored', error: undefined, buffer, length: data.length, uncompressedSize: data.length, check: crc32(data, 0) };
+    const stored = kind === 'stored';
+    // A stored block is done at once and waits in its buffer; an encoded one's buffer is with its thread.
+    const job: Job = { kind, done: stored, error: undefined, buffer: stored ? buffer : undefined, length: data.length, uncompressedSize: data.length, check: crc32(data, 0) };
     this.queue.push(job);
-    if (kind === 'stored') return;
-    job.buffer = undefined;
+    if (stored) return;
     const arrayBuffer = buffer.buffer as ArrayBuffer;
     this.pool.run({ buffer: arrayBuffer, length: data.length, preset: this.preset }, [arrayBuffer]).then(
       (response) => {
@@ -305,10 +306,12 @@ class XzCompressor extends Transform {
   private async pushOldest(): Promise<void> {
     while (!this.queue[0]!.done && !this.destroyed) await this.nextSettled();
     const job = this.queue.shift()!;
-    if (job.buffer !== undefined) this.freeBuffers.push(job.buffer);
+    const buffer = job.buffer;
+    if (buffer !== undefined) this.freeBuffers.push(buffer);
     if (job.error) throw job.error;
-    if (this.destroyed || job.buffer === undefined) return;
-    const data = job.buffer.subarray(0, job.length);
+    if (this.destroyed || buffer === undefined) return;
+    // Copied out before anything awaits, so the buffer, free again, is never written meanwhile.
+    const data = buffer.subarray(0, job.length);
     const lzma2 = job.kind === 'stored' ? storedLzma2(data) : copyInPieces(data);
     const block = xzBlock(lzma2, job.uncompressedSize, job.check, PRESET_DICT_SIZE[this.preset]!);
     this.records.push({ unpaddedSize: block.unpaddedSize, uncompressedSize: block.uncompressedSize });

@@ -1,11 +1,11 @@
 /**
- * Compression threads: `size` worker threads running one worker module, each given up to
- * `perThread` requests at a time, so a thread never waits for the main thread to hand it the
- * next block (libuv's shared pool cannot do that without running more than `size` at once).
- * Requests and answers carry an id; buffers travel by transfer, never by copy.
+ * Worker threads for the stages' CPU-bound work (md5 in layout, deflate and LZMA2 in write):
+ * `size` threads running one worker module, each given up to `perThread` requests at a time, so
+ * a compression thread never waits for the main thread to hand it the next block (libuv's shared
+ * pool cannot do that without running more than `size` at once). Requests and answers carry an
+ * id; buffers travel by transfer, never by copy.
  */
 import { Worker, type TransferListItem } from 'node:worker_threads';
-import { exposedGc } from './collect.js';
 
 interface Thread {
   worker: Worker;
@@ -72,8 +72,6 @@ export class ThreadPool<Request extends { id: number }, Response extends { id: n
   }
 
   private startThread(): Thread {
-    // Threads collect their garbage per request (see the workers) with the gc() this exposes.
-    exposedGc();
     const worker = new Worker(this.workerUrl);
     const thread: Thread = { worker, pending: 0 };
     worker.on('message', (response: Response) => {
@@ -85,7 +83,7 @@ export class ThreadPool<Request extends { id: number }, Response extends { id: n
     });
     worker.on('error', (error: Error) => this.failAll(error));
     worker.on('exit', (code) => {
-      if (!this.closed) this.failAll(new Error(`compression thread exited with code ${code}`));
+      if (!this.closed) this.failAll(new Error(`worker thread exited with code ${code}`));
     });
     this.threads.push(thread);
     return thread;
@@ -98,14 +96,4 @@ export class ThreadPool<Request extends { id: number }, Response extends { id: n
       waiting.reject(error);
     }
   }
-}
-
-/**
- * The answer's output, copied out of the buffer it came back in (`length` bytes at its start) into
- * a buffer of this thread's, so the returned buffer can take the next block at once.
- */
-export function copyOut(buffer: ArrayBuffer, length: number): Buffer {
-  const output = Buffer.allocUnsafe(length);
-  output.set(new Uint8Array(buffer, 0, length));
-  return output;
 }
