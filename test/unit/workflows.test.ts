@@ -55,6 +55,24 @@ describe('workflows and the reusable action', function () {
     assert.ok(count >= 4, 'the workflows do use third-party actions');
   });
 
+  it('every workflow and the action run on a Node.js LTS line still in support (20 ended in April 2026)', async () => {
+    // LTS lines in support from the Node.js release schedule (end of life: 22 April 2027,
+    // 24 April 2028, 26 April 2029); odd lines are never LTS.
+    const supported = new Set(['22', '24', '26']);
+    let count = 0;
+    for (const file of FILES) {
+      const lines = (await fs.readFile(path.join(REPO_ROOT, file), 'utf8')).split('\n');
+      for (const [index, line] of lines.entries()) {
+        const match = /^\s*(?:node-version:\s*"?(\d+)|image:\s*node:(\d+))/.exec(line);
+        if (!match) continue;
+        count++;
+        const major = match[1] ?? match[2]!;
+        assert.ok(supported.has(major), `${file}:${index + 1}: Node.js ${major} is not a supported LTS line`);
+      }
+    }
+    assert.equal(count, 4, 'the release jobs, the action and the CI container each name their Node.js');
+  });
+
   it('release.yml: on published releases, least privilege, one publish at a time, every distinct profile', async () => {
     const workflow = await load('.github/workflows/release.yml');
     const on = asRecord(workflow['on']);
