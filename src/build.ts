@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { DebforgeError, ProblemList, UsageError, type Problem } from './errors.js';
 import { layoutPackage, type PackageLayout } from './layout/index.js';
-import { loadDaemon } from './load/index.js';
+import { daemonNames, loadDaemon } from './load/index.js';
 import { renderPackage, type RenderedPackage } from './render/index.js';
 import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from './resolve/index.js';
 import { writeDeb, type Compression } from './write/index.js';
@@ -25,6 +25,10 @@ export interface BuildOptions {
   /** Seconds since the epoch; default SOURCE_DATE_EPOCH, else the daemon's last git commit, else its newest file. */
   sourceDateEpoch?: number;
   signal?: AbortSignal;
+  /** A ros/rosdistro checkout to resolve keys against instead of the shipped index (default: DEBFORGE_ROSDISTRO). */
+  rosdistro?: string;
+  /** `<name>`s of the other daemon folders built in the same run: a key naming one is a sibling. */
+  runSiblings?: readonly string[];
 }
 
 export interface BuildResult {
@@ -102,6 +106,8 @@ export async function preparePackage(dir: string, options: BuildOptions, problem
       profile,
       ...(options.revision !== undefined ? { revision: options.revision } : {}),
       ...(options.defines ? { defines: options.defines } : {}),
+      ...(options.rosdistro !== undefined ? { rosdistro: options.rosdistro } : {}),
+      ...(options.runSiblings ? { runSiblings: options.runSiblings } : {}),
       sourceDateEpoch: await epoch,
     },
     problems,
@@ -148,6 +154,7 @@ export async function check(dir: string, options: BuildOptions = {}): Promise<Pr
 export async function checkSet(dirs: readonly string[], options: BuildOptions = {}): Promise<Problem[]> {
   const found: Problem[] = [];
   const prepared: PreparedPackage[] = [];
+  options = { ...options, runSiblings: options.runSiblings ?? (await daemonNames(dirs)) };
   for (const dir of dirs) {
     // One list per daemon: an error in one must not stop the next one's stages.
     const problems = new ProblemList();

@@ -29,7 +29,15 @@ Options:
   --compression KIND      gzip (default), xz or none
   --jobs N                compression threads and packages built at once (default: cores)
   --json                  print results as JSON
+  --rosdistro DIR         resolve dependency keys against this ros/rosdistro checkout instead of
+                          the index shipped with debforge (default: $DEBFORGE_ROSDISTRO)
   -h, --help              show this help
+
+Dependency keys resolve as bloom and rosdep do: the folder's rosdep.yaml, a daemon folder beside
+it or in the same run, a package the profile's ROS distribution releases (ros-<distro>-<name>;
+Debian's own on debian-bookworm), rosdep's rules for the profile's OS release, then the local
+rosdep YAML files listed in /etc/ros/rosdep/sources.list.d/*.list ($DEBFORGE_ROSDEP_SOURCES
+names another folder). A key found nowhere, or installed only by pip, is an error.
 
 Reproducible: set SOURCE_DATE_EPOCH for the build date (default: the daemon's last git commit).
 `;
@@ -51,6 +59,8 @@ Options:
   --define NAME=VALUE     add or override a template variable, repeatable
   --tag TAG               also require every daemon's package.xml version to equal
                           the release tag (v1.2.0 or 1.2.0)
+  --rosdistro DIR         resolve dependency keys against this ros/rosdistro checkout
+                          (default: $DEBFORGE_ROSDISTRO, else the index shipped with debforge)
   -h, --help              show this help
 `;
 

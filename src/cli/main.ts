@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { build, checkSet, expandDaemonPaths, resolveProfile, type BuildResult } from '../build.js';
+import { daemonNames } from '../load/index.js';
 import { DebforgeError, UsageError, formatProblem } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
@@ -85,6 +86,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
       compression: { type: 'string' },
       jobs: { type: 'string' },
       json: { type: 'boolean' },
+      rosdistro: { type: 'string' },
     },
     'build',
   );
@@ -99,6 +101,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
   const variables = defines(values.define);
   const daemons = await expandDaemonPaths(positionals);
+  const runSiblings = await daemonNames(daemons);
 
   const controller = new AbortController();
   let interruptedBy: NodeJS.Signals | undefined;
@@ -132,6 +135,8 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
             defines: variables,
             ...(values.revision !== undefined ? { revision: values.revision } : {}),
             compression,
+            ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
+            runSiblings,
             jobs: threadsPerPackage,
             signal: controller.signal,
           });
@@ -171,7 +176,7 @@ function formatSize(bytes: number): string {
 }
 
 async function checkCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, tag: { type: 'string' } }, 'check');
+  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, tag: { type: 'string' }, rosdistro: { type: 'string' } }, 'check');
   if (values.help) {
     io.stdout(CHECK_HELP);
     return 0;
@@ -191,7 +196,7 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   }
   // The daemons are checked as one set: a unit may be pulled in, or a file shipped, by another.
   for (const profile of profiles) {
-    for (const problem of await checkSet(daemons, { profile: profile.name, defines: variables })) {
+    for (const problem of await checkSet(daemons, { profile: profile.name, defines: variables, ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}) })) {
       const line = formatProblem(problem);
       if (seen.has(line)) continue;
       seen.add(line);

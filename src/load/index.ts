@@ -46,9 +46,14 @@ async function siblingNames(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+  return daemonNames(entries.map((entry) => path.join(parent, entry)));
+}
+
+/** The `<name>` of each of `dirs` that holds a package.xml (read cheaply, without full validation), sorted. */
+export async function daemonNames(dirs: readonly string[]): Promise<string[]> {
   const names: string[] = [];
-  for (const entry of entries) {
-    const manifest = path.join(parent, entry, 'package.xml');
+  for (const dir of dirs) {
+    const manifest = path.join(dir, 'package.xml');
     const regular = await fs.stat(manifest).then((s) => s.isFile(), () => false);
     const xml = regular ? await fs.readFile(manifest, 'utf8').catch(() => undefined) : undefined;
     const name = xml === undefined ? undefined : /<name>\s*([^<\s]+)\s*<\/name>/.exec(xml)?.[1];

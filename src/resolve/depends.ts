@@ -1,69 +1,183 @@
 import type { Dependency, DependencyKind, VersionConstraint } from '../load/types.js';
+import { DEBIAN_BOOKWORM_ROS } from './debian-ros.js';
 import type { Profile } from './profiles.js';
+import type { RosdepRule } from './rosdep-rule.js';
 import type { RosdepTable } from './rosdep.js';
+import type { RosdistroData } from './rosdistro.js';
 
 /** The dependency kinds that a robot needs at run time; test, doc and build-only keys never are. */
 export const RUNTIME_KINDS: ReadonlySet<DependencyKind> = new Set(['depend', 'exec_depend', 'run_depend', 'build_export_depend']);
 
-/** System keys rosdep maps to the same Debian and Ubuntu package on every release we target. */
-const SYSTEM_KEYS: ReadonlyMap<string, string> = new Map([
-  ['python3', 'python3'],
-  ['bash', 'bash'],
-  ['systemd', 'systemd'],
-  ['coreutils', 'coreutils'],
-  ['procps', 'procps'],
-  ['iproute2', 'iproute2'],
-  ['util-linux', 'util-linux'],
-  ['curl', 'curl'],
-  ['git', 'git'],
-  ['sudo', 'sudo'],
-  ['udev', 'udev'],
+/**
+ * Keys rosdep has no rule for that name a package every Debian and Ubuntu release has under that
+ * same name; debforge maps them to themselves.
+ */
+const BASE_KEYS: ReadonlySet<string> = new Set(['bash', 'sudo']);
+
+/**
+ * Keys whose rosdep rule installs what building needs, where a daemon needs only what runs:
+ * rosdep's `python3` is python3-dev (headers, for compiling extensions), the interpreter is python3.
+ */
+const RUNTIME_KEYS: ReadonlyMap<string, string> = new Map([['python3', 'python3']]);
+
+/** What a ROS 1 key is called on ROS 2, for the error that a ROS 2 profile gives it. */
+const ROS2_SUCCESSORS: ReadonlyMap<string, string> = new Map([
+  ['roslaunch', 'ros2launch (or launch_ros)'],
+  ['rospy', 'rclpy'],
+  ['roscpp', 'rclcpp'],
+  ['rostopic', 'ros2topic'],
+  ['catkin', 'ament_cmake'],
+  ['message_runtime', 'rosidl_default_runtime'],
 ]);
 
-/** Debian's own ROS 1 (bookworm) names its packages after the language binding, not the ROS key. */
-const DEBIAN_ROS_KEYS: ReadonlyMap<string, string> = new Map([
-  ['ros_core', 'ros-core'],
-  ['roscore', 'ros-core'],
-  ['rosout', 'rosout'],
-  ['catkin', 'catkin'],
-  ['roscpp', 'libroscpp4d'],
-  ['rospy', 'python3-rospy'],
-  ['roslaunch', 'python3-roslaunch'],
-  ['rosmaster', 'python3-rosmaster'],
-  ['rosgraph', 'python3-rosgraph'],
-  ['rostopic', 'python3-rostopic'],
-  ['rosnode', 'python3-rosnode'],
-  ['rosservice', 'python3-rosservice'],
-  ['rosparam', 'python3-rosparam'],
-  ['roslib', 'python3-roslib'],
-  ['rosbag', 'python3-rosbag'],
-  ['tf2_ros', 'python3-tf2-ros'],
-]);
+/** A rosdep YAML the machine's rosdep lists, read for this profile. */
+export interface MachineRosdep {
+  file: string;
+  table: RosdepTable;
+}
+
+/** Everything a key is looked up in, in bloom's and rosdep's order. */
+export interface KeySources {
+  profile: Profile;
+  /** The daemon folder's own rosdep.yaml. */
+  local: RosdepTable;
+  /** The `<name>`s of the daemon folders beside this one and of the others built in the same run. */
+  siblings: readonly string[];
+  rosdistro: RosdistroData;
+  machine: readonly MachineRosdep[];
+}
 
 export type MappedKey = { ok: true; packages: string[] } | { ok: false; reason: string };
 
-/** Maps one ROS dependency key to Debian package names for `profile`. */
-export function mapKey(key: string, profile: Profile, rosdep: RosdepTable, siblings: readonly string[] = []): MappedKey {
-  const explicit = rosdep.get(key);
-  if (explicit) return { ok: true, packages: explicit };
-  if (siblings.includes(key)) return { ok: true, packages: [`${profile.packagePrefix}${key.replace(/_/g, '-')}`] };
-  const system = SYSTEM_KEYS.get(key);
-  if (system) return { ok: true, packages: [system] };
-  if (/^python3-[a-z0-9.+-]+$/.test(key)) return { ok: true, packages: [key] };
-  const debianName = key.replace(/_/g, '-');
-  switch (profile.rosKeyScheme) {
-    case 'ros-prefix':
-      return { ok: true, packages: [`${profile.packagePrefix}${debianName}`] };
-    case 'debian': {
-      const known = DEBIAN_ROS_KEYS.get(key);
-      if (known) return { ok: true, packages: [known] };
-      if (key.endsWith('_msgs')) return { ok: true, packages: [`python3-${debianName}`] };
-      return { ok: false, reason: `no Debian package is known for ROS key "${key}" on ${profile.name}: map it in a rosdep.yaml next to package.xml` };
-    }
-    case 'plain':
-      if (/^[a-z0-9][a-z0-9+.-]+$/.test(key)) return { ok: true, packages: [key] };
-      return { ok: false, reason: `"${key}" is not a Debian package name: map it in a rosdep.yaml next to package.xml` };
+const WAYS_OUT = 'map it in a rosdep.yaml beside package.xml, or give a raw Debian relation under <export><debforge> (<depends>package</depends>)';
+
+function platformName(profile: Profile): string {
+  return `${profile.os.id} ${profile.os.codename}`;
+}
+
+/** The ROS distribution whose released packages a profile's keys may name, if rosdistro has it. */
+function rosDistribution(profile: Profile, rosdistro: RosdistroData): string | undefined {
+  const distro = profile.ros?.distro;
+  return distro !== undefined && rosdistro.hasDistribution(distro) ? distro : undefined;
+}
+
+/** Whether the profile's OS release is Debian 12, whose archive has its own ROS 1 packages. */
+function hasDebianRos(profile: Profile): boolean {
+  return profile.os.id === 'debian' && profile.os.codename === 'bookworm' && (profile.ros === undefined || profile.ros.distro === 'debian');
+}
+
+/**
+ * Maps one ROS dependency key to Debian package names for `profile`, in this order: the folder's
+ * rosdep.yaml, a sibling daemon, a package the profile's ROS distribution releases (Debian's own
+ * on Debian 12), rosdep's rules for the profile's OS release, then the rosdep YAML files the
+ * machine's rosdep lists.
+ */
+export function mapKey(key: string, sources: KeySources): MappedKey {
+  const { profile, rosdistro } = sources;
+  const { id: os, codename } = profile.os;
+  let otherInstaller: { rule: RosdepRule & { available: true }; where: string } | undefined;
+  let noRule = false;
+
+  const local = sources.local.get(key);
+  if (local?.available) {
+    if (local.installer === 'apt') return { ok: true, packages: local.packages };
+    otherInstaller = { rule: local, where: 'rosdep.yaml' };
   }
+  if (sources.siblings.includes(key)) return { ok: true, packages: [`${profile.packagePrefix}${key.replace(/_/g, '-')}`] };
+  const distro = rosDistribution(profile, rosdistro);
+  if (distro !== undefined && rosdistro.releases(distro, key)) return { ok: true, packages: [`ros-${distro}-${key.replace(/_/g, '-')}`] };
+  if (hasDebianRos(profile)) {
+    const debian = DEBIAN_BOOKWORM_ROS.get(key);
+    if (debian !== undefined) return { ok: true, packages: [debian] };
+  }
+  const runtime = RUNTIME_KEYS.get(key);
+  if (runtime !== undefined) return { ok: true, packages: [runtime] };
+  const rule = rosdistro.rule(key, os, codename);
+  if (rule?.available) {
+    if (rule.installer === 'apt') return { ok: true, packages: rule.packages };
+    otherInstaller ??= { rule, where: 'rosdep' };
+  } else if (rule !== undefined) {
+    noRule = true;
+  }
+  if (BASE_KEYS.has(key)) return { ok: true, packages: [key] };
+  for (const { file, table } of sources.machine) {
+    const listed = table.get(key);
+    if (!listed?.available) continue;
+    if (listed.installer === 'apt') return { ok: true, packages: listed.packages };
+    otherInstaller ??= { rule: listed, where: file };
+  }
+
+  if (otherInstaller) {
+    const { rule: other, where } = otherInstaller;
+    const names = other.packages.length > 0 ? ` (${other.packages.join(', ')})` : '';
+    return { ok: false, reason: `dependency "${key}": ${where} installs it only with ${other.installer}${names} on ${platformName(profile)}, and a Debian package cannot depend on that: ${WAYS_OUT}` };
+  }
+  return { ok: false, reason: unresolvedReason(key, sources, distro, noRule) };
+}
+
+function unresolvedReason(key: string, sources: KeySources, distro: string | undefined, noRule: boolean): string {
+  const { profile, rosdistro } = sources;
+  const where = `profile ${profile.name} (${profile.ros ? `ROS ${profile.ros.distro}, ` : ''}${platformName(profile)})`;
+  if (noRule) return `dependency "${key}": rosdep knows the key but has no rule for ${platformName(profile)}, so ${where} has no package for it: ${WAYS_OUT}`;
+  if (profile.ros?.version === 2) {
+    const ros1 = rosdistro.releasedIn(key, 'ros1');
+    if (ros1.length > 0) {
+      const successor = ROS2_SUCCESSORS.get(key);
+      return `dependency "${key}" is a ROS 1 package (${ros1.join(', ')}), not part of ROS 2 ${profile.ros.distro}: ${successor ? `depend on ${successor} instead, or ` : ''}${WAYS_OUT}`;
+    }
+  }
+  if (profile.ros?.version === 1 || profile.ros === undefined) {
+    const ros2 = rosdistro.releasedIn(key, 'ros2');
+    if (ros2.length > 0 && !(distro !== undefined && rosdistro.releases(distro, key))) {
+      return `dependency "${key}" is a ROS 2 package (${ros2.join(', ')}), not available on ${where}: ${WAYS_OUT}`;
+    }
+  }
+  if (profile.ros && distro !== undefined) {
+    const others = Object.keys(rosdistro.index.distributions).filter((other) => other !== distro && rosdistro.releases(other, key));
+    if (others.length > 0) return `dependency "${key}" is not released in ROS ${distro} (only in ${others.join(', ')}), so ${where} has no package for it: ${WAYS_OUT}`;
+  }
+  const nearest = nearestKeys(key, candidateKeys(sources, distro));
+  const hint = nearest.length > 0 ? ` (nearest known keys: ${nearest.join(', ')})` : '';
+  return `unknown dependency key "${key}" for ${where}: not a sibling daemon, ${distro ? `not released in ${distro}, ` : ''}no rosdep rule${hint}; ${WAYS_OUT}`;
+}
+
+function candidateKeys(sources: KeySources, distro: string | undefined): Set<string> {
+  const keys = new Set<string>([...sources.local.keys(), ...sources.siblings, ...sources.rosdistro.rosdepKeys()]);
+  if (distro !== undefined) for (const name of sources.rosdistro.packagesOf(distro)) keys.add(name);
+  if (hasDebianRos(sources.profile)) for (const name of DEBIAN_BOOKWORM_ROS.keys()) keys.add(name);
+  for (const { table } of sources.machine) for (const name of table.keys()) keys.add(name);
+  return keys;
+}
+
+/** Up to three known keys closest to `key` by edit distance, closest first, then by name. */
+export function nearestKeys(key: string, known: Iterable<string>, limit = 3): string[] {
+  const bound = Math.max(2, Math.floor(key.length / 3));
+  const scored: [number, string][] = [];
+  for (const candidate of known) {
+    if (Math.abs(candidate.length - key.length) > bound) continue;
+    const distance = editDistance(key, candidate, bound);
+    if (distance <= bound) scored.push([distance, candidate]);
+  }
+  scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return scored.slice(0, limit).map(([, name]) => name);
+}
+
+/** Levenshtein distance, giving up (returning bound + 1) once it must exceed `bound`. */
+export function editDistance(a: string, b: string, bound = Infinity): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > bound) return bound + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /** Renders `name (op version)` terms, one per constraint, the way Debian relation fields read. */

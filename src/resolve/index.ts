@@ -4,9 +4,11 @@ import { displayPath } from '../load/index.js';
 import { ARCHITECTURE, DEBIAN_RELATION } from '../load/package-xml.js';
 import type { DaemonSource, Dependency, RelationField, UnitOptions } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
-import { isRuntime, mapKey, relationTerms } from './depends.js';
-import { supportsUserEnable, type Profile } from './profiles.js';
+import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
+import { machineRosdep } from './machine-rosdep.js';
+import { PROFILES, supportsUserEnable, type Profile } from './profiles.js';
 import { loadRosdepFile, type RosdepTable } from './rosdep.js';
+import { rosdistroFromCheckout, shippedRosdistro, type RosdistroData } from './rosdistro.js';
 import type { PackageSpec, ResolvedUnit } from './types.js';
 
 export * from './types.js';
@@ -18,6 +20,10 @@ export interface ResolveOptions {
   revision?: string;
   defines?: ReadonlyMap<string, string>;
   sourceDateEpoch: number;
+  /** A ros/rosdistro checkout to read instead of the shipped index (default: DEBFORGE_ROSDISTRO). */
+  rosdistro?: string;
+  /** `<name>`s of the other daemon folders built in the same run (a key naming one is a sibling). */
+  runSiblings?: readonly string[];
 }
 
 export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -81,7 +87,14 @@ export async function resolvePackage(source: DaemonSource, options: ResolveOptio
 
   const variables = templateVariables(manifest, profile, packageName, options.defines);
   const rosdep = await loadRosdep(source, profile, problems);
-  const relations = resolveRelations(source, profile, variables, rosdep ?? new Map(), problems);
+  const keySources: KeySources = {
+    profile,
+    local: rosdep ?? new Map(),
+    siblings: [...new Set([...source.siblings, ...(options.runSiblings ?? [])])],
+    rosdistro: await loadRosdistro(options.rosdistro),
+    machine: await machineRosdep(profile, problems),
+  };
+  const relations = resolveRelations(source, variables, keySources, problems);
 
   const architecture = manifest.debforge.architecture ?? 'all';
   if (!ARCHITECTURE.test(architecture)) {
@@ -147,6 +160,13 @@ async function loadRosdep(source: DaemonSource, profile: Profile, problems: Prob
   }
 }
 
+/** The rosdistro data keys are resolved against: a checkout the user names, else the shipped index. */
+async function loadRosdistro(checkout: string | undefined): Promise<RosdistroData> {
+  const configured = checkout ?? process.env['DEBFORGE_ROSDISTRO'];
+  if (configured === undefined || configured === '') return shippedRosdistro();
+  return rosdistroFromCheckout(configured, PROFILES);
+}
+
 function conditionVariables(profile: Profile): Map<string, string> {
   return new Map([
     ['ROS_VERSION', profile.ros ? String(profile.ros.version) : ''],
@@ -157,11 +177,11 @@ function conditionVariables(profile: Profile): Map<string, string> {
 
 function resolveRelations(
   source: DaemonSource,
-  profile: Profile,
   variables: ReadonlyMap<string, string>,
-  rosdep: RosdepTable,
+  keys: KeySources,
   problems: ProblemList,
 ): Partial<Record<RelationField, string[]>> {
+  const { profile } = keys;
   const manifestFile = displayPath(source.dir, 'package.xml');
   const relations: Partial<Record<RelationField, string[]>> = {};
   const add = (field: RelationField, terms: string[]): void => {
@@ -191,7 +211,10 @@ function resolveRelations(
           ? 'replaces'
           : undefined;
     if (!field) continue;
-    const mapped = mapKey(dependency.key, profile, rosdep, source.siblings);
+    let mapped = mapKey(dependency.key, keys);
+    // Conflicts and Replaces usually name a package the team shipped before (a rename): one no
+    // archive has is still named as this profile names packages, and costs nothing if absent.
+    if (!mapped.ok && field !== 'depends') mapped = { ok: true, packages: [debianPackageName(dependency.key, profile)] };
     if (!mapped.ok) {
       problems.error(manifestFile, mapped.reason, dependency.line);
       continue;

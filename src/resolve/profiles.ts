@@ -15,8 +15,6 @@ export interface Profile {
   hasSetupBash: boolean;
   /** Debian package name prefix for ROS packages, e.g. `ros-noetic-`; empty for plain. */
   packagePrefix: string;
-  /** How ROS keys become Debian names: `ros-<distro>-` prefix, Debian's own names, or the key as is. */
-  rosKeyScheme: 'ros-prefix' | 'debian' | 'plain';
   systemUnitDir: string;
   userUnitDir: string;
   /** init-system-helpers and systemd versions shipped by the release (what the scripts may use). */
@@ -44,7 +42,6 @@ export const PROFILES: readonly Profile[] = [
     installPrefix: '/opt/ros/noetic',
     hasSetupBash: true,
     packagePrefix: 'ros-noetic-',
-    rosKeyScheme: 'ros-prefix',
     systemUnitDir: SPLIT_USR_UNIT_DIR,
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.57',
@@ -58,7 +55,6 @@ export const PROFILES: readonly Profile[] = [
     installPrefix: '/opt/ros/humble',
     hasSetupBash: true,
     packagePrefix: 'ros-humble-',
-    rosKeyScheme: 'ros-prefix',
     systemUnitDir: SPLIT_USR_UNIT_DIR,
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.62',
@@ -72,7 +68,6 @@ export const PROFILES: readonly Profile[] = [
     installPrefix: '/opt/ros/jazzy',
     hasSetupBash: true,
     packagePrefix: 'ros-jazzy-',
-    rosKeyScheme: 'ros-prefix',
     systemUnitDir: SYSTEM_UNIT_DIR,
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.66',
@@ -87,7 +82,6 @@ export const PROFILES: readonly Profile[] = [
     hasSetupBash: false,
     // Debian's ROS has no distro namespace: a daemon is named after its ROS package, as on `plain`.
     packagePrefix: '',
-    rosKeyScheme: 'debian',
     systemUnitDir: SYSTEM_UNIT_DIR,
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.65.2',
@@ -100,7 +94,6 @@ export const PROFILES: readonly Profile[] = [
     installPrefix: '/usr',
     hasSetupBash: false,
     packagePrefix: '',
-    rosKeyScheme: 'plain',
     systemUnitDir: SYSTEM_UNIT_DIR,
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.65.2',

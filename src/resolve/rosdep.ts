@@ -3,9 +3,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fail } from '../errors.js';
 import type { Profile } from './profiles.js';
+import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
 
-/** ROS dependency key -> Debian package names for one profile, from a rosdep-format YAML file. */
-export type RosdepTable = Map<string, string[]>;
+/** ROS dependency key -> what rosdep installs for it on one profile's OS release, from a rosdep-format YAML file. */
+export type RosdepTable = Map<string, RosdepRule>;
 
 /**
  * Reads a rosdep-format YAML file (`key: {ubuntu: {focal: [pkg]}}`, `key: {debian: [pkg]}`,
@@ -32,41 +33,18 @@ export async function loadRosdepFile(absolutePath: string, displayName: string, 
   if (document === null || document === undefined) return table;
   if (!isRecord(document)) fail(displayName, 'a rosdep file maps keys to per-OS package lists');
   for (const [key, rules] of Object.entries(document)) {
-    const packages = packagesFor(rules, profile);
-    if (packages === undefined) continue;
-    for (const name of packages) {
+    const rule = rosdepRule(rules, profile.os.id, profile.os.codename);
+    if (rule === undefined) continue;
+    for (const name of rule.available && rule.installer === 'apt' ? rule.packages : []) {
       if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9+.-]+$/.test(name)) {
         fail(displayName, `key "${key}" maps to "${String(name)}", which is not a Debian package name`);
       }
     }
-    table.set(key, packages);
+    table.set(key, rule);
   }
   return table;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function packagesFor(rules: unknown, profile: Profile): string[] | undefined {
-  if (!isRecord(rules)) return undefined;
-  const forOs = rules[profile.os.id];
-  if (forOs === undefined) return undefined;
-  const direct = asPackageList(forOs);
-  if (direct) return direct;
-  if (!isRecord(forOs)) return undefined;
-  const forRelease = forOs[profile.os.codename] ?? forOs['*'];
-  return forRelease === undefined ? undefined : asPackageList(forRelease);
-}
-
-function asPackageList(value: unknown): string[] | undefined {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.map(String);
-  if (value === null) return [];
-  if (isRecord(value)) {
-    const apt = isRecord(value['apt']) ? value['apt'] : value;
-    const packages = apt['packages'];
-    if (packages !== undefined) return asPackageList(packages);
-  }
-  return undefined;
 }

@@ -17,8 +17,11 @@ function assertOneLineError(result: Run, code: number, pattern: RegExp): void {
 }
 
 async function brokenCopy(edit: (dir: string) => Promise<void>): Promise<string> {
-  const dir = path.join(await tempDir(), 'broken_daemon');
+  const parent = await tempDir();
+  const dir = path.join(parent, 'broken_daemon');
   await copyTree(path.join(REPO_ROOT, 'daemons', 'robot_bringup'), dir);
+  // robot_bringup depends on the watchdog daemon, which must stay its sibling.
+  await copyTree(path.join(REPO_ROOT, 'daemons', 'ros_watchdog'), path.join(parent, 'ros_watchdog'));
   await edit(dir);
   return dir;
 }
@@ -94,10 +97,10 @@ describe('debforge CLI', function () {
 
   it('build --json reports path, package, version, arch, size and sha256', async () => {
     const out = await tempDir();
-    const result = debforge(['build', path.join(FIXTURES, 'good', 'format1_daemon'), '--out', out, '--json', '--profile', 'noetic', '--profile', 'humble'], { env });
+    const result = debforge(['build', path.join(FIXTURES, 'good', 'format1_daemon'), '--out', out, '--json', '--profile', 'noetic', '--profile', 'debian-bookworm'], { env });
     assert.equal(result.code, 0, result.stderr);
     const parsed = JSON.parse(result.stdout) as { path: string; package: string; version: string; architecture: string; size: number; sha256: string }[];
-    assert.deepEqual(parsed.map((r) => r.package).sort(), ['ros-humble-format1-daemon', 'ros-noetic-format1-daemon']);
+    assert.deepEqual(parsed.map((r) => r.package).sort(), ['format1-daemon', 'ros-noetic-format1-daemon']);
     for (const entry of parsed) {
       assert.equal((await fs.stat(entry.path)).size, entry.size);
       assert.match(entry.sha256, /^[0-9a-f]{64}$/);

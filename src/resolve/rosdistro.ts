@@ -1,0 +1,224 @@
+import { promises as fs, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fail } from '../errors.js';
+import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
+
+/**
+ * The part of a ros/rosdistro checkout debforge needs, small enough to ship: the packages each ROS
+ * distribution releases (`ros-<distro>-<name>` exists only for those) and, for each OS release,
+ * what rosdep's rules (`rosdep/base.yaml`, `python.yaml`, `ruby.yaml`) install for each key.
+ *
+ * A rule for one release is encoded as a string: apt package names joined by spaces (`""` when
+ * the key needs nothing installed), `<installer>:<names>` for another installer (`pip:rospkg`), or
+ * null when rosdep has no rule for that release. A key with the same rule on every release holds
+ * that one value; otherwise an array in `platforms` order.
+ */
+export interface RosdistroIndex {
+  format: 1;
+  source: { repository: string; commit: string; date: string };
+  /** `os:codename`, sorted. */
+  platforms: string[];
+  distributions: Record<string, { type: 'ros1' | 'ros2'; packages: string[] }>;
+  rosdep: Record<string, EncodedRule | EncodedRule[]>;
+}
+
+type EncodedRule = string | null;
+
+export interface IndexOptions {
+  /** Distributions to include; default: every one not at end of life, plus `alwaysDistros`. */
+  distros?: readonly string[];
+  alwaysDistros?: readonly string[];
+  /** `os:codename` releases to include besides the Debian and Ubuntu ones the distributions name. */
+  extraPlatforms?: readonly string[];
+  commit?: string;
+  date?: string;
+}
+
+const ROSDEP_FILES = ['base.yaml', 'python.yaml', 'ruby.yaml'];
+const SUPPORTED_OS = new Set(['debian', 'ubuntu']);
+
+function loadYaml(text: string, file: string): unknown {
+  // require, not import: js-yaml's ESM build costs ~40 ms to load, its CommonJS build ~8 ms.
+  const { load } = createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
+  try {
+    return load(text, { filename: file });
+  } catch (error) {
+    const mark = (error as { mark?: { line?: number } }).mark;
+    fail(file, `invalid YAML: ${(error as { reason?: string }).reason ?? (error as Error).message}`, mark?.line === undefined ? undefined : mark.line + 1);
+  }
+}
+
+async function readYaml(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    fail(file, `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return loadYaml(text, file);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Released package names of one `distribution.yaml`: a repository's `release.packages`, else its name. */
+export function releasedPackages(distribution: unknown): string[] {
+  const names = new Set<string>();
+  const repositories = isRecord(distribution) && isRecord(distribution['repositories']) ? distribution['repositories'] : {};
+  for (const [repository, entry] of Object.entries(repositories)) {
+    const release = isRecord(entry) ? entry['release'] : undefined;
+    // A repository with release data but no version has not been released yet.
+    if (!isRecord(release) || release['version'] === undefined || release['version'] === null) continue;
+    const packages = Array.isArray(release['packages']) ? release['packages'] : [repository];
+    for (const name of packages) if (typeof name === 'string') names.add(name);
+  }
+  return [...names].sort();
+}
+
+function encode(rule: RosdepRule | undefined): EncodedRule {
+  if (rule === undefined || !rule.available) return null;
+  const names = rule.packages.join(' ');
+  return rule.installer === 'apt' ? names : `${rule.installer}:${names}`;
+}
+
+/** Reads a rosdistro checkout (or a copy of its files) into the compact index, deterministically. */
+export async function buildRosdistroIndex(checkout: string, options: IndexOptions = {}): Promise<RosdistroIndex> {
+  const index = await readYaml(path.join(checkout, 'index-v4.yaml'));
+  const declared = isRecord(index) && isRecord(index['distributions']) ? index['distributions'] : {};
+  const wanted = new Set(options.distros ?? Object.entries(declared).filter(([, d]) => isRecord(d) && d['distribution_status'] !== 'end-of-life').map(([name]) => name));
+  for (const name of options.alwaysDistros ?? []) wanted.add(name);
+
+  const distributions: RosdistroIndex['distributions'] = {};
+  const platforms = new Set(options.extraPlatforms ?? []);
+  for (const name of [...wanted].sort()) {
+    const entry = declared[name];
+    if (!isRecord(entry)) fail(path.join(checkout, 'index-v4.yaml'), `names no distribution "${name}"`);
+    const file = path.join(checkout, name, 'distribution.yaml');
+    const distribution = await readYaml(file);
+    distributions[name] = { type: entry['distribution_type'] === 'ros1' ? 'ros1' : 'ros2', packages: releasedPackages(distribution) };
+    const release = isRecord(distribution) && isRecord(distribution['release_platforms']) ? distribution['release_platforms'] : {};
+    for (const [os, codenames] of Object.entries(release)) {
+      if (!SUPPORTED_OS.has(os) || !Array.isArray(codenames)) continue;
+      for (const codename of codenames) platforms.add(`${os}:${String(codename)}`);
+    }
+  }
+  const platformList = [...platforms].sort();
+
+  const rules = new Map<string, unknown>();
+  for (const file of ROSDEP_FILES) {
+    const document = await readYaml(path.join(checkout, 'rosdep', file));
+    if (!isRecord(document)) continue;
+    // rosdep reads its sources in this order and the first definition of a key wins.
+    for (const [key, value] of Object.entries(document)) if (!rules.has(key)) rules.set(key, value);
+  }
+  const rosdep: RosdistroIndex['rosdep'] = {};
+  for (const key of [...rules.keys()].sort()) {
+    const encoded = platformList.map((platform) => {
+      const [os, codename] = platform.split(':') as [string, string];
+      return encode(rosdepRule(rules.get(key), os, codename));
+    });
+    rosdep[key] = encoded.every((value) => value === encoded[0]) ? (encoded[0] ?? null) : encoded;
+  }
+  return {
+    format: 1,
+    source: { repository: 'https://github.com/ros/rosdistro', commit: options.commit ?? 'unknown', date: options.date ?? 'unknown' },
+    platforms: platformList,
+    distributions,
+    rosdep,
+  };
+}
+
+/** The index as committed: one line per distribution and per rosdep key, so diffs stay readable. */
+export function serializeIndex(index: RosdistroIndex): string {
+  const lines = ['{', `"format":${index.format},`, `"source":${JSON.stringify(index.source)},`, `"platforms":${JSON.stringify(index.platforms)},`, '"distributions":{'];
+  const distros = Object.entries(index.distributions);
+  distros.forEach(([name, value], i) => lines.push(`${JSON.stringify(name)}:${JSON.stringify(value)}${i < distros.length - 1 ? ',' : ''}`));
+  lines.push('},', '"rosdep":{');
+  const keys = Object.entries(index.rosdep);
+  keys.forEach(([key, value], i) => lines.push(`${JSON.stringify(key)}:${JSON.stringify(value)}${i < keys.length - 1 ? ',' : ''}`));
+  lines.push('}', '}', '');
+  return lines.join('\n');
+}
+
+/** The rosdistro data as debforge looks keys up in it. */
+export class RosdistroData {
+  private readonly released = new Map<string, ReadonlySet<string>>();
+  private readonly platformIndex: Map<string, number>;
+
+  constructor(readonly index: RosdistroIndex) {
+    this.platformIndex = new Map(index.platforms.map((platform, i) => [platform, i]));
+  }
+
+  hasDistribution(distro: string): boolean {
+    return distro in this.index.distributions;
+  }
+
+  hasPlatform(os: string, codename: string): boolean {
+    return this.platformIndex.has(`${os}:${codename}`);
+  }
+
+  releases(distro: string, name: string): boolean {
+    let names = this.released.get(distro);
+    if (names === undefined) {
+      names = new Set(this.index.distributions[distro]?.packages ?? []);
+      this.released.set(distro, names);
+    }
+    return names.has(name);
+  }
+
+  /** Distributions of the given type that release `name`. */
+  releasedIn(name: string, type: 'ros1' | 'ros2'): string[] {
+    return Object.entries(this.index.distributions)
+      .filter(([distro, d]) => d.type === type && this.releases(distro, name))
+      .map(([distro]) => distro);
+  }
+
+  /** rosdep's rule for `key` on `os:codename`; undefined when rosdep does not know the key. */
+  rule(key: string, os: string, codename: string): RosdepRule | undefined {
+    if (!Object.prototype.hasOwnProperty.call(this.index.rosdep, key)) return undefined;
+    const value = this.index.rosdep[key];
+    const position = this.platformIndex.get(`${os}:${codename}`);
+    const encoded = Array.isArray(value) ? (position === undefined ? null : (value[position] ?? null)) : (value ?? null);
+    if (encoded === null) return { available: false };
+    const match = /^([a-z]+):(.*)$/.exec(encoded);
+    if (match) return { available: true, installer: match[1]!, packages: match[2]!.split(' ').filter((n) => n !== '') };
+    return { available: true, installer: 'apt', packages: encoded.split(' ').filter((n) => n !== '') };
+  }
+
+  rosdepKeys(): string[] {
+    return Object.keys(this.index.rosdep);
+  }
+
+  packagesOf(distro: string): readonly string[] {
+    return this.index.distributions[distro]?.packages ?? [];
+  }
+}
+
+/** Where the committed index lives, relative to this module (build/src/resolve/ or src/resolve/). */
+const SHIPPED_INDEX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'data', 'rosdistro-index.json');
+
+let shipped: RosdistroData | undefined;
+const fromCheckouts = new Map<string, Promise<RosdistroData>>();
+
+/** The index shipped with debforge (read once, on first use). */
+export function shippedRosdistro(): RosdistroData {
+  shipped ??= new RosdistroData(JSON.parse(readFileSync(SHIPPED_INDEX, 'utf8')) as RosdistroIndex);
+  return shipped;
+}
+
+/** The index built from a rosdistro checkout the user points at (read once per run). */
+export function rosdistroFromCheckout(checkout: string, profiles: readonly { os: { id: string; codename: string }; ros?: { distro: string } }[]): Promise<RosdistroData> {
+  const key = path.resolve(checkout);
+  let data = fromCheckouts.get(key);
+  if (data === undefined) {
+    data = buildRosdistroIndex(checkout, {
+      alwaysDistros: [...new Set(profiles.flatMap((p) => (p.ros && p.ros.distro !== 'debian' ? [p.ros.distro] : [])))],
+      extraPlatforms: [...new Set(profiles.map((p) => `${p.os.id}:${p.os.codename}`))],
+    }).then((index) => new RosdistroData(index));
+    fromCheckouts.set(key, data);
+  }
+  return data;
+}

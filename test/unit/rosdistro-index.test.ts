@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { PROFILES } from '../../src/resolve/profiles.js';
+import type { RosdistroIndex } from '../../src/resolve/rosdistro.js';
+import { debforge, must, REPO_ROOT, run, tempDir } from '../support/tools.js';
+
+const SCRIPT = path.join(REPO_ROOT, 'scripts', 'rosdistro-index.mjs');
+
+/** A small rosdistro checkout in the layout of ros/rosdistro, written here. */
+async function syntheticRosdistro(): Promise<string> {
+  const root = await tempDir('rosdistro-');
+  const write = async (file: string, text: string): Promise<void> => {
+    await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await fs.writeFile(path.join(root, file), text);
+  };
+  await write('LICENSE', 'BSD 3-Clause License (synthetic copy for a test)\n');
+  await write(
+    'index-v4.yaml',
+    `%YAML 1.1
+---
+distributions:
+  noetic: {distribution: [noetic/distribution.yaml], distribution_status: end-of-life, distribution_type: ros1}
+  humble: {distribution: [humble/distribution.yaml], distribution_status: active, distribution_type: ros2}
+  jazzy: {distribution: [jazzy/distribution.yaml], distribution_status: active, distribution_type: ros2}
+  melodic: {distribution: [melodic/distribution.yaml], distribution_status: end-of-life, distribution_type: ros1}
+type: index
+version: 4
+`,
+  );
+  await write(
+    'noetic/distribution.yaml',
+    `release_platforms:
+  ubuntu: [focal]
+repositories:
+  widgets:
+    release:
+      packages: [widget_core, widget_msgs]
+      version: 1.0.0-1
+  gizmo:
+    release: {version: 0.1.0-1}
+  unreleased_repo:
+    release:
+      packages: [never_released]
+    source: {type: git, url: https://example.org/x.git}
+  docs_only:
+    doc: {type: git, url: https://example.org/y.git}
+`,
+  );
+  await write(
+    'humble/distribution.yaml',
+    `release_platforms:
+  rhel: ['8']
+  ubuntu: [jammy]
+repositories:
+  widgets:
+    release:
+      packages: [widget_core]
+      version: 2.0.0-1
+`,
+  );
+  await write(
+    'jazzy/distribution.yaml',
+    `release_platforms:
+  debian: [bookworm]
+  ubuntu: [noble]
+repositories:
+  gadget_driver:
+    release: {version: 3.0.0-1}
+`,
+  );
+  await write('melodic/distribution.yaml', 'release_platforms: {ubuntu: [bionic]}\nrepositories: {old: {release: {version: 1.0.0-0}}}\n');
+  await write(
+    'rosdep/base.yaml',
+    `spline:
+  debian: [libspline-dev]
+  ubuntu:
+    '*': [libspline2-dev]
+    focal: [libspline1-dev]
+    jammy: null
+  fedora: [spline-devel]
+only_fedora:
+  fedora: [thing]
+`,
+  );
+  await write(
+    'rosdep/python.yaml',
+    `python3-sprocket:
+  debian:
+    apt:
+      packages: [python3-sprocket]
+  ubuntu:
+    '*':
+      pip:
+        packages: [sprocket]
+    noble: [python3-sprocket]
+spline:
+  ubuntu: [shadowed-by-base]
+`,
+  );
+  await write('rosdep/ruby.yaml', 'rubygem:\n  ubuntu:\n    gem: [rubygem]\n  debian: [ruby-rubygem]\n');
+  return root;
+}
+
+describe('the rosdistro index', function () {
+  this.timeout(60_000);
+
+  it('is generated from a rosdistro checkout, the same bytes every time, holding what rosdep and the distributions say', async () => {
+    const checkout = await syntheticRosdistro();
+    const out = await tempDir();
+    const first = path.join(out, 'first', 'index.json');
+    const second = path.join(out, 'second', 'index.json');
+    for (const file of [first, second]) {
+      await fs.mkdir(path.dirname(file));
+      const result = run('node', [SCRIPT, checkout, '--out', file, '--commit', '0123456789abcdef0123456789abcdef01234567', '--date', '2026-01-02']);
+      assert.equal(result.code, 0, result.stderr);
+    }
+    assert.deepEqual(await fs.readFile(first), await fs.readFile(second));
+    assert.equal(await fs.readFile(path.join(out, 'first', 'rosdistro-LICENSE'), 'utf8'), 'BSD 3-Clause License (synthetic copy for a test)\n');
+    const index = JSON.parse(await fs.readFile(first, 'utf8')) as RosdistroIndex;
+    assert.deepEqual(index.source, { repository: 'https://github.com/ros/rosdistro', commit: '0123456789abcdef0123456789abcdef01234567', date: '2026-01-02' });
+    // melodic is end of life and no profile targets it; noetic is end of life but a profile's.
+    assert.deepEqual(Object.keys(index.distributions), ['humble', 'jazzy', 'noetic']);
+    assert.deepEqual(index.distributions['noetic'], { type: 'ros1', packages: ['gizmo', 'widget_core', 'widget_msgs'] });
+    assert.deepEqual(index.distributions['humble'], { type: 'ros2', packages: ['widget_core'] });
+    assert.deepEqual(index.distributions['jazzy'], { type: 'ros2', packages: ['gadget_driver'] });
+    // Debian and Ubuntu releases of the distributions, plus those of debforge's profiles.
+    assert.deepEqual(index.platforms, ['debian:bookworm', 'ubuntu:focal', 'ubuntu:jammy', 'ubuntu:noble']);
+    assert.deepEqual(index.rosdep, {
+      only_fedora: null,
+      'python3-sprocket': ['python3-sprocket', 'pip:sprocket', 'pip:sprocket', 'python3-sprocket'],
+      rubygem: ['ruby-rubygem', 'gem:rubygem', 'gem:rubygem', 'gem:rubygem'],
+      spline: ['libspline-dev', 'libspline1-dev', null, 'libspline2-dev'],
+    });
+  });
+
+  it('--rosdistro points a build at a checkout of the user', async () => {
+    const checkout = await syntheticRosdistro();
+    const dir = path.join(await tempDir(), 'gadget_user');
+    await fs.mkdir(path.join(dir, 'etc'), { recursive: true });
+    await fs.writeFile(
+      path.join(dir, 'package.xml'),
+      '<?xml version="1.0"?>\n<package format="2">\n  <name>gadget_user</name>\n  <version>1.0.0</version>\n  <description>Uses a gadget.</description>\n  <maintainer email="team@example.org">Robot Team</maintainer>\n  <license>MIT</license>\n  <exec_depend>gadget_driver</exec_depend>\n  <exec_depend>spline</exec_depend>\n</package>\n',
+    );
+    await fs.writeFile(path.join(dir, 'etc', 'gadget-user.service'), '[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n');
+    const out = await tempDir();
+    const shipped = debforge(['build', dir, '--profile', 'jazzy', '--out', out]);
+    assert.equal(shipped.code, 1);
+    assert.match(shipped.stderr, /unknown dependency key "gadget_driver" for profile jazzy/);
+    const own = debforge(['build', dir, '--profile', 'jazzy', '--out', out, '--rosdistro', checkout]);
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal(must('dpkg-deb', ['-f', own.stdout.trim(), 'Depends']).trim(), 'ros-jazzy-gadget-driver, libspline2-dev');
+    const fromEnv = debforge(['build', dir, '--profile', 'jazzy', '--out', out], { env: { ...process.env, DEBFORGE_ROSDISTRO: checkout } });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  });
+
+  it('the shipped index records its source, carries its licence, and covers every profile', async () => {
+    const text = await fs.readFile(path.join(REPO_ROOT, 'data', 'rosdistro-index.json'), 'utf8');
+    const index = JSON.parse(text) as RosdistroIndex;
+    assert.match(index.source.commit, /^[0-9a-f]{40}$/);
+    assert.match(await fs.readFile(path.join(REPO_ROOT, 'data', 'rosdistro-LICENSE'), 'utf8'), /BSD 3-Clause License/);
+    for (const profile of PROFILES) {
+      assert.ok(index.platforms.includes(`${profile.os.id}:${profile.os.codename}`), profile.name);
+      if (profile.ros && profile.ros.distro !== 'debian') assert.ok(index.distributions[profile.ros.distro]!.packages.length > 500, profile.name);
+    }
+    assert.ok(text.length < 1024 * 1024, `${text.length} bytes`);
+    const packageJson = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { files: string[] };
+    assert.ok(packageJson.files.includes('data/'), 'data/ ships in the npm package');
+  });
+});
