@@ -30,12 +30,14 @@ function packageXml(kind: DaemonKind, { name, dashed }: Names): string {
   const rosDepends =
     kind === 'ros'
       ? `
-  <!-- Run-time dependencies (exec_depend, depend) become Depends: ROS keys map to the
-       profile's packages (ros-noetic-roslaunch on noetic), a daemon folder next to this one
-       to the package it builds, anything else through a rosdep.yaml beside this file.
+  <!-- Run-time dependencies (exec_depend, depend) become Depends, resolved as rosdep does:
+       a daemon folder next to this one (or built with it) to the package it builds, a package
+       the profile's ROS distribution releases (ros-noetic-roslaunch on noetic), rosdep's system
+       keys (eigen: libeigen3-dev), anything else through a rosdep.yaml beside this file.
        build_depend and test_depend never reach the robot. -->
   <exec_depend>roslaunch</exec_depend>
-  <!-- The unit needs ros-watchdog.service (Requires=): depend on the package shipping it. -->
+  <!-- The unit needs ros-watchdog.service (Requires=): depend on the package shipping it, the
+       ros_watchdog daemon folder (keep it beside this one, or build both together). -->
   <exec_depend>ros_watchdog</exec_depend>
 `
       : `
