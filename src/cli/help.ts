@@ -93,7 +93,9 @@ Creates or updates a static APT repository in DIR that any web server can host:
   dists/<suite>/Release, InRelease, Release.gpg
   archive-keyring.gpg, archive-keyring.asc (the signing key's public half)
 Folders are searched for .deb files. Earlier versions stay published; a different
-file for a name/version/architecture already published is refused. Indexes are
+file for a name/version/architecture already published is refused, and so is a
+control file with a field given twice, a malformed field name, a second stanza or
+control characters. Indexes are
 written first, Release and InRelease last. Prints the Release file of each suite.
 
 Options:
@@ -109,8 +111,9 @@ Options:
   --arch A                also list architecture A, with its own index (repeatable;
                           Architecture: all packages are listed once, under all,
                           which apt reads on every architecture)
-  --origin NAME           Origin of a new suite (default: debforge)
-  --label NAME            Label of a new suite (default: the Origin)
+  --origin NAME           Origin of a new suite (default: debforge): one line of
+                          printable characters, no control characters
+  --label NAME            Label of a new suite (default: the Origin), the same
   --json                  print the packages and suites as JSON
   -h, --help              show this help
 `;

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { decompress, parseAr } from '../deb/reader.js';
 import { DebforgeError } from '../errors.js';
-import { field, parseStanzas, type Stanza } from './stanza.js';
+import { Deb822Error, field, parseControlStanza, type Stanza } from './stanza.js';
 
 export interface DebInfo {
   file: string;
@@ -48,9 +48,7 @@ export async function readDebInfo(file: string): Promise<DebInfo> {
     if (!controlMember || !dataMember) throw new Error('no control.tar or data.tar member');
     const controlText = extractFiles(await decompress(controlMember.name, controlMember.data), (name) => name === 'control').get('control');
     if (controlText === undefined) throw new Error('control.tar has no control file');
-    const stanzas = parseStanzas(controlText.toString('utf8'));
-    if (stanzas.length !== 1) throw new Error(`the control file holds ${stanzas.length} stanzas, not one`);
-    control = stanzas[0]!;
+    control = parseControl(controlText.toString('utf8'), file);
     const name = field(control, 'Package') ?? '';
     const changelogs = extractFiles(await decompress(dataMember.name, dataMember.data), (entry) =>
       entry === `usr/share/doc/${name}/changelog.Debian.gz` || entry === `usr/share/doc/${name}/changelog.gz`,
@@ -82,6 +80,17 @@ export async function readDebInfo(file: string): Promise<DebInfo> {
     sha256: createHash('sha256').update(archive).digest('hex'),
     ...(distribution !== undefined ? { distribution } : {}),
   };
+}
+
+/** The control stanza, or an error naming the line: a package whose control data two readers could read differently is refused. */
+function parseControl(text: string, file: string): Stanza {
+  try {
+    return parseControlStanza(text);
+  } catch (error) {
+    if (!(error instanceof Deb822Error)) throw error;
+    const message = `control file ${error.message}: refused, as apt could read it differently from what debforge checked`;
+    throw new DebforgeError({ file, message, severity: 'error' });
+  }
 }
 
 /** `pkg (1.0-1) focal; urgency=medium` -> `focal`. */

@@ -25,11 +25,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
-import { DebforgeError, type Problem } from '../errors.js';
+import { DebforgeError, printable, type Problem } from '../errors.js';
 import { createCompressor } from '../write/compress/index.js';
 import { readDebInfo, type DebInfo } from './deb.js';
 import { openSigner, type Signer } from './sign.js';
-import { field, orderPackagesFields, parseStanzas, renderStanza, type Stanza } from './stanza.js';
+import { Deb822Error, field, orderPackagesFields, parseStanzas, renderStanza, type Stanza } from './stanza.js';
 import { compareDebianVersions, versionWithoutEpoch } from './version.js';
 import { exists } from '../fs-exists.js';
 
@@ -95,6 +95,18 @@ export interface RepoResult {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
 const INDEX_NAMES = ['Packages', 'Packages.gz', 'Packages.xz'] as const;
+/** A one-line Release value: printable, no leading or trailing space (deb822 would drop it), at most 200 characters. */
+const RELEASE_TEXT = /^[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029](?:[^\u0000-\u001f\u007f-\u009f\u2028\u2029]{0,198}[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029])?$/;
+
+/** The stanzas of an index or Release file already in the repository; a damaged one is an error naming it. */
+function parseRepositoryFile(file: string, text: string): Stanza[] {
+  try {
+    return parseStanzas(text);
+  } catch (error) {
+    if (!(error instanceof Deb822Error)) throw error;
+    throw new DebforgeError({ file, line: error.line, message: `${error.reason}: this repository file is damaged; restore it or publish into a new folder`, severity: 'error' });
+  }
+}
 
 /** `pool/<component>/<prefix>/<source>/`: the prefix is `lib` + one letter for lib* sources, as Debian does. */
 export function poolDirectory(component: string, source: string): string {
@@ -268,8 +280,8 @@ interface ReleaseInfo {
   body: string;
 }
 
-function parseRelease(text: string): ReleaseInfo {
-  const stanza = parseStanzas(text)[0] ?? [];
+function parseRelease(file: string, text: string): ReleaseInfo {
+  const stanza = parseRepositoryFile(file, text)[0] ?? [];
   const date = Date.parse(field(stanza, 'Date') ?? '');
   const origin = field(stanza, 'Origin');
   const label = field(stanza, 'Label');
@@ -299,10 +311,15 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   const log = options.log ?? ((): void => undefined);
   const env = options.env ?? process.env;
   const usage = (what: string, message: string): DebforgeError => new DebforgeError({ file: what, message, severity: 'error' });
-  if (!NAME.test(component)) throw usage(`--component ${component}`, 'must be a name of letters, digits, ".", "_", "+" and "-"');
-  if (options.suite !== undefined && !NAME.test(options.suite)) throw usage(`--suite ${options.suite}`, 'must be a name of letters, digits, ".", "_", "+" and "-"');
+  if (!NAME.test(component)) throw usage(`--component ${printable(component)}`, 'must be a name of letters, digits, ".", "_", "+" and "-"');
+  if (options.suite !== undefined && !NAME.test(options.suite)) throw usage(`--suite ${printable(options.suite)}`, 'must be a name of letters, digits, ".", "_", "+" and "-"');
   for (const arch of options.architectures ?? []) {
-    if (!ARCHITECTURE.test(arch) || arch === 'all') throw usage(`--arch ${arch}`, 'must be a Debian architecture such as amd64 or arm64');
+    if (!ARCHITECTURE.test(arch) || arch === 'all') throw usage(`--arch ${printable(arch)}`, 'must be a Debian architecture such as amd64 or arm64');
+  }
+  for (const [option, value] of [['--origin', options.origin], ['--label', options.label]] as const) {
+    if (value !== undefined && !RELEASE_TEXT.test(value)) {
+      throw usage(`${option} ${printable(value)}`, 'must be one line of 1 to 200 printable characters, without control characters or surrounding spaces (it goes into Release)');
+    }
   }
 
   const files = await collectDebs(inputs, outDir);
@@ -324,7 +341,7 @@ export async function publishRepository(inputs: readonly string[], options: Repo
       const dir = path.join(outDir, 'dists', suite);
       const releaseText = await readIfExists(path.join(dir, 'Release'));
       plan = { suite, dir, existing: await readEntries(path.join(dir, component)), incoming: new Map() };
-      if (releaseText !== undefined) plan.release = parseRelease(releaseText.toString('utf8'));
+      if (releaseText !== undefined) plan.release = parseRelease(path.join(dir, 'Release'), releaseText.toString('utf8'));
       plans.set(suite, plan);
     }
     const filename = poolPath(component, deb);
@@ -408,9 +425,10 @@ async function readEntries(componentDir: string): Promise<Map<string, Entry>> {
     return entries;
   }
   for (const dir of dirs) {
-    const text = await readIfExists(path.join(componentDir, dir, 'Packages'));
+    const file = path.join(componentDir, dir, 'Packages');
+    const text = await readIfExists(file);
     if (text === undefined) continue;
-    for (const stanza of parseStanzas(text.toString('utf8'))) {
+    for (const stanza of parseRepositoryFile(file, text.toString('utf8'))) {
       const entry = entryFromStanza(stanza);
       if (entry !== undefined && !entries.has(entry.key)) entries.set(entry.key, entry);
     }

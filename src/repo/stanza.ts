@@ -7,29 +7,83 @@
 export type Field = readonly [name: string, value: string];
 export type Stanza = Field[];
 
-/** Splits deb822 text into stanzas; blank lines separate them, `#` comment lines are skipped. */
+/** A deb822 syntax error at a line (1-based) of the text parsed. */
+export class Deb822Error extends SyntaxError {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`line ${line}: ${reason}`);
+    this.name = 'Deb822Error';
+  }
+}
+
+/**
+ * A field name as deb822 defines it: printable ASCII without space or colon, not starting with
+ * `#` or `-`. So `Filename :` (a space before the colon) is no field name, and cannot hide a
+ * second Filename from a reader that trims names.
+ */
+const FIELD_NAME = /^[!"$-,.-9;-~][!-9;-~]*$/;
+/** C0 controls but tab and newline, DEL and C1 controls: apt and dpkg take them as data, terminals as commands. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+
+/**
+ * Splits deb822 text into stanzas; blank (or whitespace-only) lines separate them, `#` comment
+ * lines are skipped. Strict: a line that is not `Name: value` or a continuation, a field given
+ * twice in one stanza (names compare case-insensitively) and control characters throw a
+ * Deb822Error naming the line, so no two readers of the same text can see different fields.
+ */
 export function parseStanzas(text: string): Stanza[] {
+  return parseWithLines(text).stanzas;
+}
+
+function parseWithLines(text: string): { stanzas: Stanza[]; starts: number[] } {
   const stanzas: Stanza[] = [];
+  const starts: number[] = [];
   let current: Array<[string, string]> = [];
-  for (const line of text.split('\n')) {
+  let names = new Set<string>();
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((line, index) => {
+    const lineNumber = index + 1;
+    const control = CONTROL_CHARACTER.exec(line);
+    if (control !== null) throw new Deb822Error(lineNumber, `control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
     if (line.trim() === '') {
       if (current.length > 0) stanzas.push(current);
       current = [];
-      continue;
+      names = new Set();
+      return;
     }
-    if (line.startsWith('#')) continue;
+    if (line.startsWith('#')) return;
     if (line.startsWith(' ') || line.startsWith('\t')) {
       const last = current[current.length - 1];
-      if (last === undefined) throw new SyntaxError(`continuation line before any field: ${JSON.stringify(line)}`);
+      if (last === undefined) throw new Deb822Error(lineNumber, 'continuation line before any field');
       last[1] = last[1] === '' ? `\n${line}` : `${last[1]}\n${line}`;
-      continue;
+      return;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new SyntaxError(`not a "Field: value" line: ${JSON.stringify(line)}`);
-    current.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
-  }
+    const name = colon < 0 ? '' : line.slice(0, colon);
+    if (!FIELD_NAME.test(name)) {
+      throw new Deb822Error(lineNumber, colon < 0 ? 'not a "Field: value" line' : `"${name}" is not a field name (printable ASCII, no space before the colon)`);
+    }
+    if (names.has(name.toLowerCase())) throw new Deb822Error(lineNumber, `second ${name} field in one stanza`);
+    names.add(name.toLowerCase());
+    if (current.length === 0) starts.push(lineNumber);
+    current.push([name, line.slice(colon + 1).trim()]);
+  });
   if (current.length > 0) stanzas.push(current);
-  return stanzas;
+  return { stanzas, starts };
+}
+
+/**
+ * A package's control file: exactly one stanza, parsed strictly. Anything dpkg would refuse, or
+ * that could make the Packages index say something else than the package, is refused.
+ */
+export function parseControlStanza(text: string): Stanza {
+  const { stanzas, starts } = parseWithLines(text);
+  if (stanzas.length === 0) throw new Deb822Error(1, 'the control file is empty');
+  if (stanzas.length > 1) throw new Deb822Error(starts[1]!, 'a second stanza after a blank line: a control file holds one');
+  return stanzas[0]!;
 }
 
 /** The value of a field (case-insensitive name, as deb822 field names are). */

@@ -1,0 +1,162 @@
+// Repository integrity against hostile input: control data apt could read differently from what
+// debforge checked, and Release text that would inject fields. Every case crafts its input here,
+// and asserts a one-line error, a time and peak-memory bound on the debforge process, and a
+// repository left byte for byte as it was.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { arMember } from '../../src/write/ar.js';
+import { measuredDebforge, snapshot, type MeasuredRun } from '../support/measure.js';
+import { dpkgUnpack, must, scratchRoot, tempDir } from '../support/tools.js';
+
+const TIME_BOUND_MS = 30_000;
+const PEAK_BOUND_KIB = 256 * 1024;
+
+/** A .deb holding exactly the control text given (written with tar, wrapped in ar), and an empty payload. */
+export async function craftDeb(dir: string, name: string, control: string): Promise<string> {
+  const work = await tempDir('debforge-craft-');
+  await fs.mkdir(path.join(work, 'control'));
+  await fs.mkdir(path.join(work, 'data', 'usr', 'share'), { recursive: true });
+  await fs.writeFile(path.join(work, 'control', 'control'), control);
+  const tarOptions = ['--owner=0', '--group=0', '--numeric-owner', '--mtime=@1700000000', '--sort=name', '-czf'];
+  must('tar', [...tarOptions, path.join(work, 'control.tar.gz'), '-C', path.join(work, 'control'), '.']);
+  must('tar', [...tarOptions, path.join(work, 'data.tar.gz'), '-C', path.join(work, 'data'), '.']);
+  const deb = path.join(dir, name);
+  await fs.writeFile(
+    deb,
+    Buffer.concat([
+      Buffer.from('!<arch>\n'),
+      arMember('debian-binary', Buffer.from('2.0\n'), 1700000000),
+      arMember('control.tar.gz', await fs.readFile(path.join(work, 'control.tar.gz')), 1700000000),
+      arMember('data.tar.gz', await fs.readFile(path.join(work, 'data.tar.gz')), 1700000000),
+    ]),
+  );
+  await fs.rm(work, { recursive: true, force: true });
+  return deb;
+}
+
+export function controlText(pkg: string, version = '1.0-1', extra = ''): string {
+  return `Package: ${pkg}\nVersion: ${version}\nArchitecture: all\nMaintainer: Robotics Team <robotics@example.org>\n${extra}Description: crafted package\n for the repository tests\n`;
+}
+
+/** A repository holding one good package, to show that a refused run changes nothing in it. */
+async function seededRepository(): Promise<{ repo: string; inputs: string }> {
+  const inputs = await tempDir();
+  const repo = path.join(await tempDir(), 'apt');
+  const good = await craftDeb(inputs, 'good.deb', controlText('good-package'));
+  const seeded = await measuredDebforge(['repo', good, '--out', repo, '--suite', 'stable']);
+  assert.equal(seeded.code, 0, seeded.stderr);
+  return { repo, inputs };
+}
+
+function assertRefused(result: MeasuredRun, code: number, message: RegExp): void {
+  assert.equal(result.code, code, `exit code; stderr: ${result.stderr}`);
+  const lines = result.stderr.split('\n').filter((line) => line !== '' && !/warning: no --sign-key/.test(line));
+  assert.equal(lines.length, 1, `one line: ${JSON.stringify(result.stderr)}`);
+  assert.match(lines[0]!, message);
+  assert.doesNotMatch(result.stderr, /[\u0000-\u0008\u000b-\u001f\u007f]/, 'no control character reaches the terminal');
+  assert.ok(result.ms < TIME_BOUND_MS, `took ${result.ms} ms`);
+  assert.ok(result.peakKiB > 0 && result.peakKiB < PEAK_BOUND_KIB, `peak memory ${result.peakKiB} KiB`);
+}
+
+describe('repo: control data parsed strictly, Release text validated', function () {
+  this.timeout(120_000);
+
+  const hostileControls: Array<{ what: string; control: string; message: RegExp }> = [
+    {
+      what: 'a second Package field',
+      control: `${controlText('innocent')}Package: evil-package\n`,
+      message: /hostile\.deb: control file line 7: second Package field in one stanza: refused/,
+    },
+    {
+      what: 'a second field whose name differs only in case',
+      control: controlText('innocent', '1.0-1', 'depends: evil-package\nDepends: libc6\n'),
+      message: /hostile\.deb: control file line 6: second Depends field in one stanza/,
+    },
+    {
+      what: 'a field with a space before its colon',
+      control: controlText('innocent', '1.0-1', 'Filename : pool/main/e/evil/evil.deb\n'),
+      message: /hostile\.deb: control file line 5: "Filename " is not a field name/,
+    },
+    {
+      what: 'a second stanza',
+      control: `${controlText('innocent')}\nPackage: evil-package\nVersion: 6.6.6\nArchitecture: all\n`,
+      message: /hostile\.deb: control file line 8: a second stanza after a blank line: a control file holds one/,
+    },
+    {
+      what: 'a second stanza after a whitespace-only line',
+      control: `${controlText('innocent')} \t\nPackage: evil-package\n`,
+      message: /hostile\.deb: control file line 8: a second stanza/,
+    },
+    {
+      what: 'an escape sequence in a field',
+      control: controlText('innocent', '1.0-1', 'Homepage: https://example.org/\u001b]2;pwned\u0007\n'),
+      message: /hostile\.deb: control file line 5: control character U\+001B/,
+    },
+    {
+      what: 'a carriage return that hides the rest of a line',
+      control: controlText('innocent', '1.0-1', 'Depends: libc6\rPre-Depends: evil\n'),
+      message: /hostile\.deb: control file line 5: control character U\+000D/,
+    },
+  ];
+
+  for (const { what, control, message } of hostileControls) {
+    it(`a control file with ${what} is refused, and nothing of it reaches Packages`, async () => {
+      const { repo, inputs } = await seededRepository();
+      const before = await snapshot(repo);
+      const hostile = await craftDeb(inputs, 'hostile.deb', control);
+      // With a good package beside it: a refused input stops the whole run.
+      const also = await craftDeb(inputs, 'also-good.deb', controlText('also-good'));
+      const result = await measuredDebforge(['repo', hostile, also, '--out', repo, '--suite', 'stable']);
+      assertRefused(result, 1, message);
+      assert.deepEqual(await snapshot(repo), before, 'the repository is byte for byte as it was');
+    });
+  }
+
+  it('dpkg refuses a duplicate field and a second stanza, and apt-ftparchive reads the duplicate as another package (why they are refused)', async () => {
+    const dir = await tempDir();
+    const root = await scratchRoot();
+    const duplicate = await craftDeb(dir, 'duplicate.deb', `${controlText('innocent')}Package: evil-package\n`);
+    const twoStanzas = await craftDeb(dir, 'two.deb', `${controlText('innocent')}\nPackage: evil-package\nVersion: 6.6.6\n`);
+    const unpackDuplicate = dpkgUnpack(root, duplicate);
+    assert.notEqual(unpackDuplicate.code, 0);
+    assert.match(unpackDuplicate.stderr, /duplicate value for 'Package' field/);
+    const unpackTwo = dpkgUnpack(root, twoStanzas);
+    assert.notEqual(unpackTwo.code, 0);
+    assert.match(unpackTwo.stderr, /several package info entries found, only one allowed/);
+    await fs.rm(twoStanzas);
+    const indexed = must('apt-ftparchive', ['packages', '.'], { cwd: dir });
+    assert.match(indexed, /^Package: evil-package$/m, indexed);
+  });
+
+  const hostileOptions: Array<{ option: string; value: string }> = [
+    { option: '--origin', value: 'debforge\nSuite: evil' },
+    { option: '--label', value: 'robots\nSHA256:\n 0000 1 main/binary-all/Packages' },
+    { option: '--origin', value: 'robots\u001b[2J' },
+    { option: '--label', value: 'robots\r' },
+    { option: '--origin', value: ' leading space' },
+    { option: '--label', value: '' },
+  ];
+
+  for (const { option, value } of hostileOptions) {
+    it(`${option} ${JSON.stringify(value)} is refused before anything is written`, async () => {
+      const { repo, inputs } = await seededRepository();
+      const before = await snapshot(repo);
+      const deb = await craftDeb(inputs, 'next.deb', controlText('next-package'));
+      const result = await measuredDebforge(['repo', deb, '--out', repo, '--suite', 'testing', option, value]);
+      assertRefused(result, 1, new RegExp(`^debforge: ${option} .*: must be one line of 1 to 200 printable characters`));
+      assert.deepEqual(await snapshot(repo), before, 'the repository is byte for byte as it was');
+    });
+  }
+
+  it('a damaged Packages index in the repository is an error naming it and its line, not a crash', async () => {
+    const { repo, inputs } = await seededRepository();
+    const packages = path.join(repo, 'dists', 'stable', 'main', 'binary-all', 'Packages');
+    await fs.appendFile(packages, 'Package: twice\nPackage: again\n');
+    const before = await snapshot(repo);
+    const deb = await craftDeb(inputs, 'next.deb', controlText('next-package'));
+    const result = await measuredDebforge(['repo', deb, '--out', repo, '--suite', 'stable']);
+    assertRefused(result, 1, /binary-all\/Packages:\d+: second Package field in one stanza: this repository file is damaged/);
+    assert.deepEqual(await snapshot(repo), before);
+  });
+});
