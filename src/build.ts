@@ -39,6 +39,8 @@ export interface BuildResult {
   profile: string;
   size: number;
   sha256: string;
+  /** Warnings and notes about the input (what was read differently, left out or not installed). */
+  warnings: Problem[];
 }
 
 export function resolveProfile(name: string | undefined): Profile {
@@ -139,6 +141,7 @@ export async function build(dir: string, options: BuildOptions = {}): Promise<Bu
     profile: rendered.spec.profile.name,
     size: written.size,
     sha256: written.sha256,
+    warnings: problems.items.filter((p) => p.severity !== 'error'),
   };
 }
 

@@ -6,7 +6,8 @@ export interface Problem {
   file: string;
   line?: number;
   message: string;
-  severity: 'error' | 'warning';
+  /** A note says what debforge did with something it read differently from its source's own tool. */
+  severity: 'error' | 'warning' | 'note';
 }
 
 export class DebforgeError extends Error {
@@ -30,7 +31,7 @@ export class UsageError extends Error {
 
 export function formatProblem(problem: Problem): string {
   const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}`;
-  const prefix = problem.severity === 'warning' ? 'warning: ' : '';
+  const prefix = problem.severity === 'error' ? '' : `${problem.severity}: `;
   return `${where}: ${prefix}${problem.message}`;
 }
 
@@ -57,6 +58,10 @@ export class ProblemList {
 
   warn(file: string, message: string, line?: number): void {
     this.items.push({ ...problem(file, message, line), severity: 'warning' });
+  }
+
+  note(file: string, message: string, line?: number): void {
+    this.items.push({ ...problem(file, message, line), severity: 'note' });
   }
 
   /** Runs `fn`, turning a thrown DebforgeError into collected problems. */

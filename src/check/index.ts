@@ -4,6 +4,8 @@ import type { PackageLayout } from '../layout/types.js';
 import { displayPath } from '../load/index.js';
 import type { UnitScope } from '../load/types.js';
 import type { RenderedPackage } from '../render/index.js';
+import { ownSystemUnits } from '../render/scripts.js';
+import { listLines, stripHandledCalls } from '../render/systemctl.js';
 import type { PackageSpec, ResolvedUnit } from '../resolve/types.js';
 import { parseUnitFile, valuesOf, type ParsedUnit } from './unit-file.js';
 
@@ -81,20 +83,29 @@ const SYSTEMCTL_CALL = new RegExp(
   `(?:^|[\\s;&|(\`])(?:/usr)?(?:/s?bin/)?systemctl(?:\\s+-{1,2}[A-Za-z][\\w-]*(?:=\\S+)?)*\\s+(${SYSTEMCTL_ACTIONS.join('|')})(?=$|[\\s;&|)\`])`,
 );
 
-/** A team fragment that enables, starts or stops units itself fights the generated handling. */
+/**
+ * A team fragment that enables, starts or stops units itself fights the generated handling. The
+ * calls build leaves out (render notes them) are not repeated here; the others get one warning
+ * per fragment.
+ */
 function checkFragments(spec: PackageSpec, problems: ProblemList): void {
+  const ownUnits = ownSystemUnits(spec);
   for (const fragment of spec.source.fragments) {
     const file = displayPath(spec.source.dir, fragment.file);
-    fragment.content.split('\n').forEach((text, index) => {
-      const code = text.replace(/(^|\s)#.*$/, '');
-      const call = SYSTEMCTL_CALL.exec(code);
-      if (!call) return;
-      problems.warn(
-        file,
-        `calls "systemctl ${call[1]}" itself: the generated section (at #DEBFORGE#) already enables, starts and stops the package's units with deb-systemd-helper and deb-systemd-invoke, which respect chroots, policy-rc.d and an admin's disable; remove the call`,
-        index + 1,
-      );
+    const lines = fragment.content.replace(/\r\n/g, '\n').split('\n');
+    const leftOut = new Set(ownUnits.size > 0 ? stripHandledCalls(lines, ownUnits, 1).removed : []);
+    const calls: { line: number; action: string }[] = [];
+    lines.forEach((text, index) => {
+      const call = SYSTEMCTL_CALL.exec(text.replace(/(^|\s)#.*$/, ''));
+      if (call && !leftOut.has(index + 1)) calls.push({ line: index + 1, action: call[1]! });
     });
+    if (calls.length === 0) continue;
+    const actions = [...new Set(calls.map((c) => c.action))].join(', ');
+    problems.warn(
+      file,
+      `${calls.length === 1 ? 'line' : 'lines'} ${listLines(calls.map((c) => c.line))} ${calls.length === 1 ? 'calls' : 'call'} systemctl ${actions} on units the package does not ship, or in a form debforge cannot leave out: they fail where systemd is not running and can undo an admin's disable; let a unit pull the other in (Wants=), or use deb-systemd-invoke ... || true`,
+      calls[0]!.line,
+    );
   }
 }
 

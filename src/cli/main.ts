@@ -123,6 +123,8 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
     const packagesAtOnce = Math.min(jobs, tasks.length);
     const threadsPerPackage = Math.max(1, Math.floor(jobs / packagesAtOnce));
     const results: BuildResult[] = [];
+    // The same note comes from every profile of a daemon: each distinct one is printed once.
+    const printed = new Set<string>();
     const failures: unknown[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -141,6 +143,12 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
             signal: controller.signal,
           });
           results.push(result);
+          for (const warning of result.warnings) {
+            const line = formatProblem(warning);
+            if (printed.has(line)) continue;
+            printed.add(line);
+            io.stderr(`debforge: ${line}\n`);
+          }
           io.stderr(`debforge: built ${result.path} (${formatSize(result.size)}, ${task.profile.name})\n`);
           if (!values.json) io.stdout(`${result.path}\n`);
         } catch (error) {

@@ -2,6 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError, ProblemList } from '../errors.js';
 import { parseManifest } from './package-xml.js';
+import { scanBloomFolder } from './bloom.js';
+import { readCatkinRules } from './cmake/index.js';
 import { scanDaemonFolder } from './scan.js';
 import type { DaemonSource } from './types.js';
 
@@ -31,10 +33,19 @@ export async function loadDaemon(dir: string, problems = new ProblemList()): Pro
     return undefined;
   }
   const manifest = parseManifest(xml, 'package.xml', local);
-  const scan = await scanDaemonFolder(dir, local);
+  const catkin = await readCatkinRules(dir, local);
+  const scan = await scanDaemonFolder(dir, local, { installRules: catkin !== undefined });
+  scan.fragments.push(...(await scanBloomFolder(dir, local)));
+  // One fragment per script: a hand-written one and a bloom template for the same script conflict.
+  scan.fragments = scan.fragments.filter((fragment, index) => {
+    const first = scan.fragments.find((other) => other.script === fragment.script);
+    if (first === fragment) return true;
+    if (scan.fragments.indexOf(first!) < index) local.error(fragment.file, `is a second ${fragment.script} (${first!.file} is one): keep one`);
+    return false;
+  });
   for (const item of local.items) problems.items.push({ ...item, file: displayPath(dir, item.file) });
   if (!manifest) return undefined;
-  return { dir, manifest, ...scan, siblings: await siblingNames(dir) };
+  return { dir, manifest, ...scan, siblings: await siblingNames(dir), ...(catkin ? { catkin } : {}) };
 }
 
 /** The `<name>` of every daemon folder next to `dir` (read cheaply, without full validation). */

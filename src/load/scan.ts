@@ -1,6 +1,7 @@
 import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { printable, type ProblemList } from '../errors.js';
+import { BLOOM_SUFFIX, bloomScript, checkBloomTemplate } from './bloom.js';
 import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript, type PayloadFile, type UnitScope, type UnitSource } from './types.js';
 
 export const UNIT_SUFFIXES = ['.service', '.socket', '.timer', '.target', '.path', '.mount'] as const;
@@ -22,9 +23,18 @@ export interface ScanResult {
   lintianOverrides?: string;
 }
 
+export interface ScanOptions {
+  /**
+   * The folder has a catkin CMakeLists.txt: other files in etc/ may be payload its install rules
+   * name (resolve reports the ones nothing installs).
+   */
+  installRules?: boolean;
+}
+
 /** Scans a daemon folder by the convention of the design: etc/, etc/user/, files/, debian/. */
-export async function scanDaemonFolder(dir: string, problems: ProblemList): Promise<ScanResult> {
-  const units = [...(await scanUnits(dir, 'etc', 'system', problems)), ...(await scanUnits(dir, 'etc/user', 'user', problems))];
+export async function scanDaemonFolder(dir: string, problems: ProblemList, options: ScanOptions = {}): Promise<ScanResult> {
+  const installRules = options.installRules ?? false;
+  const units = [...(await scanUnits(dir, 'etc', 'system', problems, installRules)), ...(await scanUnits(dir, 'etc/user', 'user', problems, installRules))];
   const payload = await scanPayload(dir, problems);
   const { fragments, overrides } = await scanFragments(dir, problems);
   return { units, payload, fragments, ...(overrides === undefined ? {} : { lintianOverrides: overrides }) };
@@ -91,7 +101,7 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-async function scanUnits(dir: string, relative: string, scope: UnitScope, problems: ProblemList): Promise<UnitSource[]> {
+async function scanUnits(dir: string, relative: string, scope: UnitScope, problems: ProblemList, installRules: boolean): Promise<UnitSource[]> {
   const names = await listDirectory(dir, relative, problems);
   if (!names) return [];
   const units: UnitSource[] = [];
@@ -100,7 +110,7 @@ async function scanUnits(dir: string, relative: string, scope: UnitScope, proble
     const absolutePath = path.join(dir, file);
     const stat = await fs.lstat(absolutePath);
     if (stat.isDirectory()) {
-      if (!(scope === 'system' && entry === 'user')) {
+      if (!(scope === 'system' && entry === 'user') && !installRules) {
         problems.error(file, 'unexpected folder: unit templates go directly in etc/ (system) or etc/user/ (user)');
       }
       continue;
@@ -108,6 +118,7 @@ async function scanUnits(dir: string, relative: string, scope: UnitScope, proble
     const template = entry.endsWith(TEMPLATE_SUFFIX);
     const name = template ? entry.slice(0, -TEMPLATE_SUFFIX.length) : entry;
     if (!UNIT_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
+      if (installRules) continue;
       problems.error(file, `not a unit file: expected a name ending in ${UNIT_SUFFIXES.join(', ')} (optionally + .in); payload goes under files/`);
       continue;
     }
@@ -245,8 +256,9 @@ async function scanFragments(dir: string, problems: ProblemList): Promise<{ frag
   for (const entry of names) {
     const file = path.posix.join('debian', entry);
     const isOverrides = entry === LINTIAN_OVERRIDES;
-    if (!isOverrides && !(MAINTAINER_SCRIPTS as readonly string[]).includes(entry)) {
-      problems.error(file, `unexpected file in debian/: only ${MAINTAINER_SCRIPTS.join(', ')} fragments and ${LINTIAN_OVERRIDES} belong here`);
+    const template = bloomScript(entry);
+    if (!isOverrides && !template && !(MAINTAINER_SCRIPTS as readonly string[]).includes(entry)) {
+      problems.error(file, `unexpected file in debian/: only ${MAINTAINER_SCRIPTS.join(', ')} fragments (or bloom's ${MAINTAINER_SCRIPTS[1]}${BLOOM_SUFFIX}-style templates) and ${LINTIAN_OVERRIDES} belong here`);
       continue;
     }
     const absolutePath = path.join(dir, file);
@@ -260,6 +272,10 @@ async function scanFragments(dir: string, problems: ProblemList): Promise<{ frag
     if (isOverrides) {
       checkOverrides(content, file, problems);
       overrides = content;
+      continue;
+    }
+    if (template) {
+      if (checkBloomTemplate(content, file, problems)) fragments.push({ script: template, file, content, bloom: true });
       continue;
     }
     fragments.push({ script: entry as MaintainerScript, file, content });

@@ -1,3 +1,5 @@
+import type { CatkinRules } from './cmake/index.js';
+
 /** What the load stage knows about a daemon folder: typed, with file and line for every value. */
 
 export type DependencyKind =
@@ -113,6 +115,8 @@ export interface PayloadFile {
   /** Whether the file is an ELF binary (decides that Architecture cannot be `all`). */
   elf: boolean;
   linkTarget?: string;
+  /** catkin_install_python: a `#!/usr/bin/env python` first line becomes `#!<this>`, as catkin does. */
+  pythonShebang?: string;
 }
 
 export type MaintainerScript = 'preinst' | 'postinst' | 'prerm' | 'postrm';
@@ -122,6 +126,8 @@ export interface Fragment {
   script: MaintainerScript;
   file: string;
   content: string;
+  /** A bloom template (`*.em`): its @(Name)-style substitutions are made per profile. */
+  bloom?: boolean;
 }
 
 export interface DaemonSource {
@@ -138,4 +144,6 @@ export interface DaemonSource {
    * package that folder builds, under the same profile, on every profile.
    */
   siblings: string[];
+  /** The install rules of a catkin CMakeLists.txt, when the folder has one. */
+  catkin?: CatkinRules;
 }

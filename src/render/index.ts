@@ -41,9 +41,11 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
     if (hasInstallSection(content)) withInstall.add(unit.installPath);
   }
   for (const entry of spec.payload) {
-    if (entry.kind !== 'file' || !entry.template) continue;
+    if (entry.kind !== 'file' || (!entry.template && entry.pythonShebang === undefined)) continue;
     const text = await fs.readFile(entry.absolutePath, 'utf8');
-    const content = substitute(text, spec.variables, displayPath(spec.source.dir, entry.file), problems);
+    const substituted = entry.template ? substitute(text, spec.variables, displayPath(spec.source.dir, entry.file), problems) : text;
+    // catkin_install_python points `#!/usr/bin/env python` at the target's Python, which has no `python`.
+    const content = entry.pythonShebang === undefined ? substituted : substituted.replace(/^#![ \t]*\/[^\r\n]+\/env[ \t]+python(?=\r?\n)/, `#!${entry.pythonShebang}`);
     files.push({ path: entry.target, content: Buffer.from(content, 'utf8'), mode: entry.executable ? 0o755 : 0o644 });
   }
   const docDir = `/usr/share/doc/${spec.package}`;
@@ -129,6 +131,14 @@ function lintianOverrides(packageName: string, spec: PackageSpec): string {
       '# maintainer scripts start, restart and stop user units in running user managers with',
       '# `systemctl --user --machine=USER@`, which is what deb-systemd-invoke --user does itself.',
       `${packageName}: maintainer-script-calls-systemctl`,
+    );
+  }
+  const prefix = spec.profile.installPrefix;
+  if (prefix.startsWith('/opt/') && spec.payload.some((p) => p.target.startsWith(`${prefix}/`))) {
+    lines.push(
+      `# ROS binary distributions install every package under ${prefix}, the prefix catkin's`,
+      '# install rules are relative to, as all of that distribution\'s packages do.',
+      `${packageName}: dir-or-file-in-opt [${prefix.slice(1).split('/')[0]}/*]`,
     );
   }
   for (const program of programsWithoutManPage(spec)) {

@@ -3,8 +3,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ProblemList } from '../errors.js';
 import { displayPath } from '../load/index.js';
+import { expandBloomTemplate, type BloomName } from '../load/bloom.js';
 import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript } from '../load/types.js';
 import type { PackageSpec, ResolvedUnit } from '../resolve/types.js';
+import { listLines, stripHandledCalls } from './systemctl.js';
 
 // ejs is loaded on first use, with require: an ESM import of this CommonJS package makes Node
 // scan its source for exports, which costs ~15 ms at every start; require costs ~3 ms.
@@ -99,7 +101,14 @@ const SHEBANG = /^#!\s*(\/bin\/sh|\/bin\/bash|\/usr\/bin\/env (sh|bash))\b.*$/;
  * fragment (preinst, postinst) or before it (prerm, postrm). A fragment without the token runs in
  * a subshell so that an `exit 0` at its end cannot skip the generated part; it keeps "$@".
  */
-export function mergeScript(script: MaintainerScript, snippet: string, fragment: Fragment | undefined, fragmentFile: string, problems: ProblemList): string | undefined {
+export function mergeScript(
+  script: MaintainerScript,
+  snippet: string,
+  fragment: Fragment | undefined,
+  fragmentFile: string,
+  problems: ProblemList,
+  ownUnits: ReadonlySet<string> = new Set(),
+): string | undefined {
   if (!fragment) return snippet === '' ? undefined : `#!/bin/sh\nset -e\n\n${snippet}\nexit 0\n`;
   const lines = fragment.content.replace(/\r\n/g, '\n').split('\n');
   // Lines taken off the top (shebang, set -e), so problems still point at the fragment's own lines.
@@ -120,6 +129,17 @@ export function mergeScript(script: MaintainerScript, snippet: string, fragment:
     lines.shift();
     removed++;
   }
+  if (ownUnits.size > 0) {
+    const stripped = stripHandledCalls(lines, ownUnits, removed + 1);
+    if (stripped.removed.length > 0) {
+      lines.splice(0, lines.length, ...stripped.lines);
+      const which = stripped.removed.length === 1 ? 'line' : 'lines';
+      problems.note(
+        fragmentFile,
+        `${which} ${listLines(stripped.removed)} (systemctl ${stripped.actions.join(', ')}) left out: the generated section does this for the package's units, keeping an admin's disable and never failing where systemd is not running`,
+      );
+    }
+  }
   const tokenLines = lines.flatMap((line, index) => (line.trim() === FRAGMENT_TOKEN ? [index] : []));
   if (tokenLines.length > 1) {
     problems.error(fragmentFile, `${FRAGMENT_TOKEN} appears more than once: keep one`, tokenLines[1]! + removed + 1);
@@ -136,12 +156,25 @@ export function mergeScript(script: MaintainerScript, snippet: string, fragment:
   return `${shebang}\nset -e\n\n${body.trimEnd()}\n`;
 }
 
+/** The names a fragment may use for the package's system units (a template's instances included). */
+export function ownSystemUnits(spec: PackageSpec): Set<string> {
+  return new Set(spec.units.filter((u) => u.source.scope === 'system').flatMap((u) => [u.source.name, ...u.actOn]));
+}
+
+/** What bloom substitutes in its templates, for this profile. */
+function bloomValues(spec: PackageSpec): Record<BloomName, string> {
+  return { Name: spec.source.manifest.name, Package: spec.package, Version: spec.upstreamVersion, InstallationPrefix: spec.profile.installPrefix };
+}
+
 export function renderScripts(spec: PackageSpec, withInstall: ReadonlySet<string>, problems: ProblemList): Map<MaintainerScript, string> {
   const groups = groupUnits(spec, withInstall);
   const scripts = new Map<MaintainerScript, string>();
+  const ownUnits = ownSystemUnits(spec);
   for (const script of MAINTAINER_SCRIPTS) {
-    const fragment = spec.source.fragments.find((f) => f.script === script);
-    const merged = mergeScript(script, renderSnippet(script, groups), fragment, displayPath(spec.source.dir, `debian/${script}`), problems);
+    const found = spec.source.fragments.find((f) => f.script === script);
+    const fragment = found?.bloom ? { ...found, content: expandBloomTemplate(found.content, bloomValues(spec)) } : found;
+    const file = displayPath(spec.source.dir, fragment?.file ?? `debian/${script}`);
+    const merged = mergeScript(script, renderSnippet(script, groups), fragment, file, problems, ownUnits);
     if (merged !== undefined) scripts.set(script, merged);
   }
   return scripts;

@@ -5,6 +5,7 @@ import { ARCHITECTURE, DEBIAN_RELATION } from '../load/package-xml.js';
 import type { DaemonSource, Dependency, RelationField, UnitOptions } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
+import { evaluateInstallRules } from './install-rules.js';
 import { machineRosdep } from './machine-rosdep.js';
 import { PROFILES, supportsUserEnable, type Profile } from './profiles.js';
 import { loadRosdepFile, type RosdepTable } from './rosdep.js';
@@ -68,7 +69,8 @@ export function templateVariables(manifest: { name: string; version: string }, p
 }
 
 /** resolve: DaemonSource + profile -> PackageSpec. Collects every problem into `problems`. */
-export async function resolvePackage(source: DaemonSource, options: ResolveOptions, problems = new ProblemList()): Promise<PackageSpec | undefined> {
+export async function resolvePackage(loaded: DaemonSource, options: ResolveOptions, problems = new ProblemList()): Promise<PackageSpec | undefined> {
+  let source = loaded;
   const { manifest } = source;
   const { profile } = options;
   const manifestFile = displayPath(source.dir, 'package.xml');
@@ -86,6 +88,12 @@ export async function resolvePackage(source: DaemonSource, options: ResolveOptio
   }
 
   const variables = templateVariables(manifest, profile, packageName, options.defines);
+  if (source.catkin) {
+    // The install rules add payload and units; their set() variables reach configure_file templates.
+    const installed = evaluateInstallRules(source, source.catkin, profile, variables, problems);
+    for (const [name, value] of installed.variables) if (!options.defines?.has(name)) variables.set(name, value);
+    source = { ...source, units: [...source.units, ...installed.units], payload: [...source.payload, ...installed.payload] };
+  }
   const rosdep = await loadRosdep(source, profile, problems);
   const keySources: KeySources = {
     profile,
@@ -234,6 +242,9 @@ function resolveRelations(
     }
   }
   if (source.units.some((u) => u.scope === 'user')) add('depends', ['init-system-helpers (>= 1.52)']);
+  // catkin_install_python's programs run with the target's python3, as dh_python3 would declare.
+  const python = source.payload.find((p) => p.pythonShebang !== undefined)?.pythonShebang;
+  if (python !== undefined && !(relations.depends ?? []).some((term) => /^python3(\s|$|:)/.test(term))) add('depends', [path.posix.basename(python)]);
   return relations;
 }
 
