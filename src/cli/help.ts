@@ -40,6 +40,8 @@ rosdep YAML files listed in /etc/ros/rosdep/sources.list.d/*.list ($DEBFORGE_ROS
 names another folder). A key found nowhere, or installed only by pip, is an error.
 
 Reproducible: set SOURCE_DATE_EPOCH for the build date (default: the daemon's last git commit).
+Warnings and notes (file:line: note: ...) say what was read differently from catkin, such as
+systemctl lines left out of a fragment; each distinct one is printed once.
 `;
 
 export const CHECK_HELP = `Usage: debforge check <path>... [options]
@@ -48,10 +50,11 @@ Loads, resolves and renders every daemon without writing anything, and lists eve
 problem as file:line: message. Exit 1 if any error was found.
 
 It also warns (file:line: warning: message, exit status unchanged) about what builds
-but will hurt on a robot: a debian/ fragment calling systemctl enable/start/stop itself,
-an Exec*= program that is not an absolute path, a unit without [Install] that no unit
+but will hurt on a robot: a debian/ fragment calling systemctl on units the package does
+not ship (calls on its own units are left out of the script, with a note), an Exec*= program that is not an absolute path, a unit without [Install] that no unit
 pulls in, an EnvironmentFile= (without a leading -) that no checked package ships, and
-a symlink or empty folder under files/etc/ (not a conffile). The daemons given are
+a symlink or empty folder under files/etc/ (not a conffile), files that no install rule
+of a catkin CMakeLists.txt installs. The daemons given are
 checked as one set: give them all (e.g. \`debforge check daemons/\`).
 
 Options:

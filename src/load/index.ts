@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DebforgeError, ProblemList } from '../errors.js';
 import { parseManifest } from './package-xml.js';
 import { scanBloomFolder } from './bloom.js';
-import { readCatkinRules } from './cmake/index.js';
+import { CMAKE_LISTS, readCatkinRules } from './cmake/index.js';
 import { scanDaemonFolder } from './scan.js';
 import type { DaemonSource } from './types.js';
 
@@ -34,7 +34,9 @@ export async function loadDaemon(dir: string, problems = new ProblemList()): Pro
   }
   const manifest = parseManifest(xml, 'package.xml', local);
   const catkin = await readCatkinRules(dir, local);
-  const scan = await scanDaemonFolder(dir, local, { installRules: catkin !== undefined });
+  // Even an unreadable CMakeLists.txt (reported above) means etc/ is not only units.
+  const installRules = catkin !== undefined || (await fs.lstat(path.join(dir, CMAKE_LISTS)).then(() => true, () => false));
+  const scan = await scanDaemonFolder(dir, local, { installRules });
   scan.fragments.push(...(await scanBloomFolder(dir, local)));
   // One fragment per script: a hand-written one and a bloom template for the same script conflict.
   scan.fragments = scan.fragments.filter((fragment, index) => {

@@ -54,7 +54,9 @@ const TARGET_COMMANDS = new Set([
   'target_link_libraries', 'target_include_directories', 'target_compile_options', 'target_compile_definitions',
   'target_compile_features', 'target_sources', 'add_dependencies', 'set_target_properties',
 ]);
-const CONTROL_FLOW = new Set(['if', 'elseif', 'else', 'endif', 'foreach', 'endforeach', 'while', 'endwhile', 'function', 'endfunction', 'macro', 'endmacro', 'return', 'break', 'continue']);
+const CONTROL_FLOW = new Set(['if', 'foreach', 'while', 'function', 'macro', 'return', 'break', 'continue']);
+/** The rest of a block whose opening command was already reported. */
+const BLOCK_CONTINUATION = new Set(['elseif', 'else', 'endif', 'endforeach', 'endwhile', 'endfunction', 'endmacro']);
 
 const PREBUILT = 'debforge packages prebuilt payload and never runs CMake or a compiler';
 
@@ -120,6 +122,8 @@ function acceptedCommands(commands: CMakeCommand[], problems: ProblemList): CMak
     } else if (TARGET_COMMANDS.has(command.name)) {
       if (refusedTargets.has(first)) continue;
       problems.error(CMAKE_LISTS, `${command.name}() acts on a build target: ${PREBUILT}; remove it`, command.line);
+    } else if (BLOCK_CONTINUATION.has(command.name)) {
+      continue;
     } else if (CONTROL_FLOW.has(command.name)) {
       problems.error(CMAKE_LISTS, `${command.name}() is CMake control flow: debforge reads install rules, it does not run CMake; write the rules for the package as it is installed, without conditions`, command.line);
     } else {
