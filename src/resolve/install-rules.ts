@@ -433,6 +433,11 @@ export function evaluateInstallRules(source: DaemonSource, rules: CatkinRules, p
         continue;
       }
       const existing = source.units.find((u) => u.name === name);
+      const sameFile = source.units.find((u) => u.file === item.entry.file);
+      if (sameFile && sameFile.name !== name) {
+        error(`installs ${item.entry.file} as unit ${name}, but a unit in etc/ is named by its file (${sameFile.name}): rename the file to ${name}${sameFile.template ? '.in' : ''}`, item.line);
+        continue;
+      }
       if (existing && existing.file !== item.entry.file) {
         error(`unit ${name} comes from ${item.entry.file} here and from ${existing.file}: keep one`, item.line);
         continue;

@@ -35,138 +35,161 @@ async function logLines(machine: Machine): Promise<string[]> {
   return (await machine.must(`cat ${LOG}`)).split('\n').filter((l) => l !== '');
 }
 
-describe('maintainer scripts on a booted systemd (debhelper semantics)', function () {
-  this.timeout(900_000);
-  let machine: Machine;
-  const debs: Record<string, string> = {};
+/**
+ * The same daemon twice: in debforge's own layout (svc_demo), and in the seed's catkin layout
+ * (svc_demo_catkin: CMakeLists.txt install rules, units installed to /etc/systemd/system,
+ * hand-written postinst and prerm calling systemctl for each unit, a bloom preinst.em). Both
+ * must behave exactly alike through the whole life cycle.
+ */
+const SERVICE_FIXTURES = ['svc_demo', 'svc_demo_catkin'] as const;
 
-  before(async () => {
-    requireRoot();
-    const out = await tempDir();
-    debs['v1'] = await buildVersion('svc_demo', '1.0.0', out);
-    debs['v2'] = await buildVersion('svc_demo', '1.1.0', out);
-    debs['v3'] = await buildVersion('svc_demo', '1.2.0', out);
-    debs['user1'] = await buildVersion('user_demo', '1.0.0', out);
-    debs['user2'] = await buildVersion('user_demo', '1.1.0', out);
-    machine = await Machine.boot('maintscripts');
-  });
+for (const fixture of SERVICE_FIXTURES) {
+  describe(`maintainer scripts on a booted systemd (debhelper semantics): ${fixture}`, function () {
+    this.timeout(900_000);
+    let machine: Machine;
+    const debs: Record<string, string> = {};
+    const native = fixture === 'svc_demo';
 
-  after(async () => {
-    await machine?.poweroff();
-  });
-
-  it('every package these tests install is lintian-clean', () => {
-    for (const deb of Object.values(debs)) assert.deepEqual(lintianFindings(deb), [], deb);
-  });
-
-  it('1. fresh install: the unit is enabled and active; the fragment ran with configure and no old version', async () => {
-    await dpkgInstall(machine, debs['v1']!);
-    for (const unit of ['svc-demo.service', 'svc-demo-steady.service']) {
-      await machine.waitFor(async () => (await state(machine, unit)).active === 'active', 10_000, `${unit} active`);
-      assert.equal((await state(machine, unit)).enabled, 'enabled');
-    }
-    const lines = await logLines(machine);
-    assert.ok(lines.includes('postinst configure '), `postinst saw configure and an empty old version: ${lines.join(' | ')}`);
-    await machine.waitFor(async () => (await logLines(machine)).includes('started main 1.0.0 hello'), 10_000, 'the service read its conffile');
-  });
-
-  it('2. upgrade: restarted with a new main PID; the fragment saw the old version; restart-on-upgrade off stops in preinst', async () => {
-    const before = await state(machine, 'svc-demo.service');
-    await machine.must(`: > ${LOG}`);
-    await dpkgInstall(machine, debs['v2']!);
-    const after = await state(machine, 'svc-demo.service');
-    assert.equal(after.active, 'active');
-    assert.notEqual(after.pid, before.pid, 'a new main PID after the upgrade');
-    await machine.waitFor(async () => (await logLines(machine)).includes('started steady 1.1.0 '), 10_000, 'steady service restarted');
-    const lines = await logLines(machine);
-    assert.ok(lines.includes('postinst configure 1.0.0-1'), lines.join(' | '));
-    // restart-on-upgrade on: stopped by the restart after postinst's fragment ran.
-    assert.ok(lines.indexOf('stopped main 1.0.0') > lines.indexOf('postinst configure 1.0.0-1'), lines.join(' | '));
-    // restart-on-upgrade off: stopped in preinst, before the new files were unpacked.
-    assert.ok(lines.indexOf('stopped steady 1.0.0') > lines.indexOf('preinst upgrade 1.0.0-1'), lines.join(' | '));
-    assert.ok(lines.indexOf('stopped steady 1.0.0') < lines.indexOf('postinst configure 1.0.0-1'), lines.join(' | '));
-  });
-
-  it('3. an admin disable, stop and conffile edit survive a non-interactive upgrade', async () => {
-    await machine.must('systemctl disable --now svc-demo.service && sed -i s/GREETING=hello/GREETING=admin/ /etc/svc-demo/svc-demo.conf');
-    await dpkgInstall(machine, debs['v3']!);
-    const after = await state(machine, 'svc-demo.service');
-    assert.equal(after.enabled, 'disabled');
-    assert.equal(after.active, 'inactive');
-    assert.match(await machine.must('cat /etc/svc-demo/svc-demo.conf'), /^GREETING=admin$/m);
-    assert.equal((await state(machine, 'svc-demo-steady.service')).active, 'active', 'the other unit is untouched');
-  });
-
-  it('4. remove stops and keeps the conffile; purge leaves nothing of the package', async () => {
-    await machine.must('systemctl enable --now svc-demo.service');
-    await machine.must('dpkg --remove svc-demo');
-    for (const unit of ['svc-demo.service', 'svc-demo-steady.service']) {
-      assert.equal((await state(machine, unit)).active, 'inactive', unit);
-    }
-    assert.equal((await machine.sh('test -e /usr/lib/systemd/system/svc-demo.service')).code, 1, 'unit file gone');
-    assert.match(await machine.must('cat /etc/svc-demo/svc-demo.conf'), /GREETING=admin/);
-    await machine.must('dpkg --purge svc-demo');
-    const leftovers = await machine.must(
-      "find /etc /usr /var/lib/systemd /var/lib/dpkg/info \\( -name '*svc-demo*' -o -name '*svc_demo*' \\) -print 2>/dev/null; true",
-    );
-    assert.equal(leftovers.trim(), '', `left behind after purge:\n${leftovers}`);
-    assert.equal((await machine.sh('dpkg -s svc-demo')).code, 1);
-  });
-
-  it('5. reinstall after remove enables and starts again, as debhelper does', async () => {
-    await dpkgInstall(machine, debs['v1']!);
-    await machine.must('dpkg --remove svc-demo');
-    await dpkgInstall(machine, debs['v1']!);
-    const after = await state(machine, 'svc-demo.service');
-    assert.equal(after.enabled, 'enabled');
-    await machine.waitFor(async () => (await state(machine, 'svc-demo.service')).active === 'active', 10_000, 'active after reinstall');
-    await machine.must('dpkg --purge svc-demo');
-  });
-
-  it('7. user units: active in a lingering user\'s manager after install, restarted on upgrade, stopped on remove, unlinked on purge', async () => {
-    await machine.addLingeringUser('robot');
-    await dpkgInstall(machine, debs['user1']!);
-    const userState = async (): Promise<{ active: string; pid: string }> => ({
-      active: (await machine.userSh('robot', 'systemctl --user is-active user-demo.service')).stdout.trim(),
-      pid: (await machine.userSh('robot', 'systemctl --user show -p MainPID --value user-demo.service')).stdout.trim(),
+    before(async () => {
+      requireRoot();
+      const out = await tempDir();
+      debs['v1'] = await buildVersion(fixture, '1.0.0', out);
+      debs['v2'] = await buildVersion(fixture, '1.1.0', out);
+      debs['v3'] = await buildVersion(fixture, '1.2.0', out);
+      if (native) {
+        debs['user1'] = await buildVersion('user_demo', '1.0.0', out);
+        debs['user2'] = await buildVersion('user_demo', '1.1.0', out);
+      }
+      machine = await Machine.boot(native ? 'maintscripts' : 'maintscripts-catkin');
     });
-    await machine.waitFor(async () => (await userState()).active === 'active', 15_000, 'user unit active after install');
-    assert.equal((await machine.sh('test -L /etc/systemd/user/default.target.wants/user-demo.service')).code, 0, 'enabled globally');
-    const first = await userState();
-    await dpkgInstall(machine, debs['user2']!);
-    await machine.waitFor(async () => {
-      const now = await userState();
-      return now.active === 'active' && now.pid !== first.pid;
-    }, 15_000, 'user unit restarted with a new PID on upgrade');
-    await machine.must('dpkg --remove user-demo');
-    await machine.waitFor(async () => (await userState()).active !== 'active', 15_000, 'user unit stopped on remove');
-    await machine.must('dpkg --purge user-demo');
-    assert.equal((await machine.sh('test -e /etc/systemd/user/default.target.wants/user-demo.service')).code, 1, 'global enablement removed on purge');
+
+    after(async () => {
+      await machine?.poweroff();
+    });
+
+    it('every package these tests install is lintian-clean', () => {
+      for (const deb of Object.values(debs)) assert.deepEqual(lintianFindings(deb), [], deb);
+    });
+
+    it('1. fresh install: the unit is enabled and active; the fragment ran with configure and no old version', async () => {
+      await dpkgInstall(machine, debs['v1']!);
+      for (const unit of ['svc-demo.service', 'svc-demo-steady.service']) {
+        await machine.waitFor(async () => (await state(machine, unit)).active === 'active', 10_000, `${unit} active`);
+        assert.equal((await state(machine, unit)).enabled, 'enabled');
+      }
+      const lines = await logLines(machine);
+      assert.ok(lines.includes('postinst configure '), `postinst saw configure and an empty old version: ${lines.join(' | ')}`);
+      await machine.waitFor(async () => (await logLines(machine)).includes('started main 1.0.0 hello'), 10_000, 'the service read its conffile');
+    });
+
+    it('2. upgrade: restarted with a new main PID; the fragment saw the old version; restart-on-upgrade off stops in preinst', async () => {
+      const before = await state(machine, 'svc-demo.service');
+      await machine.must(`: > ${LOG}`);
+      await dpkgInstall(machine, debs['v2']!);
+      const after = await state(machine, 'svc-demo.service');
+      assert.equal(after.active, 'active');
+      assert.notEqual(after.pid, before.pid, 'a new main PID after the upgrade');
+      await machine.waitFor(async () => (await logLines(machine)).includes('started steady 1.1.0 '), 10_000, 'steady service restarted');
+      const lines = await logLines(machine);
+      assert.ok(lines.includes('postinst configure 1.0.0-1'), lines.join(' | '));
+      // restart-on-upgrade on: stopped by the restart after postinst's fragment ran.
+      assert.ok(lines.indexOf('stopped main 1.0.0') > lines.indexOf('postinst configure 1.0.0-1'), lines.join(' | '));
+      // restart-on-upgrade off: stopped in preinst, before the new files were unpacked.
+      assert.ok(lines.indexOf('stopped steady 1.0.0') > lines.indexOf('preinst upgrade 1.0.0-1'), lines.join(' | '));
+      assert.ok(lines.indexOf('stopped steady 1.0.0') < lines.indexOf('postinst configure 1.0.0-1'), lines.join(' | '));
+    });
+
+    it('3. an admin disable, stop and conffile edit survive a non-interactive upgrade', async () => {
+      await machine.must('systemctl disable --now svc-demo.service && sed -i s/GREETING=hello/GREETING=admin/ /etc/svc-demo/svc-demo.conf');
+      await dpkgInstall(machine, debs['v3']!);
+      const after = await state(machine, 'svc-demo.service');
+      assert.equal(after.enabled, 'disabled');
+      assert.equal(after.active, 'inactive');
+      assert.match(await machine.must('cat /etc/svc-demo/svc-demo.conf'), /^GREETING=admin$/m);
+      assert.equal((await state(machine, 'svc-demo-steady.service')).active, 'active', 'the other unit is untouched');
+    });
+
+    it('4. remove stops and keeps the conffile; purge leaves nothing of the package', async () => {
+      await machine.must('systemctl enable --now svc-demo.service');
+      await machine.must('dpkg --remove svc-demo');
+      // The seed-layout prerm's own lines ran; its systemctl lines were left out.
+      if (!native) assert.ok((await logLines(machine)).includes('prerm remove '), (await logLines(machine)).join(' | '));
+      for (const unit of ['svc-demo.service', 'svc-demo-steady.service']) {
+        assert.equal((await state(machine, unit)).active, 'inactive', unit);
+      }
+      assert.equal((await machine.sh('test -e /usr/lib/systemd/system/svc-demo.service')).code, 1, 'unit file gone');
+      assert.match(await machine.must('cat /etc/svc-demo/svc-demo.conf'), /GREETING=admin/);
+      await machine.must('dpkg --purge svc-demo');
+      const leftovers = await machine.must(
+        "find /etc /usr /var/lib/systemd /var/lib/dpkg/info \\( -name '*svc-demo*' -o -name '*svc_demo*' \\) -print 2>/dev/null; true",
+      );
+      assert.equal(leftovers.trim(), '', `left behind after purge:\n${leftovers}`);
+      assert.equal((await machine.sh('dpkg -s svc-demo')).code, 1);
+    });
+
+    it('5. reinstall after remove enables and starts again, as debhelper does', async () => {
+      await dpkgInstall(machine, debs['v1']!);
+      await machine.must('dpkg --remove svc-demo');
+      await dpkgInstall(machine, debs['v1']!);
+      const after = await state(machine, 'svc-demo.service');
+      assert.equal(after.enabled, 'enabled');
+      await machine.waitFor(async () => (await state(machine, 'svc-demo.service')).active === 'active', 10_000, 'active after reinstall');
+      await machine.must('dpkg --purge svc-demo');
+    });
+
+    // The user-unit daemon has one layout: it is exercised once, beside the native service daemon.
+    if (native) it('7. user units: active in a lingering user\'s manager after install, restarted on upgrade, stopped on remove, unlinked on purge', async () => {
+      await machine.addLingeringUser('robot');
+      await dpkgInstall(machine, debs['user1']!);
+      const userState = async (): Promise<{ active: string; pid: string }> => ({
+        active: (await machine.userSh('robot', 'systemctl --user is-active user-demo.service')).stdout.trim(),
+        pid: (await machine.userSh('robot', 'systemctl --user show -p MainPID --value user-demo.service')).stdout.trim(),
+      });
+      await machine.waitFor(async () => (await userState()).active === 'active', 15_000, 'user unit active after install');
+      assert.equal((await machine.sh('test -L /etc/systemd/user/default.target.wants/user-demo.service')).code, 0, 'enabled globally');
+      const first = await userState();
+      await dpkgInstall(machine, debs['user2']!);
+      await machine.waitFor(async () => {
+        const now = await userState();
+        return now.active === 'active' && now.pid !== first.pid;
+      }, 15_000, 'user unit restarted with a new PID on upgrade');
+      await machine.must('dpkg --remove user-demo');
+      await machine.waitFor(async () => (await userState()).active !== 'active', 15_000, 'user unit stopped on remove');
+      await machine.must('dpkg --purge user-demo');
+      assert.equal((await machine.sh('test -e /etc/systemd/user/default.target.wants/user-demo.service')).code, 1, 'global enablement removed on purge');
+    });
   });
-});
+}
 
 describe('maintainer scripts in an image build (chroot, systemd not running)', function () {
   this.timeout(900_000);
 
-  for (const policy of ['without policy-rc.d', 'with a policy-rc.d that answers 101']) {
-    it(`6. apt-get install succeeds ${policy}: the unit is enabled, nothing is started`, async () => {
-      requireRoot();
-      const out = await tempDir();
-      const deb = await buildVersion('svc_demo', '1.0.0', out);
-      await withOverlay(async (root) => {
-        await fs.copyFile(deb, path.join(root, 'var/tmp/svc-demo.deb'));
-        if (policy.startsWith('with ')) {
-          await fs.writeFile(path.join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-        }
-        const result = await chrootSh(root, 'apt-get install -y --no-install-recommends /var/tmp/svc-demo.deb </dev/null');
-        assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
-        const link = path.join(root, 'etc/systemd/system/multi-user.target.wants/svc-demo.service');
-        // deb-systemd-helper links to /lib/... or /usr/lib/...: the same file on merged-/usr Debian.
-        assert.match(await fs.readlink(link), /^(\/usr)?\/lib\/systemd\/system\/svc-demo\.service$/);
-        const log = await fs.readFile(path.join(root, LOG.slice(1)), 'utf8');
-        assert.doesNotMatch(log, /started/, 'nothing was started in the chroot');
-        assert.match(log, /postinst configure/);
+  for (const fixture of SERVICE_FIXTURES) {
+    for (const policy of ['without policy-rc.d', 'with a policy-rc.d that answers 101']) {
+      it(`6. ${fixture}: apt-get install succeeds ${policy}: the unit is enabled, nothing is started; remove and purge succeed`, async () => {
+        requireRoot();
+        const out = await tempDir();
+        const deb = await buildVersion(fixture, '1.0.0', out);
+        await withOverlay(async (root) => {
+          await fs.copyFile(deb, path.join(root, 'var/tmp/svc-demo.deb'));
+          if (policy.startsWith('with ')) {
+            await fs.writeFile(path.join(root, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+          }
+          const result = await chrootSh(root, 'apt-get install -y --no-install-recommends /var/tmp/svc-demo.deb </dev/null');
+          assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+          const link = path.join(root, 'etc/systemd/system/multi-user.target.wants/svc-demo.service');
+          // deb-systemd-helper links to /lib/... or /usr/lib/...: the same file on merged-/usr Debian.
+          assert.match(await fs.readlink(link), /^(\/usr)?\/lib\/systemd\/system\/svc-demo\.service$/);
+          const log = await fs.readFile(path.join(root, LOG.slice(1)), 'utf8');
+          assert.doesNotMatch(log, /started/, 'nothing was started in the chroot');
+          assert.match(log, /postinst configure/);
+          for (const action of ['--remove', '--purge']) {
+            const removed = await chrootSh(root, `dpkg ${action} svc-demo </dev/null`);
+            assert.equal(removed.code, 0, `dpkg ${action}: ${removed.stdout}\n${removed.stderr}`);
+          }
+          assert.equal(await fs.readlink(link).catch(() => 'gone'), 'gone', 'purge removed the enablement link');
+        });
       });
-    });
+    }
   }
 });

@@ -185,6 +185,8 @@ describe('catkin daemon folders (the seed layout) build unchanged', function () 
       ['install(FILES missing.txt DESTINATION share)', /:\d+: "missing\.txt" does not exist in the daemon folder/],
       ['find_package(Boost REQUIRED)', /:\d+: find_package\(Boost\) looks for a build dependency/],
       ['install(FILES "unterminated DESTINATION share)', /:\d+: a quoted argument is never closed/],
+      ['configure_file(etc/svc-demo.service.in other.service @ONLY)\ninstall(FILES ${PROJECT_BINARY_DIR}/other.service DESTINATION /etc/systemd/system)', /:\d+: installs etc\/svc-demo\.service\.in as unit other\.service, but a unit in etc\/ is named by its file/],
+      ['install(FILES etc/svc-demo.service.in DESTINATION share RENAME a/b)', /:\d+: RENAME takes a file name/],
     ];
     for (const [rule, expected] of cases) {
       const dir = await seedCopy((cmake) => `${cmake}\n${rule}\n`);
