@@ -70,7 +70,11 @@ Options:
 export const INSPECT_HELP = `Usage: debforge inspect <file.deb> [--json]
 
 Shows a package's control fields, maintainer scripts, conffiles and files
-(mode, owner, size, path).
+(mode, owner, size, path). Control characters are shown escaped (\\x1b). An entry
+that would be unpacked outside the root (.., an absolute path, a path through
+a symlink, a hard link out of the package) is marked and reported on stderr,
+and the exit status is 1. Only regular files are read; a malformed package or
+a decompression bomb is refused with a one-line error.
 
 Options:
   --json                  print as JSON

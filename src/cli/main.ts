@@ -7,7 +7,7 @@ import { isCompression } from '../write/compress/index.js';
 import { defines, parse, positiveInteger } from './args.js';
 import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
 
-// Commands other than build and check (new, repo, inspect) and what only they use (tar-stream,
+// Commands other than build and check (new, repo, inspect) and what only they use (the .deb reader,
 // semver, the repository writer) are imported when run, so a build never pays to load them.
 
 export interface Io {
@@ -223,34 +223,45 @@ async function inspectCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('inspect takes exactly one .deb file (see `debforge inspect --help`)');
   const file = positionals[0]!;
-  // The reader (and tar-stream) is loaded only for inspect: a build never pays for it.
-  const { readDeb } = await import('../deb/index.js');
+  // The reader is loaded only for inspect: a build never pays for it.
+  const { readDeb, DebFormatError } = await import('../deb/index.js');
+  const { visibleJson, visibleLine, visibleMessage, visibleText } = await import('../deb/visible.js');
   let deb;
   try {
     deb = await readDeb(file);
   } catch (error) {
-    throw new DebforgeError({ file, message: `cannot read package: ${(error as Error).message}`, severity: 'error' });
+    if (!(error instanceof DebFormatError)) throw error;
+    throw new DebforgeError({ file, message: `cannot read package: ${visibleMessage(error.message)}`, severity: 'error' });
   }
   const files = deb.dataItems.map((item) => ({
     mode: item.mode.toString(8).padStart(4, '0'),
     owner: `${item.uname || item.uid}/${item.gname || item.gid}`,
     size: item.size,
-    path: item.name + (item.linkname ? ` -> ${item.linkname}` : ''),
+    path: item.name + (item.linkname !== undefined ? ` ${item.type === 'link' ? '=>' : '->'} ${item.linkname}` : ''),
     type: item.type,
+    ...(item.escapes !== undefined ? { escapes: item.escapes } : {}),
   }));
+  const escaping = deb.dataItems.filter((item) => item.escapes !== undefined);
   if (values.json) {
-    io.stdout(`${JSON.stringify({ control: Object.fromEntries(deb.control), scripts: Object.fromEntries(deb.scripts), conffiles: deb.conffiles, files }, null, 2)}\n`);
-    return 0;
+    io.stdout(`${visibleJson(JSON.stringify({ control: Object.fromEntries(deb.control), scripts: Object.fromEntries(deb.scripts), conffiles: deb.conffiles, files }, null, 2))}\n`);
+  } else {
+    const out: string[] = [visibleText(deb.controlText.trimEnd()), ''];
+    out.push(`Conffiles:${deb.conffiles.length === 0 ? ' none' : ''}`, ...deb.conffiles.map((c) => `  ${visibleLine(c)}`), '');
+    out.push(`Maintainer scripts:${deb.scripts.size === 0 ? ' none' : ''}`);
+    for (const [name, text] of deb.scripts) out.push(`--- ${name} ---`, visibleText(text.trimEnd()));
+    out.push('', 'Files:');
+    for (const f of files) {
+      const kind = TYPE_LETTER[f.type] ?? '?';
+      out.push(`  ${kind}${f.mode} ${visibleLine(f.owner)} ${String(f.size).padStart(10)} ${visibleLine(f.path)}${f.escapes !== undefined ? `  [ESCAPES THE ROOT: ${f.escapes}]` : ''}`);
+    }
+    io.stdout(`${out.join('\n')}\n`);
   }
-  const out: string[] = [deb.controlText.trimEnd(), ''];
-  out.push(`Conffiles:${deb.conffiles.length === 0 ? ' none' : ''}`, ...deb.conffiles.map((c) => `  ${c}`), '');
-  out.push(`Maintainer scripts:${deb.scripts.size === 0 ? ' none' : ''}`);
-  for (const [name, text] of deb.scripts) out.push(`--- ${name} ---`, text.trimEnd());
-  out.push('', 'Files:');
-  for (const f of files) out.push(`  ${f.type === 'directory' ? 'd' : f.type === 'symlink' ? 'l' : '-'}${f.mode} ${f.owner} ${String(f.size).padStart(10)} ${f.path}`);
-  io.stdout(`${out.join('\n')}\n`);
-  return 0;
+  for (const item of escaping) io.stderr(`${formatProblem({ file, message: `entry ${visibleLine(item.name)} would be unpacked outside the root: it ${item.escapes!}`, severity: 'error' })}\n`);
+  return escaping.length > 0 ? 1 : 0;
 }
+
+/** The `ls -l` letter of each entry type. */
+const TYPE_LETTER: Readonly<Record<string, string>> = { file: '-', directory: 'd', symlink: 'l', link: 'h', 'character-device': 'c', 'block-device': 'b', fifo: 'p' };
 
 function profilesCommand(argv: string[], io: Io): number {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, 'profiles');

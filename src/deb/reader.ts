@@ -1,35 +1,28 @@
-import { promises as fs } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import tar from 'tar-stream';
-import { Readable } from 'node:stream';
-import { AR_HEADER_LENGTH, AR_MAGIC } from '../write/ar.js';
+import { createHash, type Hash } from 'node:crypto';
+import { arMembers, type ArMemberHeader } from './ar.js';
+import { ByteReader } from './bytes.js';
+import { ConfinementCheck } from './confinement.js';
+import { decompressed, memberCompression, type Compression, type ExpansionLimits } from './decompress.js';
+import { DebFormatError } from './errors.js';
+import { openRegularFile } from './input-file.js';
+import { TarReader, type TarEntry } from './tar.js';
 
 /**
- * Reads a .deb: the ar container (parsed here), its tar members (read with tar-stream, an
- * implementation independent of our writer, so reading back cross-checks what we wrote).
+ * The one .deb reader (for `inspect`, `repo` and the tests): a single front-to-back pass over the
+ * file, members decompressed as streams and their tar entries parsed as they pass, so memory is
+ * bounded whatever the package's size. Every header is validated, decompression is limited, only
+ * regular files are read, and nothing is ever written.
  */
 
-export interface ArMember {
-  name: string;
-  mtime: number;
-  uid: number;
-  gid: number;
-  mode: number;
-  data: Buffer;
-}
+export { DebFormatError } from './errors.js';
+export type { TarEntry } from './tar.js';
 
-export interface TarItem {
-  name: string;
-  type: string;
-  mode: number;
-  size: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  mtime: number;
-  linkname?: string;
+export type ArMember = Omit<ArMemberHeader, 'offset'>;
+
+export interface TarItem extends TarEntry {
   content?: Buffer;
+  /** Why unpacking this entry would escape the root (data.tar only), if it would. */
+  escapes?: string;
 }
 
 export interface DebContents {
@@ -38,85 +31,52 @@ export interface DebContents {
   controlText: string;
   scripts: Map<string, string>;
   conffiles: string[];
-  md5sums: string;
+  /** The md5sums control file, read only with `withContents`. */
+  md5sums?: string;
   controlItems: TarItem[];
+  /** Every data.tar entry, unless `listData` is false. */
   dataItems: TarItem[];
+  /** Contents of the data files `dataFiles` asked for, by name as in the archive. */
+  dataFiles: Map<string, Buffer>;
+  /** Size, md5 and sha256 of the whole .deb file, from the same read. */
+  size: number;
+  md5: string;
+  sha256: string;
 }
 
-export class DebFormatError extends Error {}
-
-async function xzDecompress(data: Buffer): Promise<Buffer> {
-  // Loaded only for .xz members: gzip packages never pay for the native module.
-  const lzma = await import('lzma-native');
-  return new Promise((resolve, reject) => {
-    lzma.decompress(data, (result, error) => (error ? reject(error) : resolve(result)));
-  });
+export interface DebLimits {
+  control: ExpansionLimits;
+  data: ExpansionLimits;
+  /** Largest control file (control, a maintainer script, conffiles, md5sums) read into memory. */
+  controlFileBytes: number;
+  /** Largest data file `dataFiles` or `withContents` reads into memory. */
+  dataFileBytes: number;
 }
 
-export function parseAr(archive: Buffer): ArMember[] {
-  if (!archive.subarray(0, AR_MAGIC.length).equals(AR_MAGIC)) throw new DebFormatError('not an ar archive (bad magic): is this a .deb?');
-  const members: ArMember[] = [];
-  let offset = AR_MAGIC.length;
-  while (offset < archive.length) {
-    const header = archive.subarray(offset, offset + AR_HEADER_LENGTH).toString('latin1');
-    if (header.length < AR_HEADER_LENGTH || header.slice(58, 60) !== '`\n') throw new DebFormatError(`bad ar member header at byte ${offset}`);
-    const size = Number.parseInt(header.slice(48, 58).trim(), 10);
-    const start = offset + AR_HEADER_LENGTH;
-    if (!Number.isFinite(size) || start + size > archive.length) throw new DebFormatError(`truncated ar member at byte ${offset}`);
-    members.push({
-      name: header.slice(0, 16).trim().replace(/\/$/, ''),
-      mtime: Number.parseInt(header.slice(16, 28).trim(), 10),
-      uid: Number.parseInt(header.slice(28, 34).trim(), 10),
-      gid: Number.parseInt(header.slice(34, 40).trim(), 10),
-      mode: Number.parseInt(header.slice(40, 48).trim(), 8),
-      data: archive.subarray(start, start + size),
-    });
-    offset = start + size + (size % 2);
-  }
-  return members;
+const MiB = 1024 * 1024;
+
+export const DEFAULT_LIMITS: DebLimits = {
+  control: { ratio: 200, graceBytes: MiB, maxBytes: 256 * MiB },
+  // Real payloads compress 2- to 20-fold, text and logs up to 50-fold; past 200-fold a data.tar
+  // is mostly zeros (gzip cannot even pass 1032-fold). The absolute cap (1 TiB) is far beyond
+  // any package debforge builds in practice and bounds the time a hostile one can take.
+  data: { ratio: 200, graceBytes: 64 * MiB, maxBytes: 2 ** 40 },
+  controlFileBytes: 64 * MiB,
+  dataFileBytes: 64 * MiB,
+};
+
+export interface ReadDebOptions {
+  /** Read the contents of every regular file of data.tar (tests, small packages: bounded by `dataFileBytes` each). */
+  withContents?: boolean;
+  /** Data files whose contents to read, decided per name once the control file is known. */
+  dataFiles?: (name: string, control: Map<string, string>) => boolean;
+  /** Keep the list of data.tar entries (default true; `repo` does not need it). */
+  listData?: boolean;
+  limits?: DebLimits;
 }
 
-export async function decompress(name: string, data: Buffer): Promise<Buffer> {
-  if (name.endsWith('.gz')) return gunzipSync(data);
-  if (name.endsWith('.xz')) return xzDecompress(data);
-  if (name.endsWith('.tar')) return data;
-  throw new DebFormatError(`unsupported member compression: ${name}`);
-}
-
-export async function readTar(data: Buffer, withContents: boolean): Promise<TarItem[]> {
-  const items: TarItem[] = [];
-  const extract = tar.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: unknown) => {
-        if (withContents) chunks.push(chunk as Buffer);
-      });
-      stream.on('end', () => {
-        items.push({
-          name: header.name,
-          type: header.type ?? 'file',
-          mode: header.mode ?? 0,
-          size: header.size ?? 0,
-          uid: header.uid ?? 0,
-          gid: header.gid ?? 0,
-          uname: header.uname ?? '',
-          gname: header.gname ?? '',
-          mtime: header.mtime ? Math.round(header.mtime.getTime() / 1000) : 0,
-          ...(header.linkname ? { linkname: header.linkname } : {}),
-          ...(withContents && header.type === 'file' ? { content: Buffer.concat(chunks) } : {}),
-        });
-        next();
-      });
-      stream.on('error', reject);
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  Readable.from([data]).pipe(extract);
-  await done;
-  return items;
-}
+const SCRIPTS = ['preinst', 'postinst', 'prerm', 'postrm', 'config', 'triggers'];
+const CONTROL_FILES = new Set(['control', 'conffiles', ...SCRIPTS]);
 
 export function parseControl(text: string): Map<string, string> {
   const fields = new Map<string, string>();
@@ -133,34 +93,108 @@ export function parseControl(text: string): Map<string, string> {
   return fields;
 }
 
-const SCRIPTS = ['preinst', 'postinst', 'prerm', 'postrm', 'config', 'triggers'];
+function controlName(name: string): string {
+  return name.replace(/^\.\//, '');
+}
 
-export async function readDeb(file: string, options: { withContents?: boolean } = {}): Promise<DebContents> {
-  const archive = await fs.readFile(file);
-  const members = parseAr(archive);
-  if (members[0]?.name !== 'debian-binary' || members[0].data.toString('ascii') !== '2.0\n') {
-    throw new DebFormatError('first member must be debian-binary containing "2.0"');
+/** Reads a .deb; every problem is a DebFormatError with a one-line message (the caller names the file). */
+export async function readDeb(file: string, options: ReadDebOptions = {}): Promise<DebContents> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const input = await openRegularFile(file);
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  const hashes: Hash[] = [md5, sha256];
+  try {
+    const reader = new ByteReader(input.chunks((chunk) => hashes.forEach((hash) => hash.update(chunk)))[Symbol.asyncIterator]());
+    const members: ArMember[] = [];
+    const controlItems: TarItem[] = [];
+    const controlFiles = new Map<string, string>();
+    const dataItems: TarItem[] = [];
+    const dataFiles = new Map<string, Buffer>();
+    let control: Map<string, string> | undefined;
+    let sawData = false;
+    for await (const member of arMembers(reader, input.size)) {
+      const { offset, ...header } = member;
+      void offset;
+      members.push(header);
+      const memberData = reader.chunks(member.size, `ar member ${member.name}`);
+      if (members.length === 1) {
+        if (member.name !== 'debian-binary') throw new DebFormatError(`the first ar member is ${member.name}, not debian-binary: not a .deb`);
+        const version = member.size <= 16 ? await reader.read(member.size, 'debian-binary') : Buffer.alloc(0);
+        if (!/^2\.[0-9]+\n/.test(version.toString('latin1'))) throw new DebFormatError('debian-binary does not hold a format version 2.x: not a .deb this reader knows');
+        continue;
+      }
+      // Members whose names start with `_` are extensions dpkg skips.
+      if (member.name.startsWith('_')) continue;
+      const controlCompression = memberCompression(member.name, 'control.tar');
+      if (controlCompression !== undefined) {
+        if (control !== undefined) throw new DebFormatError(`a second control member ${member.name}`);
+        await readTar(member.name, controlCompression, memberData, limits.control, async (entry, tar) => {
+          const name = controlName(entry.name);
+          const item: TarItem = { ...entry };
+          if (entry.type === 'file' && (CONTROL_FILES.has(name) || (name === 'md5sums' && options.withContents === true))) {
+            const body = await tar.readBody(limits.controlFileBytes, entry.name);
+            controlFiles.set(name, body.toString('utf8'));
+            item.content = body;
+          }
+          controlItems.push(item);
+        });
+        control = parseControl(controlFiles.get('control') ?? '');
+        continue;
+      }
+      const dataCompression = memberCompression(member.name, 'data.tar');
+      if (dataCompression !== undefined) {
+        if (control === undefined) throw new DebFormatError(`ar member ${member.name} comes before the control member`);
+        if (sawData) throw new DebFormatError(`a second data member ${member.name}`);
+        sawData = true;
+        const known = control;
+        const confinement = new ConfinementCheck();
+        await readTar(member.name, dataCompression, memberData, limits.data, async (entry, tar) => {
+          const escapes = confinement.check(entry);
+          const wanted = entry.type === 'file' && (options.withContents === true || (options.dataFiles?.(entry.name, known) ?? false));
+          const content = wanted ? await tar.readBody(limits.dataFileBytes, entry.name) : undefined;
+          if (content !== undefined && options.dataFiles !== undefined) dataFiles.set(entry.name, content);
+          if (options.listData ?? true) dataItems.push({ ...entry, ...(content !== undefined && options.withContents === true ? { content } : {}), ...(escapes !== undefined ? { escapes } : {}) });
+        });
+        continue;
+      }
+      throw new DebFormatError(`unexpected ar member ${member.name} (a .deb holds debian-binary, control.tar.* and data.tar.*)`);
+    }
+    if (members.length === 0) throw new DebFormatError('an empty ar archive: not a .deb');
+    if (control === undefined || !sawData) throw new DebFormatError('missing control.tar or data.tar member');
+    const controlText = controlFiles.get('control') ?? '';
+    const scripts = new Map<string, string>();
+    for (const script of SCRIPTS) {
+      const text = controlFiles.get(script);
+      if (text !== undefined) scripts.set(script, text);
+    }
+    const md5sums = controlFiles.get('md5sums');
+    return {
+      members,
+      control,
+      controlText,
+      scripts,
+      conffiles: (controlFiles.get('conffiles') ?? '').split('\n').filter((line) => line !== ''),
+      ...(md5sums !== undefined ? { md5sums } : {}),
+      controlItems,
+      dataItems,
+      dataFiles,
+      size: input.size,
+      md5: md5.digest('hex'),
+      sha256: sha256.digest('hex'),
+    };
+  } finally {
+    await input.close();
   }
-  const controlMember = members.find((m) => m.name.startsWith('control.tar'));
-  const dataMember = members.find((m) => m.name.startsWith('data.tar'));
-  if (!controlMember || !dataMember) throw new DebFormatError('missing control.tar or data.tar member');
-  const controlItems = await readTar(await decompress(controlMember.name, controlMember.data), true);
-  const dataItems = await readTar(await decompress(dataMember.name, dataMember.data), options.withContents ?? false);
-  const controlFile = (name: string): string | undefined => controlItems.find((i) => i.name === `./${name}` || i.name === name)?.content?.toString('utf8');
-  const controlText = controlFile('control') ?? '';
-  const scripts = new Map<string, string>();
-  for (const script of SCRIPTS) {
-    const text = controlFile(script);
-    if (text !== undefined) scripts.set(script, text);
-  }
-  return {
-    members,
-    control: parseControl(controlText),
-    controlText,
-    scripts,
-    conffiles: (controlFile('conffiles') ?? '').split('\n').filter((l) => l !== ''),
-    md5sums: controlFile('md5sums') ?? '',
-    controlItems,
-    dataItems,
-  };
+}
+
+async function readTar(
+  member: string,
+  compression: Compression,
+  data: AsyncIterable<Buffer>,
+  limits: ExpansionLimits,
+  visit: (entry: TarEntry, tar: TarReader) => Promise<void>,
+): Promise<void> {
+  const tar = new TarReader(decompressed(member, compression, data, limits), member);
+  for (let entry = await tar.next(); entry !== undefined; entry = await tar.next()) await visit(entry, tar);
 }

@@ -22,7 +22,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
 import { DebforgeError, printable, type Problem } from '../errors.js';
@@ -323,7 +322,9 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   }
 
   const files = await collectDebs(inputs, outDir);
-  const debs = await mapLimit(files, Math.max(16, os.availableParallelism()), readDebInfo);
+  // Two packages read at a time: each read holds a decompressor (up to ~80 MiB for xz), and
+  // reading is bound by the CPU anyway, so memory stays bounded whatever the number of packages.
+  const debs = await mapLimit(files, 2, readDebInfo);
 
   // Plan everything and refuse before writing anything.
   const problems: Problem[] = [];

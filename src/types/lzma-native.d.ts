@@ -3,7 +3,6 @@ declare module 'lzma-native' {
   import type { Duplex } from 'node:stream';
 
   export function createStream(coder: 'rawEncoder', options: { filters: { id: string; options: { preset: number } }[] }): Duplex;
-  export function decompress(data: Buffer, callback: (result: Buffer, error?: Error) => void): void;
   export function versionString(): string;
   export const FILTER_LZMA2: string;
 }

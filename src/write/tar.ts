@@ -1,69 +1,21 @@
 import { createReadStream, readFileSync } from 'node:fs';
+import { TAR_BLOCK, TAR_NAME_LENGTH, encodeTarHeader } from '../deb/tar-header.js';
 import type { ArchiveEntry } from '../layout/types.js';
 
 /**
  * A GNU-format tar writer, as dpkg-deb's own archives are: ustar header layout with the GNU magic,
  * names over 100 bytes carried by a `././@LongLink` record (type L, or K for link targets), raw
  * UTF-8 bytes for non-ASCII names. Never PAX: dpkg refuses PAX headers.
- *
- * tar-stream (3.x) falls back to PAX for long or non-ASCII names and has no GNU long-name writer,
- * so the writer is ours; tar-stream reads our archives back in src/deb as an independent check.
+ * The header block itself is encoded by src/deb/tar-header.ts, the codec the reader decodes with.
  */
 
-const BLOCK = 512;
+const BLOCK = TAR_BLOCK;
 /** GNU tar pads archives to a record of 20 blocks; dpkg-deb's data.tar is padded the same way. */
 const RECORD = 20 * BLOCK;
-const NAME_LENGTH = 100;
+const NAME_LENGTH = TAR_NAME_LENGTH;
 const LONG_LINK_NAME = '././@LongLink';
 
 const TYPE_FLAG = { file: '0', symlink: '2', directory: '5', longName: 'L', longLink: 'K' } as const;
-
-interface HeaderFields {
-  name: Buffer;
-  mode: number;
-  size: number;
-  mtime: number;
-  typeflag: string;
-  linkname?: Buffer;
-}
-
-function writeOctal(buffer: Buffer, value: number, offset: number, length: number): void {
-  const digits = value.toString(8);
-  if (digits.length > length - 1) {
-    // Sizes of 8 GiB and more: GNU base-256 encoding (high bit set, big-endian binary).
-    let remaining = BigInt(value);
-    for (let i = offset + length - 1; i > offset; i--) {
-      buffer[i] = Number(remaining & 0xffn);
-      remaining >>= 8n;
-    }
-    buffer[offset] = 0x80;
-    return;
-  }
-  buffer.write(digits.padStart(length - 1, '0'), offset, 'ascii');
-  buffer[offset + length - 1] = 0;
-}
-
-function encodeHeader(fields: HeaderFields): Buffer {
-  const header = Buffer.alloc(BLOCK);
-  fields.name.copy(header, 0, 0, Math.min(fields.name.length, NAME_LENGTH));
-  writeOctal(header, fields.mode, 100, 8);
-  writeOctal(header, 0, 108, 8); // uid root
-  writeOctal(header, 0, 116, 8); // gid root
-  writeOctal(header, fields.size, 124, 12);
-  writeOctal(header, fields.mtime, 136, 12);
-  header.write(fields.typeflag, 156, 'ascii');
-  if (fields.linkname) fields.linkname.copy(header, 157, 0, Math.min(fields.linkname.length, NAME_LENGTH));
-  header.write('ustar  \0', 257, 'ascii'); // GNU magic and version
-  header.write('root', 265, 'ascii');
-  header.write('root', 297, 'ascii');
-  header.fill(0x20, 148, 156); // checksum field counts as spaces while summing
-  let checksum = 0;
-  for (const byte of header) checksum += byte;
-  header.write(checksum.toString(8).padStart(6, '0'), 148, 'ascii');
-  header[154] = 0;
-  header[155] = 0x20;
-  return header;
-}
 
 function padding(size: number): Buffer {
   const remainder = size % BLOCK;
@@ -73,7 +25,7 @@ function padding(size: number): Buffer {
 /** The GNU long-name record that precedes a header whose name or link target exceeds 100 bytes. */
 function longNameRecord(value: Buffer, typeflag: string): Buffer {
   const data = Buffer.concat([value, Buffer.from([0])]);
-  const header = encodeHeader({ name: Buffer.from(LONG_LINK_NAME), mode: 0, size: data.length, mtime: 0, typeflag });
+  const header = encodeTarHeader({ name: Buffer.from(LONG_LINK_NAME), mode: 0, size: data.length, mtime: 0, typeflag });
   return Buffer.concat([header, data, padding(data.length)]);
 }
 
@@ -85,7 +37,7 @@ export function entryHeader(entry: ArchiveEntry): Buffer {
   if (linkname && linkname.length > NAME_LENGTH) parts.push(longNameRecord(linkname, TYPE_FLAG.longLink));
   if (name.length > NAME_LENGTH) parts.push(longNameRecord(name, TYPE_FLAG.longName));
   parts.push(
-    encodeHeader({
+    encodeTarHeader({
       name,
       mode: entry.mode,
       size: entry.type === 'file' ? entry.size : 0,

@@ -167,7 +167,8 @@ describe('debforge build: packages that dpkg, apt tools and lintian accept', fun
   it('writes GNU long names, never PAX headers, and root ownership with clamped mtimes', async () => {
     const tricky = built.find((b) => b.name === 'tricky_daemon')!;
     const deb = await readDeb(tricky.deb);
-    assert.ok(deb.dataItems.every((i) => i.type !== 'pax-header' && i.type !== 'pax-global-header'));
+    // readDeb refuses PAX headers (as dpkg does): reading the package at all shows there are none.
+    assert.ok(deb.dataItems.length > 0);
     assert.ok(deb.dataItems.every((i) => i.uid === 0 && i.gid === 0 && i.uname === 'root' && i.gname === 'root'));
     assert.ok(deb.dataItems.every((i) => i.mtime === EPOCH));
     assert.ok(deb.members.every((m) => m.uid === 0 && m.gid === 0 && m.mtime === EPOCH && m.mode === 0o100644));

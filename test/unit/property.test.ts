@@ -165,7 +165,7 @@ async function readTree(base: string): Promise<Map<string, Expected>> {
   return found;
 }
 
-/** The tree as our reader (tar-stream, independent of our writer) sees data.tar. */
+/** The tree as our reader (its own parser, with the writer's header codec) sees data.tar; dpkg-deb and dpkg are the oracles. */
 async function readPackageTree(deb: string): Promise<Map<string, Expected>> {
   const found = new Map<string, Expected>();
   const prefix = `./${ROOT}/`;

@@ -1,11 +1,16 @@
 /**
  * lzma-native, loaded on first use (a gzip-only run never loads it), and the part of its API we
- * use: its native stream, driven synchronously on an xz thread (xz-worker.ts).
+ * use: its native stream, driven synchronously, on an xz thread (xz-worker.ts) to encode and by
+ * the .deb reader (src/deb/decompress.ts) to decode.
  */
 
 /** lzma-native's native stream: one raw LZMA2 encoding, after which it frees its encoder. */
 export interface LzmaNativeStream {
   rawEncoder(options: { filters: { id: string; options: { preset: number } }[] }): void;
+  /** An .xz decoder refusing to use more than `memlimit` bytes; `flags` are liblzma's (CONCATENATED). */
+  streamDecoder(options: { memlimit: number; flags: number }): void;
+  /** Frees the coder's memory now rather than at garbage collection. */
+  resetUnderlying(): void;
   /** Input (copied before encoding), or null to finish; `async` false runs on the calling thread. */
   code(input: Uint8Array | null, async: boolean): void;
   /** Called, synchronously when coding synchronously, with each output buffer, then with null at the end (and an error if any). */
@@ -16,6 +21,8 @@ export interface LzmaNative {
   Stream: new () => LzmaNativeStream;
   versionString(): string;
   FILTER_LZMA2: string;
+  /** liblzma's LZMA_CONCATENATED: decode concatenated .xz streams as one. */
+  CONCATENATED: number;
 }
 
 const LZMA_NATIVE = 'lzma-native';

@@ -1,0 +1,139 @@
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { loadLzmaNative } from '../write/compress/lzma-native.js';
+import { DebFormatError } from './errors.js';
+
+/**
+ * How far a compressed member may expand. A decompression bomb (a few hundred KiB of xz that
+ * expand to gigabytes of zeros) is stopped once its output passes `ratio` times its input (after a
+ * first `graceBytes`, which lets small members such as a control.tar of zero padding through),
+ * or `maxBytes` in all.
+ */
+export interface ExpansionLimits {
+  ratio: number;
+  graceBytes: number;
+  maxBytes: number;
+}
+
+/** xz needs its dictionary in memory: dpkg-deb's highest preset (-9) uses 64 MiB. */
+export const XZ_MEMORY_LIMIT = 80 * 1024 * 1024;
+
+export type Compression = 'none' | 'gzip' | 'xz' | 'zstd';
+
+/** The compression of a member named `control.tar[.ext]` or `data.tar[.ext]`, or undefined for another name. */
+export function memberCompression(name: string, base: 'control.tar' | 'data.tar'): Compression | undefined {
+  if (!name.startsWith(base)) return undefined;
+  const suffix = name.slice(base.length);
+  if (suffix === '') return 'none';
+  if (suffix === '.gz') return 'gzip';
+  if (suffix === '.xz') return 'xz';
+  if (suffix === '.zst') return 'zstd';
+  throw new DebFormatError(`ar member ${name}: unsupported compression (debforge reads ${base}, ${base}.gz, ${base}.xz and ${base}.zst)`);
+}
+
+/** Most compressed bytes handed to the xz decoder at once: xz expands at most ~7000-fold, so one step yields at most ~28 MiB. */
+const XZ_STEP = 4 * 1024;
+
+/**
+ * .xz through liblzma, driven synchronously a step at a time on this thread. lzma-native's own
+ * stream pushes all the output of a chunk regardless of the reader (a bomb's chunk becomes
+ * gigabytes in memory) and pays a thread round trip per 64 KiB; here each step's output is
+ * yielded, and so paced by the consumer, before the next step.
+ */
+async function* xzDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const lzma = await loadLzmaNative();
+  const decoder = new lzma.Stream();
+  decoder.streamDecoder({ memlimit: XZ_MEMORY_LIMIT, flags: lzma.CONCATENATED });
+  const output: Buffer[] = [];
+  let failure: Error | undefined;
+  decoder.bufferHandler = (piece, _processedChunks, error) => {
+    if (error) failure ??= error;
+    else if (piece) output.push(piece);
+  };
+  const step = function* (data: Uint8Array | null): Generator<Buffer> {
+    decoder.code(data, false);
+    if (failure) throw failure;
+    while (output.length > 0) yield output.shift()!;
+  };
+  try {
+    for await (const chunk of input) {
+      for (let offset = 0; offset < chunk.length; offset += XZ_STEP) yield* step(chunk.subarray(offset, offset + XZ_STEP));
+    }
+    yield* step(null);
+  } finally {
+    decoder.resetUnderlying();
+  }
+}
+
+/** gzip through zlib's stream, which holds back when its reader does. */
+async function* gzipDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const decoder = createGunzip();
+  const source = Readable.from(input, { objectMode: false });
+  let failure: Error | undefined;
+  const output = pipeline(source, decoder, (error) => {
+    if (error) failure = error;
+  });
+  try {
+    for await (const chunk of output as AsyncIterable<Buffer>) yield chunk;
+  } catch (error) {
+    throw failure ?? error;
+  } finally {
+    if (!source.destroyed) source.destroy();
+    if (!decoder.destroyed) decoder.destroy();
+  }
+  if (failure) throw failure;
+}
+
+/** Decompressed chunks, pulled: the decoder runs only as fast as the consumer reads. */
+async function* decode(compression: Exclude<Compression, 'none'>, input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  if (compression === 'gzip') yield* gzipDecode(input);
+  else if (compression === 'xz') yield* xzDecode(input);
+  else {
+    // Loaded only for .zst members.
+    const { zstdDecompress } = await import('./zstd.js');
+    yield* zstdDecompress(input);
+  }
+}
+
+function decoderMessage(compression: Compression, error: Error): string {
+  const message = error.message.split('\n')[0]!;
+  if (compression === 'xz' && /memlimit|memory usage limit/i.test(message)) {
+    return `needs more than ${XZ_MEMORY_LIMIT / 1048576} MiB of memory to decompress (a dictionary larger than dpkg-deb ever uses)`;
+  }
+  return `corrupt ${compression} data (${message})`;
+}
+
+/**
+ * The decompressed bytes of a member, streamed: memory stays bounded by the decoder's state and a
+ * chunk, whatever the member's size. Errors (corrupt data, a limit passed) are DebFormatErrors
+ * naming the member.
+ */
+export async function* decompressed(member: string, compression: Compression, input: AsyncIterable<Buffer>, limits: ExpansionLimits): AsyncGenerator<Buffer> {
+  if (compression === 'none') {
+    yield* input;
+    return;
+  }
+  let consumed = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of input) {
+      consumed += chunk.length;
+      yield chunk;
+    }
+  }
+  let produced = 0;
+  try {
+    for await (const chunk of decode(compression, counted())) {
+      produced += chunk.length;
+      if (produced > limits.maxBytes) {
+        throw new DebFormatError(`${member} expands past ${limits.maxBytes} bytes, more than debforge reads: refused as a decompression bomb`);
+      }
+      if (produced > limits.graceBytes && produced > limits.ratio * consumed) {
+        throw new DebFormatError(`${member} expands more than ${limits.ratio} times (${produced} bytes from ${consumed}): refused as a decompression bomb`);
+      }
+      yield chunk;
+    }
+  } catch (error) {
+    if (error instanceof DebFormatError) throw error.message.startsWith(member) ? error : new DebFormatError(`${member}: ${error.message}`);
+    throw new DebFormatError(`${member}: ${decoderMessage(compression, error as Error)}`);
+  }
+}

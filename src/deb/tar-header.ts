@@ -1,0 +1,167 @@
+/**
+ * The tar header block, both ways: encoding for the writer (GNU format, as dpkg-deb writes) and
+ * strict decoding for the reader. Pure functions on 512-byte blocks, no I/O.
+ */
+import { DebFormatError } from './errors.js';
+
+export const TAR_BLOCK = 512;
+export const TAR_NAME_LENGTH = 100;
+
+/** Entry types by typeflag: what dpkg unpacks, plus the GNU and PAX records that carry long names. */
+export const TAR_TYPES = {
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'link',
+  '2': 'symlink',
+  '3': 'character-device',
+  '4': 'block-device',
+  '5': 'directory',
+  '6': 'fifo',
+  L: 'gnu-long-name',
+  K: 'gnu-long-link-name',
+  x: 'pax-header',
+  g: 'pax-global-header',
+} as const;
+
+export type TarType = (typeof TAR_TYPES)[keyof typeof TAR_TYPES];
+
+export interface TarHeaderFields {
+  name: Buffer;
+  mode: number;
+  uid?: number;
+  gid?: number;
+  size: number;
+  mtime: number;
+  typeflag: string;
+  linkname?: Buffer;
+  uname?: string;
+  gname?: string;
+}
+
+export interface TarHeader {
+  /** Raw bytes of the name (prefix joined for ustar); the reader decodes them. */
+  name: Buffer;
+  type: TarType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname: Buffer;
+  uname: string;
+  gname: string;
+}
+
+function writeNumber(buffer: Buffer, value: number, offset: number, length: number): void {
+  const digits = value.toString(8);
+  if (digits.length > length - 1) {
+    // Values that do not fit the octal digits (sizes of 8 GiB and more): GNU base-256 encoding,
+    // high bit set, big-endian binary.
+    let remaining = BigInt(value);
+    for (let i = offset + length - 1; i > offset; i--) {
+      buffer[i] = Number(remaining & 0xffn);
+      remaining >>= 8n;
+    }
+    buffer[offset] = 0x80;
+    return;
+  }
+  buffer.write(digits.padStart(length - 1, '0'), offset, 'ascii');
+  buffer[offset + length - 1] = 0;
+}
+
+function headerChecksums(header: Buffer): { unsigned: number; signed: number } {
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < TAR_BLOCK; i++) {
+    // The checksum field counts as eight spaces while summing.
+    const byte = i >= 148 && i < 156 ? 0x20 : header[i]!;
+    unsigned += byte;
+    signed += byte >= 0x80 ? byte - 0x100 : byte;
+  }
+  return { unsigned, signed };
+}
+
+/** One GNU-format header block (ustar layout, GNU magic), names cut at 100 bytes: the caller adds long-name records. */
+export function encodeTarHeader(fields: TarHeaderFields): Buffer {
+  const header = Buffer.alloc(TAR_BLOCK);
+  fields.name.copy(header, 0, 0, Math.min(fields.name.length, TAR_NAME_LENGTH));
+  writeNumber(header, fields.mode, 100, 8);
+  writeNumber(header, fields.uid ?? 0, 108, 8);
+  writeNumber(header, fields.gid ?? 0, 116, 8);
+  writeNumber(header, fields.size, 124, 12);
+  writeNumber(header, fields.mtime, 136, 12);
+  header.write(fields.typeflag, 156, 'ascii');
+  if (fields.linkname) fields.linkname.copy(header, 157, 0, Math.min(fields.linkname.length, TAR_NAME_LENGTH));
+  header.write('ustar  \0', 257, 'ascii'); // GNU magic and version
+  header.write(fields.uname ?? 'root', 265, 'ascii');
+  header.write(fields.gname ?? 'root', 297, 'ascii');
+  header.write(headerChecksums(header).unsigned.toString(8).padStart(6, '0'), 148, 'ascii');
+  header[154] = 0;
+  header[155] = 0x20;
+  return header;
+}
+
+function cString(field: Buffer): Buffer {
+  const end = field.indexOf(0);
+  return end < 0 ? field : field.subarray(0, end);
+}
+
+/**
+ * A numeric field: octal digits (optionally space-padded, ended by NUL or space), or GNU base-256
+ * (high bit of the first byte set). Negative values, other characters and values past 2^53 are refused.
+ */
+export function decodeTarNumber(field: Buffer, what: string): number {
+  const first = field[0]!;
+  if ((first & 0x80) !== 0) {
+    if ((first & 0x40) !== 0) throw new DebFormatError(`negative ${what} (base-256)`);
+    let value = BigInt(first & 0x3f);
+    for (let i = 1; i < field.length; i++) value = (value << 8n) | BigInt(field[i]!);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new DebFormatError(`${what} ${value} is too large`);
+    return Number(value);
+  }
+  const text = field.toString('latin1');
+  const match = /^ *([0-7]*)[ \0]*$/.exec(text);
+  if (match === null) throw new DebFormatError(`${what} field ${JSON.stringify(text.replace(/\0+$/, ''))} is not an octal number`);
+  if (match[1] === '') return 0;
+  const value = Number.parseInt(match[1]!, 8);
+  if (!Number.isSafeInteger(value)) throw new DebFormatError(`${what} ${match[1]} is too large`);
+  return value;
+}
+
+/** True for the all-zero block that ends an archive. */
+export function isZeroBlock(block: Buffer): boolean {
+  for (const byte of block) if (byte !== 0) return false;
+  return true;
+}
+
+/**
+ * Decodes and validates one header block: checksum (unsigned, or signed as old tars wrote it),
+ * magic (POSIX ustar, GNU, or none for v7), every numeric field, the typeflag. Sizes are checked
+ * against the data by the caller, which knows where the archive ends.
+ */
+export function decodeTarHeader(block: Buffer): TarHeader {
+  if (block.length !== TAR_BLOCK) throw new DebFormatError('truncated tar header');
+  const stored = decodeTarNumber(block.subarray(148, 156), 'checksum');
+  const sums = headerChecksums(block);
+  if (stored !== sums.unsigned && stored !== sums.signed) throw new DebFormatError(`tar header checksum ${stored} does not match its contents (${sums.unsigned}): not a tar header, or corrupted`);
+  const magic = block.subarray(257, 265).toString('latin1');
+  const ustar = magic === 'ustar\x0000';
+  if (!ustar && magic !== 'ustar  \0' && !isZeroBlock(block.subarray(257, 265))) throw new DebFormatError(`unknown tar header magic ${JSON.stringify(magic)}`);
+  const typeflag = String.fromCharCode(block[156]!);
+  if (!Object.hasOwn(TAR_TYPES, typeflag)) throw new DebFormatError(`unsupported tar entry type ${JSON.stringify(typeflag)}`);
+  const prefix = ustar ? cString(block.subarray(345, 500)) : Buffer.alloc(0);
+  const base = cString(block.subarray(0, TAR_NAME_LENGTH));
+  return {
+    name: prefix.length > 0 ? Buffer.concat([prefix, Buffer.from('/'), base]) : base,
+    type: TAR_TYPES[typeflag as keyof typeof TAR_TYPES],
+    mode: decodeTarNumber(block.subarray(100, 108), 'mode'),
+    uid: decodeTarNumber(block.subarray(108, 116), 'uid'),
+    gid: decodeTarNumber(block.subarray(116, 124), 'gid'),
+    size: decodeTarNumber(block.subarray(124, 136), 'size'),
+    mtime: decodeTarNumber(block.subarray(136, 148), 'mtime'),
+    linkname: cString(block.subarray(157, 257)),
+    uname: cString(block.subarray(265, 297)).toString('utf8'),
+    gname: cString(block.subarray(297, 329)).toString('utf8'),
+  };
+}

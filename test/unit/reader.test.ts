@@ -1,0 +1,391 @@
+// Hostile and unusual .deb files against the one reader, through `inspect` and `repo` as a user
+// runs them: every crafted file is made here, every run is a child process whose time and peak
+// memory (GNU time's %M) are bounded, and nothing may be written.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { decodeTarHeader, decodeTarNumber, encodeTarHeader } from '../../src/deb/tar-header.js';
+import { CLI, must, tempDir } from '../support/tools.js';
+
+const MiB = 1024 * 1024;
+/** The issue's bound for inspect and repo, whatever the package. */
+const PEAK_LIMIT_KIB = 256 * 1024;
+const CONTROL = 'Package: hostile\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: test\n';
+
+interface Measured {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  peakKiB: number;
+}
+
+/** Runs the CLI under GNU time; a run past `timeoutSeconds` is killed and fails the test. */
+function measured(args: readonly string[], timeoutSeconds = 60): Measured {
+  const started = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', 'peak-kib %M', process.execPath, CLI, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutSeconds * 1000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * MiB,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  assert.equal(result.error, undefined, `debforge ${args.join(' ')} did not finish in ${timeoutSeconds} s`);
+  const lines = result.stderr.split('\n');
+  let peakLine = lines.length - 1;
+  while (peakLine >= 0 && !lines[peakLine]!.startsWith('peak-kib ')) peakLine--;
+  assert.ok(peakLine >= 0, `GNU time reported no peak: ${result.stderr}`);
+  const peakKiB = Number(lines[peakLine]!.slice('peak-kib '.length));
+  lines.splice(peakLine, 1);
+  // GNU time reports a non-zero exit on its own line ("Command exited with non-zero status N").
+  const stderr = lines.filter((line) => !line.startsWith('Command exited with non-zero status')).join('\n');
+  return { code: result.status ?? 128, stdout: result.stdout, stderr, seconds, peakKiB };
+}
+
+/** Refused as bad input: exit 1, one line naming the file, no stack trace, no control character, within bounds. */
+function assertRefused(result: Measured, file: string, pattern: RegExp, seconds = 30): void {
+  assert.equal(result.code, 1, `exit code; stderr: ${result.stderr}`);
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${result.stderr}`);
+  assert.ok(lines[0]!.startsWith(`debforge: ${file}: `), `the message names the file: ${lines[0]}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
+  assertNoControlCharacters(result.stdout + result.stderr);
+  assert.ok(result.seconds < seconds, `took ${result.seconds.toFixed(1)} s, more than ${seconds} s`);
+  assert.ok(result.peakKiB < PEAK_LIMIT_KIB, `peak memory ${result.peakKiB} KiB, more than ${PEAK_LIMIT_KIB} KiB`);
+}
+
+function assertNoControlCharacters(text: string): void {
+  const found = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/u.exec(text);
+  assert.equal(found, null, `a control character ${JSON.stringify(found?.[0])} was printed`);
+}
+
+/** Every path under `dir` with its type and content hash: compared before and after a run. */
+async function snapshot(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    for (const entry of (await fs.readdir(current, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(current, entry.name);
+      const rel = path.relative(dir, full);
+      if (entry.isDirectory()) {
+        out.push(`d ${rel}`);
+        await walk(full);
+      } else if (entry.isFile()) {
+        out.push(`f ${rel} ${createHash('sha256').update(await fs.readFile(full)).digest('hex')}`);
+      } else out.push(`? ${rel}`);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+// ---- crafting ----
+
+function arHeader(name: string, sizeField: string): Buffer {
+  const header = name.padEnd(16) + '0'.padEnd(12) + '0'.padEnd(6) + '0'.padEnd(6) + '100644'.padEnd(8) + sizeField.padEnd(10) + '`\n';
+  assert.equal(header.length, 60);
+  return Buffer.from(header, 'latin1');
+}
+
+function arMember(name: string, data: Buffer): Buffer {
+  return Buffer.concat([arHeader(name, String(data.length)), data, data.length % 2 === 1 ? Buffer.from('\n') : Buffer.alloc(0)]);
+}
+
+function arArchive(members: ReadonlyArray<readonly [string, Buffer]>): Buffer {
+  return Buffer.concat([Buffer.from('!<arch>\n'), ...members.map(([name, data]) => arMember(name, data))]);
+}
+
+interface CraftedEntry {
+  name: string;
+  type?: '0' | '1' | '2' | '5' | 'x';
+  content?: Buffer;
+  linkname?: string;
+}
+
+function tarEntry(entry: CraftedEntry): Buffer {
+  const content = entry.content ?? Buffer.alloc(0);
+  const header = encodeTarHeader({
+    name: Buffer.from(entry.name),
+    mode: entry.type === '5' ? 0o755 : 0o644,
+    size: content.length,
+    mtime: 0,
+    typeflag: entry.type ?? '0',
+    ...(entry.linkname !== undefined ? { linkname: Buffer.from(entry.linkname) } : {}),
+  });
+  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return Buffer.concat([header, content, padding]);
+}
+
+function tarArchive(entries: readonly CraftedEntry[]): Buffer {
+  return Buffer.concat([...entries.map(tarEntry), Buffer.alloc(1024)]);
+}
+
+/** Rewrites a header field and sets the checksum the rewritten header needs. */
+function patchHeader(header: Buffer, offset: number, value: Buffer): Buffer {
+  const patched = Buffer.from(header);
+  value.copy(patched, offset);
+  patched.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of patched) sum += byte;
+  patched.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return patched;
+}
+
+const controlTar = (): Buffer => tarArchive([{ name: './', type: '5' }, { name: './control', content: Buffer.from(CONTROL) }]);
+
+function debWith(dataMemberName: string, data: Buffer): Buffer {
+  return arArchive([
+    ['debian-binary', Buffer.from('2.0\n')],
+    ['control.tar', controlTar()],
+    [dataMemberName, data],
+  ]);
+}
+
+function compress(command: string, args: readonly string[], input: Buffer): Buffer {
+  const result = spawnSync(command, args, { input, maxBuffer: 256 * MiB });
+  assert.equal(result.status, 0, `${command} failed`);
+  return result.stdout;
+}
+
+/**
+ * A decompression bomb: a tar header for one file of `size` zero bytes (a multiple of 64 MiB),
+ * then the zeros, compressed by `command`. The zeros are compressed 64 MiB at a time and the
+ * pieces concatenated (every format here allows several streams or frames one after another), so
+ * making a 1 GiB bomb takes seconds.
+ */
+function bomb(command: string, args: readonly string[], size: number): Buffer {
+  const piece = 64 * MiB;
+  const header = encodeTarHeader({ name: Buffer.from('./zeros'), mode: 0o644, size, mtime: 0, typeflag: '0' });
+  const compressed = (withHeader: boolean): Buffer => {
+    const script = `{ ${withHeader ? 'cat; ' : ''}head -c ${piece} /dev/zero; } | ${command} ${args.join(' ')}`;
+    const result = spawnSync('sh', ['-c', script], { input: withHeader ? header : Buffer.alloc(0), maxBuffer: 256 * MiB });
+    assert.equal(result.status, 0, `${command} failed: ${String(result.stderr)}`);
+    return result.stdout;
+  };
+  const rest = compressed(false);
+  return Buffer.concat([compressed(true), ...Array.from({ length: size / piece - 1 }, () => rest)]);
+}
+
+/** A minimal real package made by dpkg-deb with the given compression. */
+async function dpkgDebBuilt(dir: string, compression: 'gzip' | 'xz' | 'zstd' | 'none', name = `real-${compression}`): Promise<string> {
+  const root = path.join(dir, `${name}-root`);
+  await fs.mkdir(path.join(root, 'DEBIAN'), { recursive: true });
+  await fs.mkdir(path.join(root, 'usr/share', name), { recursive: true });
+  await fs.writeFile(path.join(root, 'DEBIAN/control'), CONTROL.replace('hostile', name));
+  await fs.writeFile(path.join(root, 'DEBIAN/postinst'), '#!/bin/sh\nset -e\necho "configured"\n', { mode: 0o755 });
+  await fs.writeFile(path.join(root, 'usr/share', name, 'data.txt'), 'some data\n'.repeat(1000));
+  await fs.symlink('data.txt', path.join(root, 'usr/share', name, 'link.txt'));
+  const deb = path.join(dir, `${name}.deb`);
+  must('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', root, deb]);
+  await fs.rm(root, { recursive: true });
+  return deb;
+}
+
+describe('the .deb reader against hostile files (inspect and repo, bounded in time and memory)', function () {
+  this.timeout(240_000);
+  let work: string;
+  let inputs: string;
+  let repoDir: string;
+
+  before(async () => {
+    work = await tempDir('debforge-reader-');
+    inputs = path.join(work, 'inputs');
+    repoDir = path.join(work, 'repo');
+    await fs.mkdir(inputs);
+    // A repository that already holds a package: every refused run must leave it byte for byte.
+    const seed = await dpkgDebBuilt(work, 'gzip', 'seed');
+    const published = measured(['repo', seed, '--out', repoDir, '--suite', 'stable']);
+    assert.equal(published.code, 0, published.stderr);
+  });
+
+  /** Writes the crafted file, runs inspect and repo on it, and checks both refuse it cleanly. */
+  async function refusedByBoth(name: string, bytes: Buffer, pattern: RegExp, seconds = 30): Promise<Measured[]> {
+    const file = path.join(inputs, name);
+    await fs.writeFile(file, bytes);
+    const before = [await snapshot(inputs), await snapshot(repoDir)];
+    const inspected = measured(['inspect', file]);
+    assertRefused(inspected, file, pattern, seconds);
+    const published = measured(['repo', file, '--out', repoDir, '--suite', 'stable']);
+    assertRefused(published, file, pattern, seconds);
+    assert.deepEqual([await snapshot(inputs), await snapshot(repoDir)], before, 'nothing written or changed');
+    await fs.rm(file);
+    return [inspected, published];
+  }
+
+  it('a 132-byte .deb whose ar header gives a negative member size', async () => {
+    const bytes = Buffer.concat([Buffer.from('!<arch>\n'), arHeader('debian-binary', '-4'), Buffer.from('2.0\n'), arHeader('control.tar', '-100')]);
+    assert.equal(bytes.length, 132);
+    await refusedByBoth('negative.deb', bytes, /size "-4" is not a non-negative decimal number/);
+  });
+
+  it('an ar member size past the end of the file, and ar member names with "/" or ".."', async () => {
+    const valid = debWith('data.tar', tarArchive([{ name: './' , type: '5' }]));
+    const huge = Buffer.concat([valid.subarray(0, 8), arHeader('debian-binary', '9999999999'), valid.subarray(68)]);
+    await refusedByBoth('huge.deb', huge, /claims 9999999999 bytes, past the end of the \d+-byte file/);
+    const slash = arArchive([['debian-binary', Buffer.from('2.0\n')], ['../control.tar', controlTar()]]);
+    await refusedByBoth('slash.deb', slash, /invalid name "\.\.\/control\.tar"/);
+    const dotdot = arArchive([['debian-binary', Buffer.from('2.0\n')], ['..', controlTar()]]);
+    await refusedByBoth('dotdot.deb', dotdot, /invalid name "\.\."/);
+  });
+
+  it('a data.tar entry with a negative octal size, plain and gzipped', async () => {
+    const entry = tarEntry({ name: './usr/x', content: Buffer.from('abc') });
+    const negative = patchHeader(entry.subarray(0, 512), 124, Buffer.from('-0000000777\0', 'latin1'));
+    const data = Buffer.concat([negative, entry.subarray(512), Buffer.alloc(1024)]);
+    await refusedByBoth('negative-tar.deb', debWith('data.tar', data), /data\.tar: header at byte 0: size field "-0000000777" is not an octal number/);
+    await refusedByBoth('negative-tar-gz.deb', debWith('data.tar.gz', compress('gzip', ['-n'], data)), /data\.tar\.gz: header at byte 0: size field/);
+  });
+
+  it('a negative base-256 size, a wrong checksum, a size past the archive, a PAX header, a directory with data', async () => {
+    const entry = tarEntry({ name: './usr/x', content: Buffer.from('abc') });
+    const base256 = patchHeader(entry.subarray(0, 512), 124, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]));
+    await refusedByBoth('base256.deb', debWith('data.tar', Buffer.concat([base256, entry.subarray(512), Buffer.alloc(1024)])), /negative size \(base-256\)/);
+    const checksum = Buffer.from(entry);
+    checksum[0] = 0x41;
+    await refusedByBoth('checksum.deb', debWith('data.tar', Buffer.concat([checksum, Buffer.alloc(1024)])), /checksum \d+ does not match/);
+    const past = patchHeader(entry.subarray(0, 512), 124, Buffer.from('77777777777\0', 'latin1'));
+    await refusedByBoth('past.deb', debWith('data.tar', Buffer.concat([past, entry.subarray(512), Buffer.alloc(1024)])), /data\.tar.* is truncated/);
+    const pax = tarArchive([{ name: './PaxHeaders/x', type: 'x', content: Buffer.from('20 path=./usr/evil\n') }, { name: './usr/x' }]);
+    await refusedByBoth('pax.deb', debWith('data.tar', pax), /a PAX extended header, which dpkg does not unpack/);
+    const dir = patchHeader(tarEntry({ name: './usr/', type: '5' }), 124, Buffer.from('00000001000\0', 'latin1'));
+    await refusedByBoth('dir.deb', debWith('data.tar', Buffer.concat([dir, Buffer.alloc(1024)])), /is a directory with a size of 512/);
+  });
+
+  for (const [extension, command, args] of [
+    ['xz', 'xz', ['-T1', '-6']],
+    ['zst', 'zstd', ['-q', '-3', '-c']],
+    ['gz', 'gzip', ['-n', '-9']],
+  ] as const) {
+    it(`a 1 GiB ${extension} bomb in data.tar.${extension} is refused in seconds, under 256 MiB`, async () => {
+      const compressed = bomb(command, args, 1024 * MiB);
+      assert.ok(compressed.length < 2 * MiB, `the bomb is small (${compressed.length} bytes)`);
+      const runs = await refusedByBoth(`bomb-${extension}.deb`, debWith(`data.tar.${extension}`, compressed), new RegExp(`data\\.tar\\.${extension} expands more than 200 times .*decompression bomb`), 20);
+      for (const result of runs) console.log(`      ${extension} bomb (${compressed.length} bytes): ${result.seconds.toFixed(1)} s, peak ${(result.peakKiB / 1024).toFixed(0)} MiB`);
+    });
+  }
+
+  it('a zstd frame asking for a 2 GiB window is refused before anything is allocated', async () => {
+    // Frame header: magic, descriptor (no checksum, not single segment), window descriptor 2^31.
+    const frame = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (31 - 10) << 3]), Buffer.from([0x01, 0x00, 0x00])]);
+    await refusedByBoth('window.deb', debWith('data.tar.zst', frame), /zstd frame needs a 2147483648-byte window/);
+  });
+
+  it('a FIFO, /dev/zero and a folder given as the package: refused at once, nothing read', async () => {
+    const fifo = path.join(inputs, 'pipe.deb');
+    must('mkfifo', [fifo]);
+    try {
+      assertRefused(measured(['inspect', fifo], 20), fifo, /is a FIFO, not a regular file/, 10);
+      assertRefused(measured(['repo', fifo, '--out', repoDir, '--suite', 'stable'], 20), fifo, /is a FIFO, not a regular file/, 10);
+    } finally {
+      await fs.rm(fifo);
+    }
+    assertRefused(measured(['inspect', '/dev/zero'], 20), '/dev/zero', /is a device, not a regular file/, 10);
+    assertRefused(measured(['repo', '/dev/zero', '--out', repoDir, '--suite', 'stable'], 20), '/dev/zero', /is a device, not a regular file/, 10);
+    const folder = path.join(work, 'folder.deb');
+    await fs.mkdir(folder);
+    assertRefused(measured(['inspect', folder], 20), folder, /is a directory, not a regular file/, 10);
+  });
+
+  it('inspect flags entries that would escape the root and prints no control character', async () => {
+    const data = tarArchive([
+      { name: './', type: '5' },
+      { name: './usr/', type: '5' },
+      { name: './usr/../../etc/cron.d/evil', content: Buffer.from('x') },
+      { name: '/etc/passwd', content: Buffer.from('x') },
+      { name: './usr/lib', type: '2', linkname: '/etc' },
+      { name: './usr/lib/shadow', content: Buffer.from('x') },
+      { name: './usr/hard', type: '1', linkname: '../etc/shadow' },
+      { name: './usr/missing', type: '1', linkname: './usr/nowhere' },
+      { name: './usr/red\x1b[31mtext\x9b2J', content: Buffer.from('x') },
+      { name: './usr/fine', content: Buffer.from('fine') },
+      { name: './usr/fine-link', type: '1', linkname: './usr/fine' },
+    ]);
+    const control = tarArchive([{ name: './', type: '5' }, { name: './control', content: Buffer.from(`${CONTROL}X-Evil: \x1b]0;owned\x07\n`) }, { name: './postinst', content: Buffer.from('#!/bin/sh\necho "\x1b[2J"\n') }]);
+    const file = path.join(inputs, 'escapes.deb');
+    await fs.writeFile(file, arArchive([['debian-binary', Buffer.from('2.0\n')], ['control.tar', control], ['data.tar', data]]));
+    const before = await snapshot(inputs);
+    const result = measured(['inspect', file]);
+    assert.equal(result.code, 1, result.stderr);
+    assertNoControlCharacters(result.stdout + result.stderr);
+    const flagged = result.stderr.split('\n').filter((line) => line !== '');
+    assert.deepEqual(flagged, [
+      `${file}: entry ./usr/../../etc/cron.d/evil would be unpacked outside the root: it has a ".." component`,
+      `${file}: entry /etc/passwd would be unpacked outside the root: it is an absolute path`,
+      `${file}: entry ./usr/lib/shadow would be unpacked outside the root: it goes through the symlink ./usr/lib`,
+      `${file}: entry ./usr/hard would be unpacked outside the root: it is a hard link out of the package (target has a ".." component)`,
+      `${file}: entry ./usr/missing would be unpacked outside the root: it is a hard link to a file not earlier in the package`,
+    ]);
+    assert.match(result.stdout, /\.\/usr\/red\\x1b\[31mtext\\x9b2J$/m, 'control characters in names are shown escaped');
+    assert.match(result.stdout, /X-Evil: \\x1b\]0;owned\\x07/);
+    assert.match(result.stdout, /echo "\\x1b\[2J"/);
+    assert.match(result.stdout, /^ {2}h0644 root\/root {10}0 \.\/usr\/fine-link => \.\/usr\/fine$/m, 'a hard link inside the package is fine');
+    assert.equal(result.stdout.match(/\[ESCAPES THE ROOT: /g)?.length, 5);
+    const json = measured(['inspect', '--json', file]);
+    assert.equal(json.code, 1);
+    assertNoControlCharacters(json.stdout);
+    const parsed = JSON.parse(json.stdout) as { files: Array<{ path: string; escapes?: string }> };
+    assert.equal(parsed.files.filter((f) => f.escapes !== undefined).length, 5);
+    assert.ok(parsed.files.some((f) => f.path === './usr/red\x1b[31mtext\x9b2J'), 'JSON keeps the name, escaped by JSON');
+    assert.deepEqual(await snapshot(inputs), before);
+  });
+
+  for (const compression of ['zstd', 'xz', 'gzip', 'none'] as const) {
+    it(`a package dpkg-deb builds with -Z${compression}: inspect lists what dpkg-deb lists, repo publishes it as apt-ftparchive does`, async () => {
+      const dir = await tempDir('debforge-reader-real-');
+      const deb = await dpkgDebBuilt(dir, compression);
+      const members = must('ar', ['t', deb]).trim().split('\n');
+      const suffix = compression === 'gzip' ? '.gz' : compression === 'none' ? '' : compression === 'zstd' ? '.zst' : '.xz';
+      assert.deepEqual(members, ['debian-binary', `control.tar${suffix}`, `data.tar${suffix}`]);
+      const inspected = measured(['inspect', '--json', deb]);
+      assert.equal(inspected.code, 0, inspected.stderr);
+      const shown = JSON.parse(inspected.stdout) as { control: Record<string, string>; scripts: Record<string, string>; files: Array<{ path: string; size: number; mode: string }> };
+      assert.equal(shown.control.Package, `real-${compression}`);
+      assert.match(shown.scripts.postinst ?? '', /echo "configured"/);
+      // dpkg-deb --contents: "drwxr-xr-x root/root 0 2024-01-01 00:00 ./usr/" (a symlink adds " -> target").
+      const oracle = must('dpkg-deb', ['--contents', deb])
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const fields = line.split(/\s+/);
+          return `${fields[2]} ${fields.slice(5).join(' ')}`;
+        });
+      assert.deepEqual(shown.files.map((f) => `${f.size} ${f.path}`), oracle);
+      const out = path.join(dir, 'repo');
+      const published = measured(['repo', deb, '--out', out, '--suite', 'stable', '--json']);
+      assert.equal(published.code, 0, published.stderr);
+      const packages = await fs.readFile(path.join(out, 'dists/stable/main/binary-all/Packages'), 'utf8');
+      const expected = must('apt-ftparchive', ['packages', '.'], { cwd: dir });
+      for (const field of ['Package', 'Size', 'MD5sum', 'SHA256']) {
+        const ours = new RegExp(`^${field}: (.*)$`, 'm').exec(packages)?.[1];
+        assert.equal(ours, new RegExp(`^${field}: (.*)$`, 'm').exec(expected)?.[1], `${field} agrees with apt-ftparchive`);
+      }
+    });
+  }
+});
+
+describe('tar header codec', () => {
+  it('reads base-256 sizes past 8 GiB as GNU tar writes them, and round-trips the writer', () => {
+    const nineGiB = 9 * 1024 * 1024 * 1024;
+    const header = encodeTarHeader({ name: Buffer.from('./big'), mode: 0o644, size: nineGiB, mtime: 1700000000, typeflag: '0' });
+    assert.equal(header[124], 0x80);
+    assert.equal(decodeTarHeader(header).size, nineGiB);
+    // GNU tar as the oracle: the header it writes for a (sparse) 9 GiB file, read back.
+    const script = 'd=$(mktemp -d) && cd "$d" && truncate -s 9G big && tar --format=gnu -cf - big | head -c 512; rm -rf "$d"';
+    const gnu = spawnSync('sh', ['-c', script], { maxBuffer: MiB }).stdout;
+    assert.equal(gnu.length, 512);
+    assert.equal(gnu[124], 0x80, 'GNU tar writes base-256');
+    const decoded = decodeTarHeader(gnu);
+    assert.equal(decoded.size, nineGiB);
+    assert.equal(decoded.name.toString(), 'big');
+  });
+
+  it('refuses negative, non-octal and oversized numbers', () => {
+    assert.throws(() => decodeTarNumber(Buffer.from('-0000000777\0'), 'size'), /not an octal number/);
+    assert.throws(() => decodeTarNumber(Buffer.from('0000009\0'), 'size'), /not an octal number/);
+    assert.throws(() => decodeTarNumber(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe]), 'size'), /negative size/);
+    assert.throws(() => decodeTarNumber(Buffer.from([0x80, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'size'), /too large/);
+    assert.equal(decodeTarNumber(Buffer.from('   644 \0'), 'mode'), 0o644);
+  });
+});
