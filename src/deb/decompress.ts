@@ -67,7 +67,8 @@ async function* xzDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 
 /** gzip through zlib's stream, which holds back when its reader does. */
 async function* gzipDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const decoder = createGunzip();
+  // 256 KiB output chunks rather than zlib's 16 KiB: eight times fewer steps through the reader.
+  const decoder = createGunzip({ chunkSize: 256 * 1024 });
   const source = Readable.from(input, { objectMode: false });
   let failure: Error | undefined;
   const output = pipeline(source, decoder, (error) => {
