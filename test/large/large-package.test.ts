@@ -1,0 +1,147 @@
+// Packages larger than memory: a 2 GiB-payload package built by debforge, and a 9 GiB package
+// whose data.tar entry needs a base-256 size, go through inspect and repo in bounded memory.
+// Slow (minutes: gigabytes are written, read and hashed), so they are a layer of their own,
+// `npm run test:large`, which CI runs after `npm test`.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { encodeTarHeader } from '../../src/deb/tar-header.js';
+import { CLI, FIXTURES, copyTree, must, tempDir } from '../support/tools.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const PEAK_LIMIT_KIB = 256 * 1024;
+
+interface Measured {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  peakKiB: number;
+}
+
+function measured(args: readonly string[], timeoutSeconds: number): Measured {
+  const started = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', 'peak-kib %M', process.execPath, CLI, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutSeconds * 1000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * MiB,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  assert.equal(result.error, undefined, `debforge ${args.join(' ')} did not finish in ${timeoutSeconds} s`);
+  const lines = result.stderr.split('\n');
+  let peakLine = lines.length - 1;
+  while (peakLine >= 0 && !lines[peakLine]!.startsWith('peak-kib ')) peakLine--;
+  assert.ok(peakLine >= 0, `GNU time reported no peak: ${result.stderr}`);
+  const peakKiB = Number(lines[peakLine]!.slice('peak-kib '.length));
+  lines.splice(peakLine, 1);
+  return { code: result.status ?? 128, stdout: result.stdout, stderr: lines.join('\n'), seconds, peakKiB };
+}
+
+function report(what: string, result: Measured): void {
+  console.log(`      ${what}: ${result.seconds.toFixed(1)} s, peak ${(result.peakKiB / 1024).toFixed(0)} MiB`);
+  assert.equal(result.code, 0, `${what} failed: ${result.stderr}`);
+  assert.ok(result.peakKiB < PEAK_LIMIT_KIB, `${what}: peak memory ${result.peakKiB} KiB, more than ${PEAK_LIMIT_KIB} KiB`);
+}
+
+/** Writes `size` incompressible bytes (an AES-CTR keystream) 16 MiB at a time. */
+async function writeKeystream(file: string, size: number): Promise<void> {
+  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 7), Buffer.alloc(16));
+  const zeros = Buffer.alloc(16 * MiB);
+  const handle = await fs.open(file, 'w');
+  try {
+    for (let written = 0; written < size; written += zeros.length) await handle.write(cipher.update(zeros.subarray(0, Math.min(zeros.length, size - written))));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The stanza fields of the only package in a Packages file. */
+function packagesField(packages: string, field: string): string | undefined {
+  return new RegExp(`^${field}: (.*)$`, 'm').exec(packages)?.[1];
+}
+
+describe('packages larger than memory (inspect and repo under 256 MiB)', function () {
+  this.timeout(1_800_000);
+
+  it('a 2 GiB-payload package built by debforge: inspect lists it, repo publishes it with the hashes sha256sum computes', async () => {
+    const work = await tempDir('debforge-large-');
+    try {
+      const daemon = path.join(work, 'format1_daemon');
+      await copyTree(path.join(FIXTURES, 'good', 'format1_daemon'), daemon);
+      const payloadDir = path.join(daemon, 'files/usr/share/format1-daemon');
+      await fs.mkdir(payloadDir, { recursive: true });
+      await writeKeystream(path.join(payloadDir, 'model.bin'), 2 * GiB);
+      const out = path.join(work, 'out');
+      const built = measured(['build', daemon, '--out', out, '--jobs', '2', '--compression', 'gzip'], 900);
+      report('build (2 GiB, gzip, --jobs 2)', built);
+      const deb = built.stdout.trim();
+      await fs.rm(path.join(daemon, 'files'), { recursive: true });
+
+      const inspected = measured(['inspect', deb], 600);
+      report('inspect', inspected);
+      assert.match(inspected.stdout, /^ {2}-0644 root\/root 2147483648 \.\/usr\/share\/format1-daemon\/model\.bin$/m);
+      const oracle = must('dpkg-deb', ['--contents', deb]);
+      assert.match(oracle, / 2147483648 \S+ \S+ \.\/usr\/share\/format1-daemon\/model\.bin$/m);
+
+      const repo = path.join(work, 'repo');
+      const published = measured(['repo', deb, '--out', repo], 600);
+      report('repo', published);
+      // The suite is the profile's codename, which debforge writes into the changelog (noetic: focal).
+      assert.deepEqual(await fs.readdir(path.join(repo, 'dists')), ['focal']);
+      const packages = await fs.readFile(path.join(repo, 'dists/focal/main/binary-all/Packages'), 'utf8');
+      assert.equal(packagesField(packages, 'Size'), String((await fs.stat(deb)).size));
+      assert.equal(packagesField(packages, 'SHA256'), must('sha256sum', [deb]).split(' ')[0]);
+      assert.equal(packagesField(packages, 'MD5sum'), must('md5sum', [deb]).split(' ')[0]);
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+  });
+
+  it('a 9 GiB .deb (uncompressed data.tar, one entry with a base-256 size): inspect and repo read it, as dpkg-deb does', async () => {
+    const work = await tempDir('debforge-large-');
+    try {
+      // Made by hand as a sparse file, so the test costs reading 9 GiB, not writing it.
+      const size = 9 * GiB;
+      const controlText = Buffer.from('Package: huge\nVersion: 1.0\nArchitecture: all\nMaintainer: T <t@example.org>\nDescription: x\n');
+      const control = Buffer.concat([
+        encodeTarHeader({ name: Buffer.from('./'), mode: 0o755, size: 0, mtime: 0, typeflag: '5' }),
+        encodeTarHeader({ name: Buffer.from('./control'), mode: 0o644, size: controlText.length, mtime: 0, typeflag: '0' }),
+        controlText,
+        Buffer.alloc(512 - controlText.length + 1024),
+      ]);
+      const dataHeader = encodeTarHeader({ name: Buffer.from('./huge.bin'), mode: 0o644, size, mtime: 0, typeflag: '0' });
+      assert.equal(dataHeader[124], 0x80, 'the size needs base-256');
+      const dataLength = 512 + size + 1024;
+      const arHeader = (name: string, length: number): Buffer =>
+        Buffer.from(name.padEnd(16) + '0'.padEnd(12) + '0'.padEnd(6) + '0'.padEnd(6) + '100644'.padEnd(8) + String(length).padEnd(10) + '`\n', 'latin1');
+      const head = Buffer.concat([Buffer.from('!<arch>\n'), arHeader('debian-binary', 4), Buffer.from('2.0\n'), arHeader('control.tar', control.length), control, arHeader('data.tar', dataLength), dataHeader]);
+      const deb = path.join(work, 'huge_1.0_all.deb');
+      const handle = await fs.open(deb, 'w');
+      try {
+        await handle.write(head, 0, head.length, 0);
+        // The hole is the file's zeros; the two end-of-archive blocks are zeros too.
+        await handle.truncate(head.length + size + 1024);
+      } finally {
+        await handle.close();
+      }
+      const oracle = must('dpkg-deb', ['--contents', deb]);
+      assert.match(oracle, / 9663676416 \S+ \S+ \.\/huge\.bin$/m);
+
+      const inspected = measured(['inspect', deb], 900);
+      report('inspect (9 GiB)', inspected);
+      assert.match(inspected.stdout, /^ {2}-0644 root\/root 9663676416 \.\/huge\.bin$/m);
+      const repo = path.join(work, 'repo');
+      const published = measured(['repo', deb, '--out', repo, '--suite', 'stable'], 900);
+      report('repo (9 GiB)', published);
+      const packages = await fs.readFile(path.join(repo, 'dists/stable/main/binary-all/Packages'), 'utf8');
+      assert.equal(packagesField(packages, 'Size'), String(head.length + size + 1024));
+      assert.equal(packagesField(packages, 'SHA256'), must('sha256sum', [deb]).split(' ')[0]);
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+  });
+});
