@@ -127,10 +127,12 @@ function unresolvedReason(key: string, sources: KeySources, distro: string | und
     }
   }
   if (profile.ros?.version === 1 || profile.ros === undefined) {
-    const ros2 = rosdistro.releasedIn(key, 'ros2');
-    if (ros2.length > 0 && !(distro !== undefined && rosdistro.releases(distro, key))) {
-      return `dependency "${key}" is a ROS 2 package (${ros2.join(', ')}), not available on ${where}: ${WAYS_OUT}`;
+    const ros1 = rosdistro.releasedIn(key, 'ros1');
+    if (hasDebianRos(profile) && ros1.length > 0) {
+      return `dependency "${key}" is released in ROS ${ros1.join(', ')} (${ros1.map((d) => `ros-${d}-${key.replace(/_/g, '-')}`).join(', ')}), but Debian 12 does not ship it, so ${where} has no package for it: ${WAYS_OUT}`;
     }
+    const ros2 = rosdistro.releasedIn(key, 'ros2');
+    if (ros1.length === 0 && ros2.length > 0) return `dependency "${key}" is a ROS 2 package (${ros2.join(', ')}), not available on ${where}: ${WAYS_OUT}`;
   }
   if (profile.ros && distro !== undefined) {
     const others = Object.keys(rosdistro.index.distributions).filter((other) => other !== distro && rosdistro.releases(other, key));

@@ -1,0 +1,152 @@
+// Daemon folders that reproduce the dependency patterns of real package.xml files (system keys
+// with per-release names, packages a distribution does not release, ROS 1 keys in ROS 2
+// packages, pip-only keys, format 3 conditions, interface groups, a team's own rosdep.yaml,
+// siblings), each with the seed's unit template, built for its natural profiles. Each one either
+// builds lintian-clean with every Depends alternative resolvable, or is refused in one line per
+// problem that names it and the way out.
+import assert from 'node:assert/strict';
+import { promises as fs, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { FIXTURES, REPO_ROOT, debforge, must, run, tempDir } from '../support/tools.js';
+
+const PATTERNS = path.join(FIXTURES, 'real-patterns');
+const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000', DEBFORGE_ROSDEP_SOURCES: path.join(PATTERNS, 'no-machine-sources') };
+
+type Outcome = 'builds' | RegExp[];
+
+// Written by reading each package.xml against the rosdistro data by hand.
+const EXPECTED: Record<string, Record<string, Outcome>> = {
+  costmap_planner: {
+    noetic: 'builds',
+    'debian-bookworm': [/package\.xml:20: dependency "costmap_2d" is released in ROS noetic \(ros-noetic-costmap-2d\), but Debian 12 does not ship it/, /package\.xml:21: dependency "nav_core" is released in ROS noetic/],
+  },
+  serial_imu_driver: { noetic: 'builds', 'debian-bookworm': 'builds' },
+  bluetooth_pad_node: {
+    noetic: [/package\.xml:11: unknown dependency key "python-bluez" for profile noetic .*nearest known keys: python3-bluez/],
+    'debian-bookworm': [/package\.xml:11: unknown dependency key "python-bluez" for profile debian-bookworm .*nearest known keys: python3-bluez/],
+  },
+  camera_streamer: { humble: 'builds', jazzy: 'builds' },
+  speech_bridge_py: { humble: 'builds', jazzy: 'builds' },
+  fleet_msgs: { humble: 'builds', jazzy: 'builds' },
+  fleet_bridge: { humble: 'builds', jazzy: 'builds' },
+  dock_supervisor: { humble: [/package\.xml:11: dependency "nav2_loopback_sim" is not released in ROS humble \(only in jazzy/], jazzy: 'builds' },
+  ported_launcher: {
+    humble: [/package\.xml:9: dependency "roslaunch" is a ROS 1 package \(noetic\), not part of ROS 2 humble: depend on ros2launch/],
+    jazzy: [/package\.xml:9: dependency "roslaunch" is a ROS 1 package \(noetic\), not part of ROS 2 jazzy: depend on ros2launch/],
+  },
+  adc_monitor: {
+    humble: [/package\.xml:10: dependency "python3-adafruit-circuitpython-ads1x15-pip": rosdep installs it only with pip \(adafruit-circuitpython-ads1x15\) on ubuntu jammy/],
+    jazzy: [/only with pip \(adafruit-circuitpython-ads1x15\) on ubuntu noble/],
+  },
+};
+
+const PLATFORMS: Record<string, { os: string; codename: string; distro?: string }> = {
+  noetic: { os: 'ubuntu', codename: 'focal', distro: 'noetic' },
+  humble: { os: 'ubuntu', codename: 'jammy', distro: 'humble' },
+  jazzy: { os: 'ubuntu', codename: 'noble', distro: 'jazzy' },
+  'debian-bookworm': { os: 'debian', codename: 'bookworm' },
+};
+
+/** Packages debforge adds to Depends itself. */
+const ADDED_BY_DEBFORGE = new Set(['adduser', 'init-system-helpers']);
+
+interface ShippedIndex {
+  platforms: string[];
+  distributions: Record<string, { packages: string[] }>;
+  rosdep: Record<string, string | null | (string | null)[]>;
+}
+
+/** Every package an Ubuntu profile may depend on: its distribution's releases and rosdep's apt names. */
+function ubuntuOracle(profile: string): Set<string> {
+  const { os, codename, distro } = PLATFORMS[profile]!;
+  const index = JSON.parse(readFileSync(path.join(REPO_ROOT, 'data', 'rosdistro-index.json'), 'utf8')) as ShippedIndex;
+  const names = new Set(index.distributions[distro!]!.packages.map((name) => `ros-${distro}-${name.replace(/_/g, '-')}`));
+  const at = index.platforms.indexOf(`${os}:${codename}`);
+  assert.ok(at >= 0);
+  for (const value of Object.values(index.rosdep)) {
+    const rule = Array.isArray(value) ? value[at] : value;
+    if (typeof rule === 'string' && !/^[a-z]+:/.test(rule)) for (const name of rule.split(' ')) if (name !== '') names.add(name);
+  }
+  return names;
+}
+
+/** Debian 12's real archive, as this machine's apt sees it. */
+function debianOracle(): Set<string> {
+  assert.match(readFileSync('/etc/os-release', 'utf8'), /^VERSION_CODENAME=bookworm$/m, 'the Debian 12 oracle is the apt archive of a bookworm machine');
+  const names = new Set(must('apt-cache', ['dumpavail']).match(/^Package: \S+$/gm)?.map((line) => line.slice('Package: '.length)));
+  assert.ok(names.size > 10_000, 'apt knows the bookworm archive (run apt-get update)');
+  return names;
+}
+
+async function localRosdepPackages(dir: string): Promise<Set<string>> {
+  const file = path.join(dir, 'rosdep.yaml');
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return new Set();
+  const { load } = createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
+  const names = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') names.add(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk);
+  };
+  walk(load(text));
+  return names;
+}
+
+describe('real dependency patterns: built for their natural profiles, or refused with the way out', function () {
+  this.timeout(600_000);
+  const built: { fixture: string; profile: string; deb: string }[] = [];
+  let siblings: string[] = [];
+
+  before(async () => {
+    siblings = (await fs.readdir(PATTERNS)).filter((entry) => entry in EXPECTED);
+    assert.deepEqual(siblings.sort(), Object.keys(EXPECTED).sort(), 'every fixture has its expectation');
+  });
+
+  for (const [fixture, profiles] of Object.entries(EXPECTED)) {
+    for (const [profile, outcome] of Object.entries(profiles)) {
+      it(`${fixture} on ${profile}: ${outcome === 'builds' ? 'builds' : 'refused, naming the problem and the way out'}`, async () => {
+        const out = await tempDir();
+        const result = debforge(['build', path.join(PATTERNS, fixture), '--profile', profile, '--out', out], { env });
+        if (outcome === 'builds') {
+          assert.equal(result.code, 0, result.stderr);
+          built.push({ fixture, profile, deb: result.stdout.trim() });
+          return;
+        }
+        assert.equal(result.code, 1, result.stderr);
+        assert.deepEqual(await fs.readdir(out), [], 'nothing written');
+        const lines = result.stderr.trim().split('\n');
+        assert.equal(lines.length, outcome.length, result.stderr);
+        outcome.forEach((pattern, i) => {
+          assert.match(lines[i]!, pattern);
+          assert.match(lines[i]!, /rosdep\.yaml beside package\.xml, or give a raw Debian relation under <export><debforge>/);
+        });
+      });
+    }
+  }
+
+  it('every package built is lintian-clean (no E: line)', () => {
+    assert.ok(built.length >= 10, `${built.length} packages built`);
+    const result = run('lintian', ['--allow-root', ...built.map((b) => b.deb)]);
+    const errors = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => line.startsWith('E: '));
+    assert.deepEqual(errors, []);
+  });
+
+  it('every Depends alternative is a released package, a rosdep package of the release, a sibling, or one debforge adds', async () => {
+    const oracles = new Map<string, Set<string>>();
+    for (const { fixture, profile, deb } of built) {
+      if (!oracles.has(profile)) oracles.set(profile, profile === 'debian-bookworm' ? debianOracle() : ubuntuOracle(profile));
+      const known = oracles.get(profile)!;
+      const prefix = PLATFORMS[profile]!.distro ? `ros-${PLATFORMS[profile]!.distro}-` : '';
+      const siblingPackages = new Set(siblings.map((name) => `${prefix}${name.replace(/_/g, '-')}`));
+      const local = await localRosdepPackages(path.join(PATTERNS, fixture));
+      const depends = must('dpkg-deb', ['-f', deb, 'Depends']).trim();
+      assert.notEqual(depends, '', `${fixture} on ${profile} has Depends`);
+      for (const alternative of depends.split(/[,|]/)) {
+        const name = alternative.trim().split(' ')[0]!;
+        assert.ok(known.has(name) || siblingPackages.has(name) || local.has(name) || ADDED_BY_DEBFORGE.has(name), `${fixture} on ${profile}: ${name} is not resolvable`);
+      }
+    }
+  });
+});
