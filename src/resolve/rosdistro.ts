@@ -214,10 +214,14 @@ export function rosdistroFromCheckout(checkout: string, profiles: readonly { os:
   const key = path.resolve(checkout);
   let data = fromCheckouts.get(key);
   if (data === undefined) {
-    data = buildRosdistroIndex(checkout, {
+    data = fs
+      .stat(path.join(checkout, 'index-v4.yaml'))
+      .catch(() => fail(checkout, 'is not a ros/rosdistro checkout (no index-v4.yaml): give --rosdistro (or DEBFORGE_ROSDISTRO) a clone of https://github.com/ros/rosdistro'))
+      .then(() => buildRosdistroIndex(checkout, {
       alwaysDistros: [...new Set(profiles.flatMap((p) => (p.ros && p.ros.distro !== 'debian' ? [p.ros.distro] : [])))],
       extraPlatforms: [...new Set(profiles.map((p) => `${p.os.id}:${p.os.codename}`))],
-    }).then((index) => new RosdistroData(index));
+      }))
+      .then((index) => new RosdistroData(index));
     fromCheckouts.set(key, data);
   }
   return data;

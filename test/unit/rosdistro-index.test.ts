@@ -152,6 +152,9 @@ describe('the rosdistro index', function () {
     assert.equal(must('dpkg-deb', ['-f', own.stdout.trim(), 'Depends']).trim(), 'ros-jazzy-gadget-driver, libspline2-dev');
     const fromEnv = debforge(['build', dir, '--profile', 'jazzy', '--out', out], { env: { ...process.env, DEBFORGE_ROSDISTRO: checkout } });
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    const notACheckout = debforge(['build', dir, '--profile', 'jazzy', '--out', out, '--rosdistro', path.join(checkout, 'rosdep')]);
+    assert.equal(notACheckout.code, 1);
+    assert.equal(notACheckout.stderr, `debforge: ${path.join(checkout, 'rosdep')}: is not a ros/rosdistro checkout (no index-v4.yaml): give --rosdistro (or DEBFORGE_ROSDISTRO) a clone of https://github.com/ros/rosdistro\n`);
   });
 
   it('the shipped index records its source, carries its licence, and covers every profile', async () => {
