@@ -1,6 +1,6 @@
-import type { CatkinRules } from './cmake/index.js';
-
 /** What the load stage knows about a daemon folder: typed, with file and line for every value. */
+
+import type { CatkinRules } from './cmake/index.js';
 
 export type DependencyKind =
   | 'depend'

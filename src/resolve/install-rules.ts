@@ -69,20 +69,36 @@ export function evaluateInstallRules(source: DaemonSource, rules: CatkinRules, p
   const unitNotes: { line: number; names: string[]; from: string }[] = [];
   const error = (message: string, line: number): void => problems.error(file, message, line);
 
-  /** `${NAME}` expanded innermost first, as CMake does; an unknown name is an error, not an empty string. */
+  /**
+   * `${NAME}` expanded innermost first (`${a_${b}}`), as CMake does, and once: a value is never
+   * expanded again. An unknown name is an error, not an empty string.
+   */
   const expand = (arg: CMakeArgument): string[] | undefined => {
     if (arg.kind === 'bracket') return [arg.text];
-    let text = arg.text;
-    for (let guard = 0; guard < 100; guard++) {
-      const match = /\$\{([A-Za-z0-9_.+\-/]*)\}/.exec(text);
-      if (!match) break;
-      const value = variables.get(match[1]!);
-      if (value === undefined) {
-        error(`\${${printable(match[1]!)}} is not set: debforge knows set() variables, PROJECT_NAME, the CATKIN_*_DESTINATION folders, CMAKE_INSTALL_PREFIX and the project's source and binary folders`, arg.line);
-        return undefined;
+    // One buffer per open `${`; a closing `}` looks the innermost name up into the one below.
+    const buffers = [''];
+    const source = arg.text;
+    for (let i = 0; i < source.length; i++) {
+      if (source[i] === '$' && source[i + 1] === '{') {
+        buffers.push('');
+        i++;
+      } else if (source[i] === '}' && buffers.length > 1) {
+        const name = buffers.pop()!;
+        const value = variables.get(name);
+        if (value === undefined) {
+          error(`\${${printable(name)}} is not set: debforge knows set() variables, PROJECT_NAME, the CATKIN_*_DESTINATION folders, CMAKE_INSTALL_PREFIX and the project's source and binary folders`, arg.line);
+          return undefined;
+        }
+        buffers[buffers.length - 1] += value;
+      } else {
+        buffers[buffers.length - 1] += source[i];
       }
-      text = text.slice(0, match.index) + value + text.slice(match.index + match[0].length);
     }
+    if (buffers.length > 1) {
+      error(`"\${" is never closed with "}"`, arg.line);
+      return undefined;
+    }
+    const text = buffers[0]!;
     if (arg.kind === 'quoted') return [text.replace(/\\;/g, ';')];
     return text
       .split(/(?<!\\);/)

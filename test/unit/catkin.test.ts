@@ -148,10 +148,12 @@ describe('catkin daemon folders (the seed layout) build unchanged', function () 
     assert.deepEqual(warnings, [`${dir}/CMakeLists.txt: warning: 2 files are in no install rule and not part of the daemon folder, so not packaged: hooks/README.txt.orig, notes.txt; install them with install(...) or remove them`]);
   });
 
-  it('keeps a folder installed without USE_SOURCE_PERMISSIONS at 0644, and RENAME and PERMISSIONS as given', async () => {
+  it('keeps a folder installed without USE_SOURCE_PERMISSIONS at 0644, RENAME and PERMISSIONS as given, and expands ${} as CMake does', async () => {
     const dir = await seedCopy((cmake) =>
       cmake.replace(/install\(DIRECTORY hooks DESTINATION \$\{CATKIN_PACKAGE_SHARE_DESTINATION\}\n  USE_SOURCE_PERMISSIONS\n/, 'install(DIRECTORY hooks DESTINATION ${CATKIN_PACKAGE_SHARE_DESTINATION}\n') +
-        'install(FILES scripts/svc-demo-status DESTINATION lib/${PROJECT_NAME} RENAME status PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)\n',
+        'install(FILES scripts/svc-demo-status DESTINATION lib/${PROJECT_NAME} RENAME status PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)\n' +
+        // Nested references expand innermost first; a value is not expanded again.
+        'set(KIND demo)\nset(FILE_demo config/svc-demo.conf)\nset(LITERAL [=[${KIND}]=])\ninstall(FILES ${FILE_${KIND}} DESTINATION "share/${LITERAL}")\n',
     );
     const out = await tempDir();
     const result = await cli(['build', dir, '--profile', 'plain', '--out', out]);
@@ -159,6 +161,7 @@ describe('catkin daemon folders (the seed layout) build unchanged', function () 
     const list = members(result.stdout.trim());
     assert.equal(list.get('/usr/share/svc_demo/hooks/on-start/10-log')?.mode, 'rw-r--r--');
     assert.equal(list.get('/usr/lib/svc_demo/status')?.mode, 'rwxr-xr-x');
+    assert.equal(list.get('/usr/share/${KIND}/svc-demo.conf')?.mode, 'rw-r--r--');
   });
 
   it('refuses a compiled target with one line naming it, and writes nothing', async () => {
