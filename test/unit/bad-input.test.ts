@@ -26,7 +26,7 @@ interface BadCase {
   message: RegExp;
   /** Adds what git cannot hold; returns a reason to skip when the system cannot make it. */
   setup?: (dir: string) => Promise<string | undefined>;
-  /** Run as an unprivileged user: as root, permissions do not stop reads. */
+  /** Run without the power to bypass file permissions (as root, permissions do not stop reads). */
   unprivileged?: boolean;
 }
 
@@ -152,7 +152,7 @@ const CASES: BadCase[] = [
     message: /cannot read file: EACCES: fix its permissions/,
     unprivileged: true,
     setup: async (dir) => {
-      if (isRoot && !hasCommand('setpriv')) return 'as root, an unreadable file needs setpriv (util-linux) to run the build unprivileged';
+      if (isRoot && !hasCommand('setpriv')) return 'as root, an unreadable file needs setpriv (util-linux) to drop the capabilities that bypass permissions';
       await fs.mkdir(path.join(dir, SHARE), { recursive: true });
       await fs.writeFile(path.join(dir, SHARE, 'secret.yaml'), 'token: 1\n', { mode: 0o000 });
       await fs.chmod(path.join(dir, SHARE, 'secret.yaml'), 0o000);
@@ -183,11 +183,15 @@ async function snapshot(dir: string): Promise<string[]> {
   return out;
 }
 
-/** An unprivileged run: as root, through setpriv as nobody; otherwise as ourselves. */
+/**
+ * An unprivileged run: as root, still root (so the checkout and its CLI stay reachable wherever
+ * they live, even under a folder only root may enter) but without the two capabilities that let
+ * root read a file its permissions forbid; otherwise as ourselves.
+ */
 function command(args: string[], unprivileged: boolean): [string, string[]] {
   const node: [string, string[]] = [process.execPath, [CLI, ...args]];
   if (!unprivileged || !isRoot) return node;
-  return ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', node[0], ...node[1]]];
+  return ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search', node[0], ...node[1]]];
 }
 
 function spawnRun(args: string[], cwd: string, unprivileged: boolean): Promise<Run> {
@@ -256,8 +260,6 @@ describe('bad input: a clear error, exit 1, nothing lost', function () {
 
     const work = await tempDir();
     scratch.push(work);
-    // An unprivileged build must be able to walk into its copy and write its output folder.
-    await fs.chmod(work, 0o755);
     const queue = [...CASES];
     const worker = async (): Promise<void> => {
       for (let testCase = queue.shift(); testCase; testCase = queue.shift()) {
@@ -268,7 +270,6 @@ describe('bad input: a clear error, exit 1, nothing lost', function () {
         await fs.mkdir(out);
         await fs.writeFile(path.join(out, 'SENTINEL'), `${testCase.name} ${randomBytes(8).toString('hex')}\n`);
         await fs.writeFile(path.join(out, debName), debBytes);
-        if (testCase.unprivileged) await fs.chmod(out, 0o777);
         const before = await snapshot(out);
         const unprivileged = testCase.unprivileged ?? false;
         const build = skipped ? { code: 0, stdout: '', stderr: '' } : await spawnRun(['build', testCase.name, '--out', `${testCase.name}.out`, '--jobs', '1'], work, unprivileged);
