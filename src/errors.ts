@@ -32,12 +32,28 @@ export class UsageError extends Error {
 export function formatProblem(problem: Problem): string {
   const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}`;
   const prefix = problem.severity === 'error' ? '' : `${problem.severity}: `;
-  return `${where}: ${prefix}${problem.message}`;
+  // Whatever a message quotes from a file or a file name, a terminal shows it and never obeys it.
+  return terminalSafe(`${where}: ${prefix}${problem.message}`);
 }
 
-/** A value quoted inside a one-line message: line breaks and other control characters escaped. */
+/**
+ * Characters a terminal acts on instead of showing: C0 controls (ESC starts escape sequences),
+ * DEL, C1 controls (U+009B is a one-character CSI) and the bidirectional overrides that make text
+ * read differently from what it is.
+ */
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` with every terminal control character written as an escape (`\x1b`, `\u202e`). */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_CONTROL, (character) => {
+    const code = character.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** A value quoted inside a one-line message: quotes, backslashes and control characters escaped. */
 export function printable(value: string): string {
-  return JSON.stringify(value).slice(1, -1);
+  return terminalSafe(JSON.stringify(value).slice(1, -1));
 }
 
 export function problem(file: string, message: string, line?: number): Problem {

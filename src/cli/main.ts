@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { build, checkSet, expandDaemonPaths, resolveProfile, type BuildResult } from '../build.js';
 import { daemonNames } from '../load/index.js';
-import { DebforgeError, UsageError, formatProblem } from '../errors.js';
+import { DebforgeError, UsageError, formatProblem, terminalSafe } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
 import { defines, parse, positiveInteger } from './args.js';
@@ -56,7 +56,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 
 function reportError(error: unknown, io: Io): number {
   if (error instanceof UsageError) {
-    io.stderr(`debforge: ${error.message}\n`);
+    io.stderr(`debforge: ${terminalSafe(error.message)}\n`);
     return 2;
   }
   if (error instanceof DebforgeError) {
@@ -69,7 +69,7 @@ function reportError(error: unknown, io: Io): number {
   }
   const code = (error as NodeJS.ErrnoException).code;
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`debforge: ${code ? `${code}: ` : ''}${message.split('\n')[0]}\n`);
+  io.stderr(`debforge: ${terminalSafe(`${code ? `${code}: ` : ''}${message.split('\n')[0]}`)}\n`);
   // An unexpected failure is a debforge bug: DEBFORGE_DEBUG=1 shows where it happened.
   if (process.env['DEBFORGE_DEBUG'] && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
   return 1;

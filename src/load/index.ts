@@ -4,6 +4,7 @@ import { DebforgeError, ProblemList } from '../errors.js';
 import { parseManifest } from './package-xml.js';
 import { scanBloomFolder } from './bloom.js';
 import { CMAKE_LISTS, readCatkinRules } from './cmake/index.js';
+import { MAX_XML_BYTES, readInputFile } from './read-input.js';
 import { scanDaemonFolder } from './scan.js';
 import type { DaemonSource } from './types.js';
 
@@ -18,18 +19,18 @@ export { UNIT_NAME, compareBytes } from './scan.js';
 export async function loadDaemon(dir: string, problems = new ProblemList()): Promise<DaemonSource | undefined> {
   const manifestPath = path.join(dir, 'package.xml');
   const local = new ProblemList();
-  let xml: string;
+  const exists = await fs.lstat(manifestPath).then(() => true, () => false);
+  if (!exists) {
+    problems.error(displayPath(dir, 'package.xml'), 'no package.xml: a daemon folder needs a catkin package.xml');
+    return undefined;
+  }
+  let xml: Buffer;
   try {
-    // A fifo or device would block or never end: only a regular file (or a link to one) is read.
-    if (!(await fs.stat(manifestPath)).isFile()) {
-      problems.error(displayPath(dir, 'package.xml'), 'is not a regular file: package.xml must be a plain XML file');
-      return undefined;
-    }
-    xml = await fs.readFile(manifestPath, 'utf8');
+    // Only a regular file inside the folder, never a fifo or device, and never more than a cap.
+    xml = await readInputFile(manifestPath, 'package.xml', { what: 'package.xml', maxBytes: MAX_XML_BYTES, confineTo: dir });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'no package.xml: a daemon folder needs a catkin package.xml' : `cannot read: ${code ?? (error as Error).message}`;
-    problems.error(displayPath(dir, 'package.xml'), message);
+    if (!(error instanceof DebforgeError)) throw error;
+    for (const item of error.problems) problems.items.push({ ...item, file: displayPath(dir, item.file) });
     return undefined;
   }
   const manifest = parseManifest(xml, 'package.xml', local);
@@ -37,7 +38,9 @@ export async function loadDaemon(dir: string, problems = new ProblemList()): Pro
   // Even an unreadable CMakeLists.txt (reported above) means etc/ is not only units.
   const installRules = catkin !== undefined || (await fs.lstat(path.join(dir, CMAKE_LISTS)).then(() => true, () => false));
   const scan = await scanDaemonFolder(dir, local, { installRules });
-  scan.fragments.push(...(await scanBloomFolder(dir, local)));
+  // A linked templates/ is reported by the scan and never read.
+  const templatesLinked = await fs.lstat(path.join(dir, 'templates')).then((stat) => stat.isSymbolicLink(), () => false);
+  if (!templatesLinked) scan.fragments.push(...(await scanBloomFolder(dir, local)));
   // One fragment per script: a hand-written one and a bloom template for the same script conflict.
   scan.fragments = scan.fragments.filter((fragment, index) => {
     const first = scan.fragments.find((other) => other.script === fragment.script);
@@ -67,8 +70,10 @@ export async function daemonNames(dirs: readonly string[]): Promise<string[]> {
   const names: string[] = [];
   for (const dir of dirs) {
     const manifest = path.join(dir, 'package.xml');
-    const regular = await fs.stat(manifest).then((s) => s.isFile(), () => false);
-    const xml = regular ? await fs.readFile(manifest, 'utf8').catch(() => undefined) : undefined;
+    const xml = await readInputFile(manifest, manifest, { what: 'package.xml', maxBytes: MAX_XML_BYTES }).then(
+      (bytes) => bytes.toString('utf8'),
+      () => undefined,
+    );
     const name = xml === undefined ? undefined : /<name>\s*([^<\s]+)\s*<\/name>/.exec(xml)?.[1];
     if (name) names.push(name);
   }

@@ -1,5 +1,6 @@
 import { ProblemList, printable } from '../errors.js';
-import { parseXml, type XmlElement } from './xml.js';
+import { DEBIAN_ARCHITECTURES, DEBIAN_VERSION, DEPENDENCY_KEY } from './debian-syntax.js';
+import { decodeXml, parseXml, type XmlElement } from './xml.js';
 import type {
   DebforgeOptions,
   Dependency,
@@ -58,8 +59,6 @@ const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s<>"'\\]+$/i;
 /** Debian sections (optionally with an archive area, `contrib/net`) and priorities. */
 const SECTION = /^([a-z0-9-]+\/)?[a-z0-9][a-z0-9+.-]*$/;
-/** Debian architecture names (amd64, arm64, all, any, linux-any...). */
-export const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
 const PRIORITIES = new Set(['required', 'important', 'standard', 'optional', 'extra']);
 /** One Debian relation: a package, optionally `(op version)`, alternatives joined with `|`. */
 export const DEBIAN_RELATION = /^[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?(\s*\|\s*[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?)*$/;
@@ -69,8 +68,8 @@ const VERSION = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
  * Reads a catkin `package.xml` (formats 1, 2 and 3). Every problem is collected into `problems`
  * with its line; the returned manifest is only meaningful when no error was collected.
  */
-export function parseManifest(xml: string, file: string, problems: ProblemList): Manifest | undefined {
-  const root = problems.capture(() => parseXml(xml, file));
+export function parseManifest(xml: Buffer | string, file: string, problems: ProblemList): Manifest | undefined {
+  const root = problems.capture(() => parseXml(typeof xml === 'string' ? xml : decodeXml(xml, file), file));
   if (!root) return undefined;
   if (root.name !== 'package') {
     problems.error(file, `root element is <${root.name}>, expected <package>`, root.line);
@@ -140,10 +139,16 @@ export function parseManifest(xml: string, file: string, problems: ProblemList):
       problems.error(file, `<${element.name}> is empty: name the package it depends on`, element.line);
       continue;
     }
+    if (!DEPENDENCY_KEY.test(key)) {
+      problems.error(file, `<${element.name}> "${printable(key)}" is not a ROS package name or rosdep key: one name per element (letters, digits, _ - . +); put alternatives or raw relations in <export><debforge><depends>`, element.line);
+      continue;
+    }
     const constraints: VersionConstraint[] = [];
     for (const [attribute, value] of Object.entries(element.attributes)) {
       const operator = VERSION_ATTRIBUTES[attribute];
-      if (operator) constraints.push({ operator, version: value });
+      if (operator && !DEBIAN_VERSION.test(value)) {
+        problems.error(file, `<${element.name}> ${attribute}="${printable(value)}" is not a version (e.g. 1.2.3): digits first, then letters, digits and . + ~ -`, element.line);
+      } else if (operator) constraints.push({ operator, version: value });
       else if (attribute === 'condition' && format === 3) continue;
       else problems.error(file, `<${element.name}> has unknown attribute "${attribute}"`, element.line);
     }
@@ -175,6 +180,13 @@ export function parseManifest(xml: string, file: string, problems: ProblemList):
     dependencies,
     debforge,
   };
+}
+
+/** Why an <architecture> value is refused; shared with resolve, which checks it again where it is used. */
+export function architectureProblem(value: string): string {
+  const wildcard = value === 'any' || value.endsWith('-any') || value.startsWith('any-');
+  const why = wildcard ? 'is a wildcard for source packages: a built package names one architecture' : 'is not a Debian architecture name';
+  return `<architecture> "${printable(value)}" ${why}: use all, or the machine's architecture (amd64, arm64, armhf, ...)`;
 }
 
 function requiredElement(root: XmlElement, name: string, file: string, problems: ProblemList): XmlElement | undefined {
@@ -250,12 +262,14 @@ function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemL
       if (value === '') problems.error(file, `<${key}> is empty`, element.line);
       else if (key === 'section' && !SECTION.test(value)) {
         problems.error(file, `<section> "${printable(value)}" is not a Debian section (e.g. misc, net, contrib/net)`, element.line);
-      } else if (key === 'architecture' && !ARCHITECTURE.test(value)) {
-        problems.error(file, `<architecture> "${printable(value)}" is not a Debian architecture name (all, any, amd64, arm64, ...)`, element.line);
+      } else if (key === 'architecture' && !DEBIAN_ARCHITECTURES.has(value)) {
+        problems.error(file, architectureProblem(value), element.line);
       } else if (key === 'priority' && !PRIORITIES.has(value)) {
         problems.error(file, `<priority> "${printable(value)}" must be one of ${[...PRIORITIES].join(', ')}`, element.line);
       }
       options[key] = key === 'synopsis' ? value.replace(/\s+/g, ' ') : value;
+      if (key === 'rosdep') options.rosdepLine = element.line;
+      if (key === 'architecture') options.architectureLine = element.line;
     } else if (element.name === 'unit') {
       rejectAttributes(element, UNIT_ATTRIBUTES, file, problems);
       const name = element.attributes['name'];

@@ -2,6 +2,7 @@ import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { printable, type ProblemList } from '../errors.js';
 import { BLOOM_SUFFIX, bloomScript, checkBloomTemplate } from './bloom.js';
+import { MAX_NAME_COMPONENT_BYTES, overlongComponent } from './debian-syntax.js';
 import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript, type PayloadFile, type UnitScope, type UnitSource } from './types.js';
 
 export const UNIT_SUFFIXES = ['.service', '.socket', '.timer', '.target', '.path', '.mount'] as const;
@@ -31,13 +32,41 @@ export interface ScanOptions {
   installRules?: boolean;
 }
 
+/**
+ * The folders of the convention (and bloom's templates/), each read only if it is a real folder of
+ * the daemon folder.
+ */
+export const CONVENTION_FOLDERS = ['etc', 'etc/user', 'files', 'debian', 'templates'] as const;
+
 /** Scans a daemon folder by the convention of the design: etc/, etc/user/, files/, debian/. */
 export async function scanDaemonFolder(dir: string, problems: ProblemList, options: ScanOptions = {}): Promise<ScanResult> {
   const installRules = options.installRules ?? false;
-  const units = [...(await scanUnits(dir, 'etc', 'system', problems, installRules)), ...(await scanUnits(dir, 'etc/user', 'user', problems, installRules))];
-  const payload = await scanPayload(dir, problems);
-  const { fragments, overrides } = await scanFragments(dir, problems);
+  const linked = await linkedConventionFolders(dir, problems);
+  const scanned = (folder: (typeof CONVENTION_FOLDERS)[number]): boolean => !linked.has(folder) && !(folder === 'etc/user' && linked.has('etc'));
+  const units = [
+    ...(scanned('etc') ? await scanUnits(dir, 'etc', 'system', problems, installRules) : []),
+    ...(scanned('etc/user') ? await scanUnits(dir, 'etc/user', 'user', problems, installRules) : []),
+  ];
+  const payload = scanned('files') ? await scanPayload(dir, problems) : [];
+  const { fragments, overrides } = scanned('debian') ? await scanFragments(dir, problems) : { fragments: [], overrides: undefined };
   return { units, payload, fragments, ...(overrides === undefined ? {} : { lintianOverrides: overrides }) };
+}
+
+/**
+ * The convention folders that are symlinks: each is an error. Every check on what lies inside
+ * files/, etc/ and debian/ is relative to that folder, so a folder that is itself a link would
+ * package (or run as a maintainer script) whatever it points at, anywhere on the build machine.
+ */
+async function linkedConventionFolders(dir: string, problems: ProblemList): Promise<Set<string>> {
+  const linked = new Set<string>();
+  for (const folder of CONVENTION_FOLDERS) {
+    const stat = await fs.lstat(path.join(dir, folder)).catch(() => undefined);
+    if (!stat?.isSymbolicLink()) continue;
+    const target = await fs.readlink(path.join(dir, folder)).catch(() => '?');
+    problems.error(folder, `is a symlink (to "${printable(target)}"): ${folder}/ must be a real folder inside the daemon folder; move or copy its content in`);
+    linked.add(folder);
+  }
+  return linked;
 }
 
 async function listDirectory(dir: string, relative: string, problems: ProblemList): Promise<string[] | undefined> {
@@ -122,8 +151,9 @@ async function scanUnits(dir: string, relative: string, scope: UnitScope, proble
       problems.error(file, `not a unit file: expected a name ending in ${UNIT_SUFFIXES.join(', ')} (optionally + .in); payload goes under files/`);
       continue;
     }
-    if (!UNIT_NAME.test(name) || name.length > UNIT_NAME_MAX) {
-      const why = name.length > UNIT_NAME_MAX ? `is longer than ${UNIT_NAME_MAX} characters` : 'is not a unit name systemd accepts';
+    const tooLong = Buffer.byteLength(name, 'utf8') > Math.min(UNIT_NAME_MAX, MAX_NAME_COMPONENT_BYTES);
+    if (!UNIT_NAME.test(name) || tooLong) {
+      const why = tooLong ? `is longer than ${MAX_NAME_COMPONENT_BYTES} bytes, the longest name dpkg can unpack (it adds .dpkg-new)` : 'is not a unit name systemd accepts';
       problems.error(file, `"${printable(name)}" ${why}: use only letters, digits and : _ . - (not first), and one @ for templates`);
       continue;
     }
@@ -195,6 +225,13 @@ async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadF
     }
   };
   await walk('files');
+  for (const entry of payload) {
+    const long = overlongComponent(entry.target);
+    // Reported once, at the entry whose own name is too long (not again for everything inside it).
+    if (long !== undefined && entry.target.endsWith(`/${long}`)) {
+      problems.error(entry.file, `name is ${Buffer.byteLength(long, 'utf8')} bytes: dpkg can unpack names of at most ${MAX_NAME_COMPONENT_BYTES} bytes (it writes <name>.dpkg-new first, and a name may have 255): shorten it`);
+    }
+  }
   const seen = new Map<string, string>();
   for (const entry of payload) {
     const previous = seen.get(entry.target);

@@ -70,6 +70,8 @@ export interface DebforgeOptions {
   systemUser?: SystemUser;
   /** rosdep-format YAML mapping ROS keys to Debian packages, relative to the daemon folder. */
   rosdep?: string;
+  rosdepLine?: number;
+  architectureLine?: number;
   line?: number;
 }
 

@@ -6,6 +6,7 @@ import type { PackageSpec } from '../resolve/types.js';
 import { renderChangelog, gzipReproducible } from './changelog.js';
 import { formatDescription, type ControlField } from './control.js';
 import { renderCopyright } from './copyright.js';
+import { checkOverlaps } from './overlap.js';
 import { hasInstallSection, renderScripts } from './scripts.js';
 import { substitute } from './substitute.js';
 
@@ -81,6 +82,16 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
   });
   files.push({ path: `/usr/share/lintian/overrides/${spec.package}`, content: Buffer.from(lintianOverrides(spec.package, spec)), mode: 0o644 });
 
+  checkOverlaps(
+    spec,
+    [
+      ...spec.units.map((unit) => ({ path: unit.installPath, what: `unit ${unit.source.name} (from ${unit.source.file})` })),
+      { path: `${docDir}/copyright`, what: 'copyright file' },
+      { path: `${docDir}/changelog.Debian.gz`, what: 'changelog' },
+      { path: `/usr/share/lintian/overrides/${spec.package}`, what: 'lintian overrides' },
+    ],
+    problems,
+  );
   const scripts = renderScripts(spec, withInstall, problems);
   if (problems.errors.length > before) return undefined;
   return { spec, controlFields: controlFields(spec), files, scripts };

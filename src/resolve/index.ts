@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
-import { ARCHITECTURE, DEBIAN_RELATION } from '../load/package-xml.js';
+import { DEBIAN_ARCHITECTURES, MAX_NAME_COMPONENT_BYTES } from '../load/debian-syntax.js';
+import { architectureProblem, DEBIAN_RELATION } from '../load/package-xml.js';
 import type { DaemonSource, Dependency, RelationField, UnitOptions } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
@@ -82,6 +83,11 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
   if (!DEBIAN_PACKAGE_NAME.test(packageName) || !DEBIAN_PACKAGE_NAME.test(unprefixed)) {
     problems.error(manifestFile, `<name> "${printable(manifest.name)}" gives Debian package name "${printable(DEBIAN_PACKAGE_NAME.test(packageName) ? unprefixed : packageName)}", which is not valid: use lower case letters, digits and _ (at least two characters)`, manifest.nameLine);
   }
+  // The package name is a folder name on the robot (/usr/share/doc/<package>), and part of the .deb's name.
+  const debFileName = `${packageName}_${manifest.version}-${options.revision ?? '1'}_${manifest.debforge.architecture ?? 'all'}.deb`;
+  if (Buffer.byteLength(packageName, 'utf8') > MAX_NAME_COMPONENT_BYTES || Buffer.byteLength(debFileName, 'utf8') > 255) {
+    problems.error(manifestFile, `<name> "${printable(manifest.name)}" is too long: the package file name ${Buffer.byteLength(debFileName, 'utf8')} bytes, over the 255 a file name may have (and /usr/share/doc/<package> must unpack): shorten it`, manifest.nameLine);
+  }
   const revision = options.revision ?? '1';
   if (!REVISION.test(revision)) {
     problems.error(manifestFile, `revision "${revision}" is not a valid Debian revision: use letters, digits and . + ~`);
@@ -105,8 +111,8 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
   const relations = resolveRelations(source, variables, keySources, problems);
 
   const architecture = manifest.debforge.architecture ?? 'all';
-  if (!ARCHITECTURE.test(architecture)) {
-    problems.error(manifestFile, `<architecture> "${printable(architecture)}" is not a Debian architecture name`, manifest.debforge.line);
+  if (!DEBIAN_ARCHITECTURES.has(architecture)) {
+    problems.error(manifestFile, architectureProblem(architecture), manifest.debforge.architectureLine ?? manifest.debforge.line);
   }
   const elf = source.payload.find((p) => p.elf);
   if (elf && architecture === 'all') {
@@ -153,13 +159,19 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
 async function loadRosdep(source: DaemonSource, profile: Profile, problems: ProblemList): Promise<RosdepTable | undefined> {
   const configured = source.manifest.debforge.rosdep;
   const relative = configured ?? 'rosdep.yaml';
-  const absolute = path.join(source.dir, relative);
+  // A path from package.xml names a file of the daemon folder: relative, and not climbing out.
+  const normal = path.posix.normalize(relative);
+  if (path.posix.isAbsolute(relative) || normal === '..' || normal.startsWith('../')) {
+    problems.error(displayPath(source.dir, 'package.xml'), `<rosdep> "${printable(relative)}" leaves the daemon folder: give a path inside it, relative to package.xml`, source.manifest.debforge.rosdepLine);
+    return undefined;
+  }
+  const absolute = path.join(source.dir, normal);
   if (configured === undefined) {
-    const { existsSync } = await import('node:fs');
-    if (!existsSync(absolute)) return undefined;
+    const { promises: fs } = await import('node:fs');
+    if (!(await fs.lstat(absolute).then(() => true, () => false))) return undefined;
   }
   try {
-    return await loadRosdepFile(absolute, displayPath(source.dir, relative), profile);
+    return await loadRosdepFile(absolute, displayPath(source.dir, normal), profile, { confineTo: source.dir });
   } catch (error) {
     problems.capture(() => {
       throw error;
@@ -227,7 +239,14 @@ function resolveRelations(
       problems.error(manifestFile, mapped.reason, dependency.line);
       continue;
     }
-    add(field, mapped.packages.flatMap((name) => relationTerms(name, dependency.constraints)));
+    const terms = mapped.packages.flatMap((name) => relationTerms(name, dependency.constraints));
+    // Checked again where it reaches the control file: a term that is not one relation would add others.
+    const invalid = terms.find((term) => !DEBIAN_RELATION.test(term));
+    if (invalid !== undefined) {
+      problems.error(manifestFile, `<${dependency.kind}> "${printable(dependency.key)}" gives "${printable(invalid)}", which is not a Debian relation: map the key to Debian package names in rosdep.yaml`, dependency.line);
+      continue;
+    }
+    add(field, terms);
   }
   for (const [field, values] of Object.entries(source.manifest.debforge.relations) as [RelationField, string[]][]) {
     for (const raw of values) {

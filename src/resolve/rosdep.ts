@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fail } from '../errors.js';
+import { fail, printable } from '../errors.js';
+import { decodeUtf8Strict, MAX_YAML_BYTES, readInputFile } from '../load/read-input.js';
 import type { Profile } from './profiles.js';
 import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
 
@@ -12,22 +12,22 @@ export type RosdepTable = Map<string, RosdepRule>;
  * Reads a rosdep-format YAML file (`key: {ubuntu: {focal: [pkg]}}`, `key: {debian: [pkg]}`,
  * `key: {ubuntu: {'*': {apt: {packages: [pkg]}}}}`) and keeps what applies to `profile`.
  */
-export async function loadRosdepFile(absolutePath: string, displayName: string, profile: Profile): Promise<RosdepTable> {
-  let text: string;
-  try {
-    text = await fs.readFile(absolutePath, 'utf8');
-  } catch (error) {
-    fail(displayName, `cannot read rosdep file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+export async function loadRosdepFile(absolutePath: string, displayName: string, profile: Profile, options: { confineTo?: string } = {}): Promise<RosdepTable> {
+  // A regular file only (a fifo would hang the build), capped in size, inside `confineTo` if given.
+  const bytes = await readInputFile(absolutePath, displayName, { what: 'rosdep file', maxBytes: MAX_YAML_BYTES, ...options });
+  const text = decodeUtf8Strict(bytes, displayName, 'save the rosdep file as UTF-8');
   let document: unknown;
   try {
     // require, not import: js-yaml's ESM build costs ~40 ms to load, its CommonJS build ~8 ms.
     const { load } = createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
-    document = load(text, { filename: path.basename(absolutePath) });
+    // No aliases (`*name`): a few hundred bytes of nested aliases stand for gigabytes of data to
+    // whatever walks the result. rosdep's own rule files use none; a rule written out costs a line.
+    document = load(text, { filename: path.basename(absolutePath), maxAliases: 0 });
   } catch (error) {
     const mark = (error as { mark?: { line?: number } }).mark;
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
-    fail(displayName, `invalid YAML: ${reason}`, mark?.line === undefined ? undefined : mark.line + 1);
+    const alias = /alias/i.test(reason) ? ': YAML aliases (*name) are not accepted in rosdep files; write the packages out' : '';
+    fail(displayName, `invalid YAML: ${printable(reason)}${alias}`, mark?.line === undefined ? undefined : mark.line + 1);
   }
   const table: RosdepTable = new Map();
   if (document === null || document === undefined) return table;
@@ -37,7 +37,8 @@ export async function loadRosdepFile(absolutePath: string, displayName: string, 
     if (rule === undefined) continue;
     for (const name of rule.available && rule.installer === 'apt' ? rule.packages : []) {
       if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9+.-]+$/.test(name)) {
-        fail(displayName, `key "${key}" maps to "${String(name)}", which is not a Debian package name`);
+        const shown = typeof name === 'string' ? name : `a ${Array.isArray(name) ? 'list' : typeof name}`;
+        fail(displayName, `key "${printable(key)}" maps to "${printable(shown.slice(0, 80))}", which is not a Debian package name`);
       }
     }
     table.set(key, rule);

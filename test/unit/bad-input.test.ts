@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { readDeb } from '../../src/deb/index.js';
-import { CLI, FIXTURES, copyTree, tempDir, type Run } from '../support/tools.js';
+import { CLI, FIXTURES, copyTree, dpkgUnpack, scratchRoot, tempDir, type Run } from '../support/tools.js';
 
 const BAD = path.join(FIXTURES, 'bad');
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
@@ -90,7 +90,7 @@ const CASES: BadCase[] = [
   {
     name: 'package_xml_fifo',
     file: 'package.xml',
-    message: /is not a regular file: package\.xml must be a plain XML file/,
+    message: /is a fifo \(named pipe\), not a regular file: a package\.xml must be a plain file/,
     setup: async (dir) => mkfifo(path.join(dir, 'package.xml')),
   },
   {
@@ -473,3 +473,419 @@ async function readDebFile(deb: string): Promise<Map<string, Buffer>> {
   for (const item of contents.controlItems) if (item.content) files.set(`control:${item.name.replace(/^\.\//, '')}`, item.content);
   return files;
 }
+
+/**
+ * Hostile input, each case generated here from a small good daemon: a clear one-line error (or a
+ * safe result) from both `build` and `check`, within a time and a peak-memory bound measured on
+ * the child process, and an output folder that is never created.
+ */
+describe('hostile input: confined, bounded, validated where it is used', function () {
+  this.timeout(180_000);
+  /** Bounds for one CLI run of a small daemon; a hang or a blow-up exceeds them many times over. */
+  const SECONDS = 20;
+  const PEAK_KIB = 256 * 1024;
+  const NAME = 'hostile_case';
+  let parent = '';
+
+  before(async () => {
+    parent = await tempDir();
+  });
+  after(async () => {
+    if (parent) await fs.rm(parent, { recursive: true, force: true });
+  });
+
+  interface Manifest {
+    head?: string;
+    maintainer?: string;
+    description?: string;
+    depend?: string;
+    debforge?: string;
+  }
+
+  /** package.xml with known line numbers: name 3, description 5, maintainer 6, depend 8, debforge 9. */
+  function packageXml(m: Manifest = {}): string {
+    return [
+      m.head ?? '<?xml version="1.0"?>',
+      '<package format="3">',
+      `  <name>${NAME}</name>`,
+      '  <version>1.0.0</version>',
+      `  <description>${m.description ?? 'Daemon for the hostile input tests.'}</description>`,
+      `  <maintainer email="robotics@example.org">${m.maintainer ?? 'Robotics Team'}</maintainer>`,
+      '  <license>MIT</license>',
+      `  ${m.depend ?? '<exec_depend>bash</exec_depend>'}`,
+      `  <export><debforge>${m.debforge ?? ''}</debforge></export>`,
+      '</package>',
+      '',
+    ].join('\n');
+  }
+
+  /** A fresh good daemon (a unit, a payload file, a postinst fragment) in its own folder. */
+  async function daemon(label: string, manifest: Manifest | Buffer = {}): Promise<{ home: string; dir: string }> {
+    const home = path.join(parent, label);
+    const dir = path.join(home, NAME);
+    await fs.mkdir(path.join(dir, 'etc'), { recursive: true });
+    await fs.mkdir(path.join(dir, 'files/usr/share/hostile-case'), { recursive: true });
+    await fs.mkdir(path.join(dir, 'debian'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'package.xml'), Buffer.isBuffer(manifest) ? manifest : packageXml(manifest));
+    await fs.writeFile(path.join(dir, 'etc/hostile-case.service'), '[Unit]\nDescription=Hostile case\n\n[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n');
+    await fs.writeFile(path.join(dir, 'files/usr/share/hostile-case/robot.yaml'), 'robot: 1\n');
+    await fs.writeFile(path.join(dir, 'debian/postinst'), '#!/bin/sh\nset -e\n#DEBFORGE#\n');
+    // Something outside the daemon folder that no package may pick up.
+    await fs.mkdir(path.join(home, 'outside/usr/share/secret'), { recursive: true });
+    await fs.writeFile(path.join(home, 'outside/usr/share/secret/host-key'), 'secret\n');
+    await fs.writeFile(path.join(home, 'outside/postinst'), '#!/bin/sh\necho from elsewhere\n');
+    await fs.writeFile(path.join(home, 'outside/x.yaml'), 'evil_key:\n  ubuntu: [evil-pkg]\n');
+    await fs.mkdir(path.join(home, 'out'));
+    await fs.writeFile(path.join(home, 'out', 'SENTINEL'), `${label}\n`);
+    return { home, dir };
+  }
+
+  interface Bounded extends Run {
+    ms: number;
+    peakKiB: number;
+  }
+
+  /** The CLI under GNU time (peak resident memory of the child), killed if it outlives the bound. */
+  async function bounded(args: string[], cwd: string): Promise<Bounded> {
+    const timeFile = path.join(parent, `time-${randomBytes(6).toString('hex')}`);
+    const started = Date.now();
+    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('latin1')));
+    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 3 * SECONDS * 1000);
+    const code = await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (exit) => resolve(exit ?? 128));
+    });
+    clearTimeout(killer);
+    const ms = Date.now() - started;
+    const timeOutput = await fs.readFile(timeFile, 'utf8').catch(() => '');
+    const peakKiB = Number(/(\d+)\s*$/.exec(timeOutput)?.[1] ?? NaN);
+    return { code, stdout, stderr, ms, peakKiB };
+  }
+
+  function assertBounds(run: Bounded, label: string): void {
+    assert.ok(run.ms < SECONDS * 1000, `${label}: took ${run.ms} ms (bound ${SECONDS} s); stderr:\n${run.stderr}`);
+    assert.ok(run.peakKiB > 0 && run.peakKiB < PEAK_KIB, `${label}: peak ${run.peakKiB} KiB (bound ${PEAK_KIB} KiB)`);
+  }
+
+  /** No byte a terminal would act on, in everything the CLI printed. */
+  function assertNoControlBytes(run: Run, label: string): void {
+    assert.doesNotMatch(run.stderr + run.stdout, /[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]/, `${label}: control characters printed raw: ${JSON.stringify(run.stderr)}`);
+  }
+
+  interface Hostile {
+    label: string;
+    make: () => Promise<{ home: string; dir: string } | string>;
+    file: string;
+    line?: number;
+    message: RegExp;
+  }
+
+  const noFifo = async (file: string): Promise<string | undefined> => mkfifo(file);
+
+  const CASES: Hostile[] = [
+    {
+      label: 'files-is-a-symlink',
+      file: 'files',
+      message: /is a symlink \(to ".*outside"\): files\/ must be a real folder inside the daemon folder/,
+      make: async () => {
+        const made = await daemon('files-is-a-symlink');
+        await fs.rm(path.join(made.dir, 'files'), { recursive: true });
+        await fs.symlink('../outside', path.join(made.dir, 'files'));
+        return made;
+      },
+    },
+    {
+      label: 'debian-is-a-symlink',
+      file: 'debian',
+      message: /is a symlink .*: debian\/ must be a real folder inside the daemon folder/,
+      make: async () => {
+        const made = await daemon('debian-is-a-symlink');
+        await fs.rm(path.join(made.dir, 'debian'), { recursive: true });
+        await fs.symlink(path.join(made.home, 'outside'), path.join(made.dir, 'debian'));
+        return made;
+      },
+    },
+    {
+      label: 'etc-is-a-symlink',
+      file: 'etc',
+      message: /is a symlink .*: etc\/ must be a real folder inside the daemon folder/,
+      make: async () => {
+        const made = await daemon('etc-is-a-symlink');
+        await fs.rm(path.join(made.dir, 'etc'), { recursive: true });
+        await fs.symlink('/etc/systemd/system', path.join(made.dir, 'etc'));
+        return made;
+      },
+    },
+    {
+      label: 'rosdep-path-climbs-out',
+      file: 'package.xml',
+      line: 9,
+      message: /<rosdep> "\.\.\/\.\.\/\.\.\/x\.yaml" leaves the daemon folder: give a path inside it/,
+      make: async () => daemon('rosdep-path-climbs-out', { depend: '<exec_depend>evil_key</exec_depend>', debforge: '<rosdep>../../../x.yaml</rosdep>' }),
+    },
+    {
+      label: 'rosdep-symlink-out',
+      file: 'deps/rosdep.yaml',
+      message: /resolves to ".*outside\/x\.yaml", outside the daemon folder/,
+      make: async () => {
+        const made = await daemon('rosdep-symlink-out', { depend: '<exec_depend>evil_key</exec_depend>', debforge: '<rosdep>deps/rosdep.yaml</rosdep>' });
+        await fs.mkdir(path.join(made.dir, 'deps'));
+        await fs.symlink('../../outside/x.yaml', path.join(made.dir, 'deps/rosdep.yaml'));
+        return made;
+      },
+    },
+    {
+      label: 'rosdep-fifo',
+      file: 'rosdep.yaml',
+      message: /is a fifo \(named pipe\), not a regular file: a rosdep file must be a plain file/,
+      make: async () => {
+        const made = await daemon('rosdep-fifo');
+        return (await noFifo(path.join(made.dir, 'rosdep.yaml'))) ?? made;
+      },
+    },
+    {
+      label: 'rosdep-device',
+      file: 'rosdep.yaml',
+      message: /is a character device, not a regular file/,
+      make: async () => {
+        if (!isRoot) return 'creating a device node needs root';
+        const made = await daemon('rosdep-device');
+        const node = spawnSync('mknod', [path.join(made.dir, 'rosdep.yaml'), 'c', '1', '5']);
+        return node.status === 0 ? made : `mknod failed here (${String(node.stderr).trim()})`;
+      },
+    },
+    {
+      label: 'yaml-alias-bomb',
+      file: 'rosdep.yaml',
+      line: 2,
+      message: /invalid YAML: .*YAML aliases \(\*name\) are not accepted in rosdep files/,
+      make: async () => {
+        const made = await daemon('yaml-alias-bomb', { depend: '<exec_depend>bomb</exec_depend>' });
+        const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+        const names = 'abcdefghi';
+        for (let i = 1; i < names.length; i++) {
+          const previous = names[i - 1]!;
+          lines.push(`${names[i]}: &${names[i]} [${Array.from({ length: 9 }, () => `*${previous}`).join(',')}]`);
+        }
+        lines.push('bomb:', '  ubuntu: *i');
+        const yaml = `${lines.join('\n')}\n`;
+        assert.ok(yaml.length < 1024, `the bomb is ${yaml.length} bytes`);
+        await fs.writeFile(path.join(made.dir, 'rosdep.yaml'), yaml);
+        return made;
+      },
+    },
+    {
+      label: 'yaml-too-big',
+      file: 'rosdep.yaml',
+      message: /is \d+ bytes or more; a rosdep file may have at most 8 MiB/,
+      make: async () => {
+        const made = await daemon('yaml-too-big');
+        await fs.writeFile(path.join(made.dir, 'rosdep.yaml'), `# ${'x'.repeat(9 * 1024 * 1024)}\n`);
+        return made;
+      },
+    },
+    {
+      label: 'xml-too-big',
+      file: 'package.xml',
+      message: /is \d+ bytes or more; a package\.xml may have at most 1 MiB/,
+      make: async () => daemon('xml-too-big', { description: `Daemon for the hostile input tests. ${'word '.repeat(300_000)}` }),
+    },
+    {
+      label: 'dependency-key-with-comma',
+      file: 'package.xml',
+      line: 8,
+      message: /<exec_depend> "foo, evil-pkg" is not a ROS package name or rosdep key/,
+      make: async () => daemon('dependency-key-with-comma', { depend: '<exec_depend>foo, evil-pkg</exec_depend>' }),
+    },
+    {
+      label: 'version-attribute-injection',
+      file: 'package.xml',
+      line: 8,
+      message: /<exec_depend> version_gte="1\.0\), evil-pkg \(>= 0" is not a version/,
+      make: async () => daemon('version-attribute-injection', { depend: '<exec_depend version_gte="1.0), evil-pkg (&gt;= 0">bash</exec_depend>' }),
+    },
+    {
+      label: 'architecture-any',
+      file: 'package.xml',
+      line: 9,
+      message: /<architecture> "any" is a wildcard for source packages: a built package names one architecture/,
+      make: async () => daemon('architecture-any', { debforge: '<architecture>any</architecture>' }),
+    },
+    {
+      label: 'escape-in-maintainer',
+      file: 'package.xml',
+      line: 6,
+      message: /holds control character U\+001B: remove it/,
+      make: async () => daemon('escape-in-maintainer', { maintainer: 'Robotics \x1b[2J\x1b]0;owned\x07Team' }),
+    },
+    {
+      label: 'escape-by-reference',
+      file: 'package.xml',
+      line: 5,
+      message: /"&#27;" refers to U\+001B, a control or non-XML character: remove it/,
+      make: async () => daemon('escape-by-reference', { description: 'Daemon &#27;[31m for the hostile input tests.' }),
+    },
+    {
+      label: 'invalid-utf8',
+      file: 'package.xml',
+      line: 6,
+      message: /byte 0xe9 is not valid UTF-8: save the file as UTF-8/,
+      make: async () => daemon('invalid-utf8', Buffer.from(packageXml({ maintainer: 'Ren\u00e9 Team' }), 'latin1')),
+    },
+    {
+      label: 'unsupported-encoding',
+      file: 'package.xml',
+      line: 1,
+      message: /encoding "Shift_JIS" is not supported: save the file as UTF-8/,
+      make: async () => daemon('unsupported-encoding', { head: '<?xml version="1.0" encoding="Shift_JIS"?>' }),
+    },
+    {
+      label: 'entity-declaration',
+      file: 'package.xml',
+      line: 2,
+      message: /has a <!DOCTYPE> declaration: remove it/,
+      make: async () =>
+        daemon('entity-declaration', {
+          head: '<?xml version="1.0"?>\n<!DOCTYPE package [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+          maintainer: '&b;',
+        }),
+    },
+    {
+      label: 'name-too-long-for-dpkg',
+      file: `files/usr/share/hostile-case/${'n'.repeat(247)}`,
+      message: /name is 247 bytes: dpkg can unpack names of at most 246 bytes \(it writes <name>\.dpkg-new first/,
+      make: async () => {
+        const made = await daemon('name-too-long-for-dpkg');
+        await fs.writeFile(path.join(made.dir, 'files/usr/share/hostile-case', 'n'.repeat(247)), 'long\n');
+        return made;
+      },
+    },
+  ];
+
+  const PACKAGE = 'ros-noetic-hostile-case';
+  CASES.push(
+    {
+      label: 'payload-symlink-swallows-unit',
+      file: 'files/lib/systemd',
+      message: /is a symlink \(to \.\.\/usr\/lib\/systemd\) at \/lib\/systemd, where the generated unit hostile-case\.service \(from etc\/hostile-case\.service\) \/lib\/systemd\/system\/hostile-case\.service needs a folder/,
+      make: async () => {
+        const made = await daemon('payload-symlink-swallows-unit');
+        await fs.mkdir(path.join(made.dir, 'files/usr/lib/systemd/system'), { recursive: true });
+        await fs.mkdir(path.join(made.dir, 'files/lib'), { recursive: true });
+        await fs.symlink('../usr/lib/systemd', path.join(made.dir, 'files/lib/systemd'));
+        return made;
+      },
+    },
+    {
+      label: 'payload-replaces-copyright',
+      file: `files/usr/share/doc/${PACKAGE}/copyright`,
+      message: new RegExp(`installs to /usr/share/doc/${PACKAGE}/copyright, where debforge writes the generated copyright file`),
+      make: async () => {
+        const made = await daemon('payload-replaces-copyright');
+        await fs.mkdir(path.join(made.dir, `files/usr/share/doc/${PACKAGE}`), { recursive: true });
+        await fs.writeFile(path.join(made.dir, `files/usr/share/doc/${PACKAGE}/copyright`), 'All rights reserved\n');
+        return made;
+      },
+    },
+    {
+      label: 'payload-replaces-unit',
+      file: 'files/lib/systemd/system/hostile-case.service',
+      message: /installs to \/lib\/systemd\/system\/hostile-case\.service, where debforge writes the generated unit hostile-case\.service \(from etc\/hostile-case\.service\)/,
+      make: async () => {
+        const made = await daemon('payload-replaces-unit');
+        await fs.mkdir(path.join(made.dir, 'files/lib/systemd/system'), { recursive: true });
+        await fs.writeFile(path.join(made.dir, 'files/lib/systemd/system/hostile-case.service'), '[Service]\nExecStart=/bin/false\n');
+        return made;
+      },
+    },
+    {
+      label: 'payload-in-dpkg-database',
+      file: `files/var/lib/dpkg/info/${PACKAGE}.postinst`,
+      message: new RegExp(`installs to /var/lib/dpkg/info/${PACKAGE}\\.postinst, inside dpkg's database, where dpkg keeps this package's generated maintainer scripts and md5sums`),
+      make: async () => {
+        const made = await daemon('payload-in-dpkg-database');
+        await fs.mkdir(path.join(made.dir, 'files/var/lib/dpkg/info'), { recursive: true });
+        await fs.writeFile(path.join(made.dir, `files/var/lib/dpkg/info/${PACKAGE}.postinst`), '#!/bin/sh\necho replaced\n');
+        return made;
+      },
+    },
+  );
+
+  for (const testCase of CASES) {
+    it(`${testCase.label}: ${testCase.file}${testCase.line ? `:${testCase.line}` : ''}`, async function () {
+      const made = await testCase.make();
+      if (typeof made === 'string') this.skip();
+      const { home } = made as { home: string };
+      const before = await snapshot(path.join(home, 'out'));
+      const where = `${NAME}/${testCase.file}${testCase.line === undefined ? '' : `:${testCase.line}`}: `;
+      const build = await bounded(['build', NAME, '--out', 'out/never', '--jobs', '1'], home);
+      assertBounds(build, 'build');
+      assertNoControlBytes(build, 'build');
+      assertOneCleanReport(build, `debforge: ${where}`, testCase.message, 'build');
+      assert.equal(build.stdout, '', 'build prints no package path');
+      assert.deepEqual(await snapshot(path.join(home, 'out')), before, 'the output folder is not created, its parent unchanged byte for byte');
+      const check = await bounded(['check', NAME], home);
+      assertBounds(check, 'check');
+      assertNoControlBytes(check, 'check');
+      assertOneCleanReport(check, where, testCase.message, 'check');
+    });
+  }
+
+  /** The control fields dpkg reads from a package. */
+  function dpkgField(deb: string, field: string): string {
+    const result = spawnSync('dpkg-deb', ['--field', deb, field], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout.trim();
+  }
+
+  it('ISO-8859-1 declared in the XML declaration is decoded as ISO-8859-1, and character references are decoded', async () => {
+    const latin1 = packageXml({ head: '<?xml version="1.0" encoding="ISO-8859-1"?>', maintainer: 'Ren\u00e9 \u00c5str\u00f6m' });
+    const made = await daemon('latin1', Buffer.from(latin1, 'latin1'));
+    const run = await bounded(['build', NAME, '--out', 'dist', '--jobs', '1'], made.home);
+    assertBounds(run, 'build');
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(dpkgField(path.join(made.home, run.stdout.trim()), 'Maintainer'), 'Ren\u00e9 \u00c5str\u00f6m <robotics@example.org>');
+
+    const references = await daemon('references', { maintainer: 'Ren&#233; &#xC5;str&#246;m &amp; Co' });
+    const built = await bounded(['build', NAME, '--out', 'dist', '--jobs', '1'], references.home);
+    assert.equal(built.code, 0, built.stderr);
+    assert.equal(dpkgField(path.join(references.home, built.stdout.trim()), 'Maintainer'), 'Ren\u00e9 \u00c5str\u00f6m & Co <robotics@example.org>');
+  });
+
+  it(`a name of ${246} bytes builds and dpkg unpacks it; dpkg itself refuses one byte more`, async function () {
+    if (!isRoot) this.skip();
+    const made = await daemon('longest-name');
+    const longest = 'n'.repeat(246);
+    await fs.writeFile(path.join(made.dir, 'files/usr/share/hostile-case', longest), 'longest\n');
+    const run = await bounded(['build', NAME, '--out', 'dist', '--jobs', '1'], made.home);
+    assert.equal(run.code, 0, run.stderr);
+    const root = await scratchRoot();
+    try {
+      const unpacked = dpkgUnpack(root, path.join(made.home, run.stdout.trim()));
+      assert.equal(unpacked.code, 0, unpacked.stderr);
+      assert.equal(await fs.readFile(path.join(root, 'usr/share/hostile-case', longest), 'utf8'), 'longest\n');
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+    // The oracle for the limit: dpkg-deb packs a 247-byte name, dpkg cannot unpack it.
+    const tree = path.join(made.home, 'tree');
+    await fs.mkdir(path.join(tree, 'DEBIAN'), { recursive: true });
+    await fs.mkdir(path.join(tree, 'usr/share/x'), { recursive: true });
+    await fs.writeFile(path.join(tree, 'DEBIAN/control'), 'Package: name-limit\nVersion: 1\nArchitecture: all\nMaintainer: A <a@example.org>\nDescription: limit\n');
+    await fs.writeFile(path.join(tree, 'usr/share/x', 'n'.repeat(247)), 'x\n');
+    const packed = spawnSync('dpkg-deb', ['--build', tree, path.join(made.home, 'limit.deb')], { encoding: 'utf8' });
+    assert.equal(packed.status, 0, packed.stderr);
+    const root2 = await scratchRoot();
+    try {
+      const refused = dpkgUnpack(root2, path.join(made.home, 'limit.deb'));
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /File name too long/);
+    } finally {
+      await fs.rm(root2, { recursive: true, force: true });
+    }
+  });
+});
