@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { hashFileInto } from '../hash-file.js';
+import { hashFileInto, readRegularFileSync } from '../hash-file.js';
 import { compareBytes } from '../load/index.js';
 import { formatControl, type RenderedPackage } from '../render/index.js';
 import { md5OfFiles } from './md5-pool.js';
@@ -55,6 +54,7 @@ export async function layoutPackage(rendered: RenderedPackage, options: LayoutOp
   const conffileSet = new Set(conffiles);
   const hashed = data.filter((entry) => entry.type === 'file' && !conffileSet.has(entry.name.slice(1)));
   const digests = await md5s(hashed, options.jobs ?? 1);
+  hashed.forEach((entry, i) => (entry.md5 = digests[i]!));
   const md5Lines = hashed.map((entry, i) => `${digests[i]!}  ${entry.name.slice(2)}`);
   const md5sums = md5Lines.join('\n') + (md5Lines.length > 0 ? '\n' : '');
 
@@ -178,7 +178,7 @@ async function md5s(entries: readonly ArchiveEntry[], jobs: number): Promise<str
     const hash = createHash('md5');
     if (threaded && isBig(entry)) digests.push(undefined);
     else if (content.kind === 'buffer') digests.push(hash.update(content.data).digest('hex'));
-    else if (entry.size <= SMALL_FILE_BYTES) digests.push(hash.update(readFileSync(content.absolutePath)).digest('hex'));
+    else if (entry.size <= SMALL_FILE_BYTES) digests.push(hash.update(readRegularFileSync(content.absolutePath)).digest('hex'));
     else {
       await hashFileInto(hash, content.absolutePath, (readBuffer ??= Buffer.allocUnsafe(READ_BYTES)));
       digests.push(hash.digest('hex'));

@@ -10,6 +10,11 @@ export interface ArchiveEntry {
   mtime: number;
   linkTarget?: string;
   content?: EntryContent;
+  /**
+   * The md5 that md5sums gives for this file: the bytes written into data.tar must have it, so a
+   * file changed after it was hashed fails the build instead of shipping with a wrong md5sum.
+   */
+  md5?: string;
 }
 
 export interface PackageLayout {

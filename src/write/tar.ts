@@ -1,5 +1,6 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
 import { TAR_BLOCK, TAR_NAME_LENGTH, encodeTarHeader } from '../deb/tar-header.js';
+import { openRegularFile, readRegularFileSync } from '../hash-file.js';
 import type { ArchiveEntry } from '../layout/types.js';
 
 /**
@@ -67,14 +68,30 @@ export async function* tarStream(entries: readonly ArchiveEntry[]): AsyncGenerat
     if (content.kind === 'buffer') {
       length = content.data.length;
       if (length > 0) yield content.data;
+      checkSize(entry, length);
     } else {
-      for await (const chunk of createReadStream(content.absolutePath, { highWaterMark: 256 * 1024 })) {
-        length += (chunk as Buffer).length;
-        if (length > entry.size) break;
-        yield chunk as Buffer;
+      // The md5 of exactly the bytes put into the archive, to hold against the one in md5sums.
+      const hash = entry.md5 === undefined ? undefined : createHash('md5');
+      const handle = await openRegularFile(content.absolutePath);
+      try {
+        for (;;) {
+          // A fresh buffer per read (the consumer may hold on to each chunk it is given), no bigger
+          // than what is left plus one byte, which tells a file that grew.
+          const chunk = Buffer.allocUnsafe(Math.min(READ_BYTES, entry.size - length + 1));
+          const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+          if (bytesRead === 0) break;
+          length += bytesRead;
+          if (length > entry.size) break;
+          const data = chunk.subarray(0, bytesRead);
+          hash?.update(data);
+          yield data;
+        }
+      } finally {
+        await handle.close();
       }
+      checkSize(entry, length);
+      checkMd5(entry, hash);
     }
-    checkSize(entry, length);
     const pad = padding(length);
     written += length + pad.length;
     if (pad.length > 0) yield pad;
@@ -95,8 +112,9 @@ export function tarBuffer(entries: readonly ArchiveEntry[]): Buffer {
     written += header.length;
     if (entry.type !== 'file') continue;
     const content = entry.content!;
-    const data = content.kind === 'buffer' ? content.data : readFileSync(content.absolutePath);
+    const data = content.kind === 'buffer' ? content.data : readRegularFileSync(content.absolutePath);
     checkSize(entry, data.length);
+    if (content.kind === 'file' && entry.md5 !== undefined) checkMd5(entry, createHash('md5').update(data));
     const pad = padding(data.length);
     parts.push(data, pad);
     written += data.length + pad.length;
@@ -110,6 +128,18 @@ function checkSize(entry: ArchiveEntry, length: number): void {
   const content = entry.content!;
   const source = content.kind === 'file' ? content.absolutePath : entry.name;
   throw new ChangedDuringBuildError(`${source} changed size during the build (${entry.size} -> ${length} bytes): build again`);
+}
+
+/** Payload files are read in chunks of this size while they stream into the archive. */
+const READ_BYTES = 256 * 1024;
+
+function checkMd5(entry: ArchiveEntry, hash: Hash | undefined): void {
+  if (hash === undefined || entry.md5 === undefined) return;
+  const written = hash.digest('hex');
+  if (written === entry.md5) return;
+  const content = entry.content!;
+  const source = content.kind === 'file' ? content.absolutePath : entry.name;
+  throw new ChangedDuringBuildError(`${source} changed during the build: its content no longer has the md5 written to md5sums; build again once nothing writes to it`);
 }
 
 /** The two zero blocks that end an archive, and the padding to a whole record. */

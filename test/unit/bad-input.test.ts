@@ -9,7 +9,10 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { preparePackage } from '../../src/build.js';
 import { main } from '../../src/cli/main.js';
+import { ProblemList } from '../../src/errors.js';
+import { writeDeb } from '../../src/write/index.js';
 import { readDeb } from '../../src/deb/index.js';
 import { CLI, FIXTURES, copyTree, dpkgUnpack, scratchRoot, tempDir, type Run } from '../support/tools.js';
 
@@ -834,6 +837,54 @@ describe('hostile input: confined, bounded, validated where it is used', functio
       assertOneCleanReport(check, where, testCase.message, 'check');
     });
   }
+
+  it('a payload file edited in place after it was hashed fails the build, in memory and streamed, and writes nothing', async () => {
+    for (const smallPackageBytes of [undefined, 0]) {
+      const made = await daemon(`edited-after-hashing-${smallPackageBytes ?? 'small'}`);
+      const victim = path.join(made.dir, 'files/usr/share/hostile-case/robot.yaml');
+      const problems = new ProblemList();
+      const prepared = await preparePackage(made.dir, { jobs: 1, sourceDateEpoch: 1700000000 }, problems);
+      assert.ok(prepared, JSON.stringify(problems.items));
+      // Same size, other bytes: only the md5 can tell.
+      await fs.writeFile(victim, 'robot: 2\n');
+      const out = path.join(made.home, 'out');
+      const before = await snapshot(out);
+      await assert.rejects(
+        writeDeb(prepared.layout, { outDir: out, compression: 'gzip', jobs: 1, mtime: 1700000000, ...(smallPackageBytes === undefined ? {} : { smallPackageBytes }) }),
+        (error: Error) => error.message.includes(`${victim} changed during the build: its content no longer has the md5 written to md5sums`),
+      );
+      assert.deepEqual(await snapshot(out), before, 'no package and no temporary file');
+    }
+  });
+
+  it('a payload file edited in place while the CLI streams the package fails the build: a clear line, bounded, nothing written', async () => {
+    const made = await daemon('edited-while-streaming');
+    const share = path.join(made.dir, 'files/usr/share/hostile-case');
+    // Compressible, so that gzip takes seconds over it: the last file is edited meanwhile.
+    const big = await fs.open(path.join(share, 'aa.bin'), 'w');
+    for (let i = 0; i < 96; i++) await big.write(Buffer.from(randomBytes(768 * 1024).toString('base64')));
+    await big.close();
+    const victim = path.join(share, 'zz.txt');
+    await fs.writeFile(victim, 'before\n');
+    const out = path.join(made.home, 'out');
+    const before = await snapshot(out);
+    const run = bounded(['build', NAME, '--out', 'out', '--jobs', '1'], made.home);
+    const deadline = Date.now() + 30_000;
+    while (!(await fs.readdir(out)).some((name) => name.endsWith('.tmp'))) {
+      assert.ok(Date.now() < deadline, 'the build started writing');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const handle = await fs.open(victim, 'r+');
+    await handle.write('after!\n', 0);
+    await handle.close();
+    const result = await run;
+    assertBounds(result, 'build');
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^debforge: .*zz\.txt changed during the build: its content no longer has the md5 written to md5sums; build again/m);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.deepEqual(await snapshot(out), before, 'no package and no temporary file');
+  });
 
   /** The control fields dpkg reads from a package. */
   function dpkgField(deb: string, field: string): string {
