@@ -6,6 +6,8 @@ import { fail, printable } from '../errors.js';
 export const MAX_XML_BYTES = 1024 * 1024;
 /** rosdep's whole base.yaml is a few hundred KiB; a daemon's own file is a few lines. */
 export const MAX_YAML_BYTES = 8 * 1024 * 1024;
+/** A maintainer-script fragment is a shell snippet of a few lines. */
+export const MAX_FRAGMENT_BYTES = 1024 * 1024;
 
 export interface ReadInputOptions {
   /** What the file is, for messages: `package.xml`, `rosdep file`. */

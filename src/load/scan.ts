@@ -1,8 +1,9 @@
 import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import { printable, type ProblemList } from '../errors.js';
+import { DebforgeError, printable, type ProblemList } from '../errors.js';
 import { BLOOM_SUFFIX, bloomScript, checkBloomTemplate } from './bloom.js';
 import { MAX_NAME_COMPONENT_BYTES, overlongComponent } from './debian-syntax.js';
+import { MAX_FRAGMENT_BYTES, readInputFile } from './read-input.js';
 import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript, type PayloadFile, type UnitScope, type UnitSource } from './types.js';
 
 export const UNIT_SUFFIXES = ['.service', '.socket', '.timer', '.target', '.path', '.mount'] as const;
@@ -304,8 +305,15 @@ async function scanFragments(dir: string, problems: ProblemList): Promise<{ frag
       problems.error(file, 'maintainer-script fragment must be a regular file');
       continue;
     }
-    if (!(await readable(absolutePath, file, problems))) continue;
-    const content = await fs.readFile(absolutePath, 'utf8');
+    let content: string;
+    try {
+      // Read as a regular file of the folder only, even if something was swapped in since the lstat.
+      content = (await readInputFile(absolutePath, file, { what: 'maintainer-script fragment', maxBytes: MAX_FRAGMENT_BYTES, confineTo: dir })).toString('utf8');
+    } catch (error) {
+      if (!(error instanceof DebforgeError)) throw error;
+      problems.items.push(...error.problems);
+      continue;
+    }
     if (isOverrides) {
       checkOverrides(content, file, problems);
       overrides = content;

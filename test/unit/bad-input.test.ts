@@ -485,7 +485,7 @@ async function readDebFile(deb: string): Promise<Map<string, Buffer>> {
 describe('hostile input: confined, bounded, validated where it is used', function () {
   this.timeout(180_000);
   /** Bounds for one CLI run of a small daemon; a hang or a blow-up exceeds them many times over. */
-  const SECONDS = 20;
+  const SECONDS = 30;
   const PEAK_KIB = 256 * 1024;
   const NAME = 'hostile_case';
   let parent = '';
@@ -557,7 +557,7 @@ describe('hostile input: confined, bounded, validated where it is used', functio
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('latin1')));
-    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 3 * SECONDS * 1000);
+    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 4 * SECONDS * 1000);
     const code = await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (exit) => resolve(exit ?? 128));
@@ -569,8 +569,8 @@ describe('hostile input: confined, bounded, validated where it is used', functio
     return { code, stdout, stderr, ms, peakKiB };
   }
 
-  function assertBounds(run: Bounded, label: string): void {
-    assert.ok(run.ms < SECONDS * 1000, `${label}: took ${run.ms} ms (bound ${SECONDS} s); stderr:\n${run.stderr}`);
+  function assertBounds(run: Bounded, label: string, seconds = SECONDS): void {
+    assert.ok(run.ms < seconds * 1000, `${label}: took ${run.ms} ms (bound ${seconds} s); stderr:\n${run.stderr}`);
     assert.ok(run.peakKiB > 0 && run.peakKiB < PEAK_KIB, `${label}: peak ${run.peakKiB} KiB (bound ${PEAK_KIB} KiB)`);
   }
 
@@ -878,7 +878,8 @@ describe('hostile input: confined, bounded, validated where it is used', functio
     await handle.write('after!\n', 0);
     await handle.close();
     const result = await run;
-    assertBounds(result, 'build');
+    // Compressing the big file is the point here: a slower bound, still far from a hang.
+    assertBounds(result, 'build', 90);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /^debforge: .*zz\.txt changed during the build: its content no longer has the md5 written to md5sums; build again/m);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
