@@ -52,10 +52,12 @@ export async function layoutPackage(rendered: RenderedPackage, options: LayoutOp
     .map((f) => f.path)
     .sort(compareBytes);
   const conffileSet = new Set(conffiles);
-  const hashed = data.filter((entry) => entry.type === 'file' && !conffileSet.has(entry.name.slice(1)));
-  const digests = await md5s(hashed, options.jobs ?? 1);
-  hashed.forEach((entry, i) => (entry.md5 = digests[i]!));
-  const md5Lines = hashed.map((entry, i) => `${digests[i]!}  ${entry.name.slice(2)}`);
+  // Conffiles are hashed too, though md5sums leaves them out: the write stage holds every file's
+  // bytes against its md5, so none can change between here and the archive.
+  const regular = data.filter((entry) => entry.type === 'file');
+  const digests = await md5s(regular, options.jobs ?? 1);
+  regular.forEach((entry, i) => (entry.md5 = digests[i]!));
+  const md5Lines = regular.filter((entry) => !conffileSet.has(entry.name.slice(1))).map((entry) => `${entry.md5!}  ${entry.name.slice(2)}`);
   const md5sums = md5Lines.join('\n') + (md5Lines.length > 0 ? '\n' : '');
 
   const scriptEntries = [...rendered.scripts.entries()].map(([name, text]) => controlFile(name, Buffer.from(text, 'utf8'), 0o755, epoch));

@@ -139,7 +139,7 @@ function checkMd5(entry: ArchiveEntry, hash: Hash | undefined): void {
   if (written === entry.md5) return;
   const content = entry.content!;
   const source = content.kind === 'file' ? content.absolutePath : entry.name;
-  throw new ChangedDuringBuildError(`${source} changed during the build: its content no longer has the md5 written to md5sums; build again once nothing writes to it`);
+  throw new ChangedDuringBuildError(`${source} changed during the build: its content no longer has the md5 it had when md5sums was written; build again once nothing writes to it`);
 }
 
 /** The two zero blocks that end an archive, and the padding to a whole record. */

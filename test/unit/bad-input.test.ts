@@ -838,10 +838,17 @@ describe('hostile input: confined, bounded, validated where it is used', functio
     });
   }
 
-  it('a payload file edited in place after it was hashed fails the build, in memory and streamed, and writes nothing', async () => {
-    for (const smallPackageBytes of [undefined, 0]) {
-      const made = await daemon(`edited-after-hashing-${smallPackageBytes ?? 'small'}`);
-      const victim = path.join(made.dir, 'files/usr/share/hostile-case/robot.yaml');
+  it('a payload file or conffile edited in place after it was hashed fails the build, in memory and streamed, and writes nothing', async () => {
+    for (const [smallPackageBytes, relative] of [
+      [undefined, 'files/usr/share/hostile-case/robot.yaml'],
+      [0, 'files/usr/share/hostile-case/robot.yaml'],
+      [undefined, 'files/etc/hostile-case/robot.yaml'],
+      [0, 'files/etc/hostile-case/robot.yaml'],
+    ] as const) {
+      const made = await daemon(`edited-after-hashing-${smallPackageBytes ?? 'small'}-${relative.split('/')[1]}`);
+      const victim = path.join(made.dir, relative);
+      await fs.mkdir(path.dirname(victim), { recursive: true });
+      await fs.writeFile(victim, 'robot: 1\n');
       const problems = new ProblemList();
       const prepared = await preparePackage(made.dir, { jobs: 1, sourceDateEpoch: 1700000000 }, problems);
       assert.ok(prepared, JSON.stringify(problems.items));
@@ -851,7 +858,7 @@ describe('hostile input: confined, bounded, validated where it is used', functio
       const before = await snapshot(out);
       await assert.rejects(
         writeDeb(prepared.layout, { outDir: out, compression: 'gzip', jobs: 1, mtime: 1700000000, ...(smallPackageBytes === undefined ? {} : { smallPackageBytes }) }),
-        (error: Error) => error.message.includes(`${victim} changed during the build: its content no longer has the md5 written to md5sums`),
+        (error: Error) => error.message.includes(`${victim} changed during the build: its content no longer has the md5 it had when md5sums was written`),
       );
       assert.deepEqual(await snapshot(out), before, 'no package and no temporary file');
     }
@@ -881,7 +888,7 @@ describe('hostile input: confined, bounded, validated where it is used', functio
     // Compressing the big file is the point here: a slower bound, still far from a hang.
     assertBounds(result, 'build', 90);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /^debforge: .*zz\.txt changed during the build: its content no longer has the md5 written to md5sums; build again/m);
+    assert.match(result.stderr, /^debforge: .*zz\.txt changed during the build: its content no longer has the md5 it had when md5sums was written; build again/m);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.equal(result.stdout, '');
     assert.deepEqual(await snapshot(out), before, 'no package and no temporary file');
