@@ -624,6 +624,18 @@ describe('hostile input: confined, bounded, validated where it is used', functio
       },
     },
     {
+      label: 'bloom-templates-is-a-symlink',
+      file: 'templates',
+      message: /is a symlink .*: templates\/ must be a real folder inside the daemon folder/,
+      make: async () => {
+        const made = await daemon('bloom-templates-is-a-symlink');
+        await fs.mkdir(path.join(made.home, 'outside/templates'));
+        await fs.writeFile(path.join(made.home, 'outside/templates/postinst.em'), '#!/bin/sh\necho from elsewhere\n');
+        await fs.symlink('../outside/templates', path.join(made.dir, 'templates'));
+        return made;
+      },
+    },
+    {
       label: 'rosdep-path-climbs-out',
       file: 'package.xml',
       line: 9,
@@ -819,7 +831,8 @@ describe('hostile input: confined, bounded, validated where it is used', functio
   );
 
   for (const testCase of CASES) {
-    it(`${testCase.label}: ${testCase.file}${testCase.line ? `:${testCase.line}` : ''}`, async function () {
+    const shown = testCase.file.length > 60 ? `${testCase.file.slice(0, 40)}...(${testCase.file.length} characters)` : testCase.file;
+    it(`${testCase.label}: ${shown}${testCase.line ? `:${testCase.line}` : ''}`, async function () {
       const made = await testCase.make();
       if (typeof made === 'string') this.skip();
       const { home } = made as { home: string };
