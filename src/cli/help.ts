@@ -102,8 +102,13 @@ Creates or updates a static APT repository in DIR that any web server can host:
 Folders are searched for .deb files. Earlier versions stay published; a different
 file for a name/version/architecture already published is refused, and so is a
 control file with a field given twice, a malformed field name, a second stanza or
-control characters. Indexes are
-written first, Release and InRelease last. Prints the Release file of each suite.
+control characters. Prints the Release file of each suite.
+
+One run at a time per DIR: a second run waits for the first (flock on DIR).
+Everything new is written and signed in DIR/.debforge-staging first, then
+renamed into place: pool files, indexes, Release/InRelease last, so a robot
+reading meanwhile sees the old repository or the new one. A run that fails
+(a wrong passphrase, say) leaves DIR as it was.
 
 Options:
   --out DIR               repository folder (required)
@@ -121,6 +126,7 @@ Options:
   --origin NAME           Origin of a new suite (default: debforge): one line of
                           printable characters, no control characters
   --label NAME            Label of a new suite (default: the Origin), the same
+  --lock-wait SECONDS     how long to wait for another run on DIR (default: 600)
   --json                  print the packages and suites as JSON
   -h, --help              show this help
 `;

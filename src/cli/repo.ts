@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { DEFAULT_COMPONENT, publishRepository } from '../repo/index.js';
-import { parse } from './args.js';
+import { parse, positiveInteger } from './args.js';
 import { REPO_HELP } from './help.js';
 import type { Io } from './main.js';
 
@@ -16,6 +16,7 @@ export async function repoCommand(argv: string[], io: Io): Promise<number> {
       arch: { type: 'string', multiple: true },
       origin: { type: 'string' },
       label: { type: 'string' },
+      'lock-wait': { type: 'string' },
       json: { type: 'boolean' },
     },
     'repo',
@@ -28,6 +29,7 @@ export async function repoCommand(argv: string[], io: Io): Promise<number> {
   if (values.out === undefined || values.out === '') throw new UsageError('repo needs --out DIR, the repository folder to create or update (see `debforge repo --help`)');
   const signKey = values['sign-key'];
   if (signKey === '') throw new UsageError('--sign-key is empty: give a key ID, a fingerprint or a key file');
+  const lockWaitSeconds = positiveInteger(values['lock-wait'], '--lock-wait');
   const result = await publishRepository(positionals, {
     outDir: values.out,
     component: values.component ?? DEFAULT_COMPONENT,
@@ -36,6 +38,7 @@ export async function repoCommand(argv: string[], io: Io): Promise<number> {
     ...(values.arch !== undefined ? { architectures: values.arch.flatMap((a) => a.split(',')).filter((a) => a !== '') } : {}),
     ...(values.origin !== undefined ? { origin: values.origin } : {}),
     ...(values.label !== undefined ? { label: values.label } : {}),
+    ...(lockWaitSeconds !== undefined ? { lockWaitSeconds } : {}),
     log: (line) => io.stderr(`debforge: ${line}\n`),
   });
   if (values.json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);

@@ -15,22 +15,28 @@
  *   as silently, from a robot whose architecture is not named.
  * - Publishing is append-only: earlier versions stay (robots can pin or downgrade), and a
  *   different file for a name/version/architecture that is already published is refused.
- * - A robot reading mid-publish never sees a mismatch: new pool files and indexes (also under
- *   by-hash/, with `Acquire-By-Hash: yes`, so a client holding the previous InRelease still finds
- *   the indexes it names) are written first, Release/Release.gpg/InRelease last, each to a
- *   temporary file renamed into place.
+ * - One run at a time per repository (lock.ts): a second run waits for the first, and plans from
+ *   what the first published, so no package is lost.
+ * - A robot reading mid-publish never sees a mismatch (staging.ts): everything new is written and
+ *   signed in a staging folder first, then renamed into place, new pool files first, then indexes
+ *   (also under by-hash/, with `Acquire-By-Hash: yes`, so a client holding the previous InRelease
+ *   still finds the indexes it names), Release/Release.gpg/InRelease last. A failure before that
+ *   (a wrong passphrase) leaves the repository byte for byte as it was.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
 import { DebforgeError, printable, type Problem } from '../errors.js';
 import { createCompressor } from '../write/compress/index.js';
 import { readDebInfo, type DebInfo } from './deb.js';
+import { lockRepository } from './lock.js';
 import { openSigner, type Signer } from './sign.js';
+import { Phase, Staging } from './staging.js';
 import { Deb822Error, field, orderPackagesFields, parseStanzas, renderStanza, type Stanza } from './stanza.js';
 import { compareDebianVersions, versionWithoutEpoch } from './version.js';
 import { exists } from '../fs-exists.js';
+import { makeDirectory } from '../make-directory.js';
 
 export { compareDebianVersions, parseDebianVersion } from './version.js';
 export { parseStanzas, renderStanza, orderPackagesFields, type Stanza } from './stanza.js';
@@ -56,6 +62,8 @@ export interface RepoOptions {
   label?: string;
   /** Publish time (default now); Date always moves past the previous Release's. */
   now?: Date;
+  /** Seconds to wait for another run that holds the repository's lock (default DEFAULT_LOCK_WAIT_SECONDS). */
+  lockWaitSeconds?: number;
   /** Progress and warnings, one line each. */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -180,36 +188,6 @@ async function readIfExists(file: string): Promise<Buffer | undefined> {
   }
 }
 
-function temporaryName(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
-
-/** Writes a file so that readers see the old contents or the new, never a part. */
-export async function writeAtomic(file: string, data: Buffer | string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temporary = temporaryName(file);
-  try {
-    await fs.writeFile(temporary, data);
-    await fs.rename(temporary, file);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
-}
-
-async function copyAtomic(from: string, to: string): Promise<void> {
-  await fs.mkdir(path.dirname(to), { recursive: true });
-  const temporary = temporaryName(to);
-  try {
-    await fs.copyFile(from, temporary);
-    await fs.chmod(temporary, 0o644);
-    await fs.rename(temporary, to);
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
-  }
-}
-
 function xz(data: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const compressor = createCompressor('xz', { jobs: 1 });
@@ -326,7 +304,77 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   // reading is bound by the CPU anyway, so memory stays bounded whatever the number of packages.
   const debs = await mapLimit(files, 2, readDebInfo);
 
-  // Plan everything and refuse before writing anything.
+  // A new repository folder is only created for input that would be accepted.
+  if (!(await exists(outDir))) refuseProblems(await planPublish(debs, outDir, component, options));
+  try {
+    await makeDirectory(outDir);
+  } catch (error) {
+    throw new DebforgeError({ file: outDir, message: `cannot create the repository folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give --out a folder that can be written`, severity: 'error' });
+  }
+  const lock = await lockRepository(outDir, options.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS, log);
+  let signer: Signer | undefined;
+  try {
+    // Under the lock, the repository cannot change until this run is done: plan from what is there now.
+    const plan = await planPublish(debs, outDir, component, options);
+    refuseProblems(plan);
+    if (options.signKey !== undefined) signer = await openSigner(options.signKey, env);
+    else log(`warning: no --sign-key: ${outDir} is unsigned, and apt refuses unsigned repositories unless a robot marks it [trusted=yes]`);
+    const staging = await Staging.open(outDir);
+    try {
+      const added: string[] = [];
+      for (const [filename, deb] of plan.byPoolPath) {
+        const target = path.join(outDir, filename);
+        if (await exists(target)) continue;
+        await staging.copy(deb.file, target, Phase.Pool);
+        added.push(filename);
+      }
+      const suites: StagedSuite[] = [];
+      for (const suitePlan of [...plan.plans.values()].sort((a, b) => (a.suite < b.suite ? -1 : 1))) {
+        suites.push(await stageSuite(suitePlan, { component, outDir, signer, options, log }, staging));
+      }
+      if (signer !== undefined) {
+        const key = await signer.exportPublicKey();
+        const binaryPath = path.join(outDir, `${KEYRING_NAME}.gpg`);
+        if (!(await readIfExists(binaryPath))?.equals(key.binary)) {
+          await staging.write(binaryPath, key.binary, Phase.Keyring);
+          await staging.write(path.join(outDir, `${KEYRING_NAME}.asc`), key.armored, Phase.Keyring);
+        }
+      }
+      lock.assertHeld();
+      await staging.commit();
+      for (const filename of added) log(`added ${filename}`);
+      for (const suite of suites) {
+        await suite.pruneByHash();
+        log(suite.summary);
+      }
+      return { packages: plan.results, suites: suites.map((suite) => suite.result) };
+    } catch (error) {
+      await staging.discard();
+      throw error;
+    }
+  } finally {
+    await signer?.close();
+    await lock.release();
+  }
+}
+
+/** Seconds a run waits for another run on the same repository to finish. */
+export const DEFAULT_LOCK_WAIT_SECONDS = 600;
+
+interface PublishPlan {
+  plans: Map<string, SuitePlan>;
+  /** Every pool file of this run, with the .deb it comes from. */
+  byPoolPath: Map<string, DebInfo>;
+  results: RepoPackage[];
+  problems: Problem[];
+}
+
+function refuseProblems(plan: PublishPlan): void {
+  if (plan.problems.length > 0) throw new DebforgeError(plan.problems);
+}
+
+/** What a publish would change, and every reason to refuse it; reads the repository, writes nothing. */
+async function planPublish(debs: readonly DebInfo[], outDir: string, component: string, options: RepoOptions): Promise<PublishPlan> {
   const problems: Problem[] = [];
   const plans = new Map<string, SuitePlan>();
   const byPoolPath = new Map<string, DebInfo>();
@@ -383,37 +431,7 @@ export async function publishRepository(inputs: readonly string[], options: Repo
       problems.push({ file: `--label ${label}`, message: `${plan.suite} already has Label "${plan.release.label}": apt on robots refuses a repository whose Label changes`, severity: 'error' });
     }
   }
-  if (problems.length > 0) throw new DebforgeError(problems);
-
-  let signer: Signer | undefined;
-  if (options.signKey !== undefined) signer = await openSigner(options.signKey, env);
-  else log(`warning: no --sign-key: ${outDir} is unsigned, and apt refuses unsigned repositories unless a robot marks it [trusted=yes]`);
-  try {
-    // 1. Pool files.
-    const copied = await mapLimit([...byPoolPath], 16, async ([filename, deb]) => {
-      const target = path.join(outDir, filename);
-      if (await exists(target)) return undefined;
-      await copyAtomic(deb.file, target);
-      return filename;
-    });
-    for (const filename of copied) if (filename !== undefined) log(`added ${filename}`);
-    // 2. Indexes, then 3. Release files, suite by suite.
-    const suites: RepoSuite[] = [];
-    for (const plan of [...plans.values()].sort((a, b) => (a.suite < b.suite ? -1 : 1))) {
-      suites.push(await publishSuite(plan, { component, outDir, signer, options, log }));
-    }
-    if (signer !== undefined) {
-      const key = await signer.exportPublicKey();
-      const binaryPath = path.join(outDir, `${KEYRING_NAME}.gpg`);
-      if (!(await readIfExists(binaryPath))?.equals(key.binary)) {
-        await writeAtomic(binaryPath, key.binary);
-        await writeAtomic(path.join(outDir, `${KEYRING_NAME}.asc`), key.armored);
-      }
-    }
-    return { packages: results, suites };
-  } finally {
-    await signer?.close();
-  }
+  return { plans, byPoolPath, results, problems };
 }
 
 /** The entries of every binary-<arch>/Packages of one component, `all` packages once. */
@@ -445,8 +463,17 @@ interface SuiteContext {
   log: (line: string) => void;
 }
 
-async function publishSuite(plan: SuitePlan, context: SuiteContext): Promise<RepoSuite> {
-  const { component, signer, options, log } = context;
+interface StagedSuite {
+  result: RepoSuite;
+  /** The progress line for the suite, logged once it is in place. */
+  summary: string;
+  /** Drops by-hash files neither the previous nor the new Release names (after the commit). */
+  pruneByHash(): Promise<void>;
+}
+
+/** Stages a suite's changed indexes and its new Release files (signed); nothing in the repository is touched. */
+async function stageSuite(plan: SuitePlan, context: SuiteContext, staging: Staging): Promise<StagedSuite> {
+  const { component, signer, options } = context;
   const entries = new Map(plan.existing);
   for (const [key, entry] of plan.incoming) entries.set(key, entry);
   const sorted = [...entries.values()].sort(compareEntries);
@@ -457,10 +484,13 @@ async function publishSuite(plan: SuitePlan, context: SuiteContext): Promise<Rep
   const archList = [...architectures].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a < b ? -1 : a > b ? 1 : 0));
 
   // Indexes: rewritten only where their contents change; identical ones share one compression.
+  // `fresh` holds what this publish writes, by path relative to the suite's folder.
+  const fresh = new Map<string, Buffer>();
   const compressed = new Map<string, Array<[name: string, data: Buffer]>>();
   let indexesChanged = false;
   for (const arch of archList) {
-    const dir = path.join(plan.dir, component, `binary-${arch}`);
+    const relativeDir = path.join(component, `binary-${arch}`);
+    const dir = path.join(plan.dir, relativeDir);
     const plain = Buffer.from(renderPackages(sorted.filter((e) => e.architecture === arch)));
     const current = await readIfExists(path.join(dir, 'Packages'));
     if (current?.equals(plain) && (await exists(path.join(dir, 'Packages.gz'))) && (await exists(path.join(dir, 'Packages.xz')))) continue;
@@ -475,33 +505,41 @@ async function publishSuite(plan: SuitePlan, context: SuiteContext): Promise<Rep
       ];
       compressed.set(plainHash, variants);
     }
-    for (const [, data] of variants) await writeAtomic(path.join(dir, 'by-hash', 'SHA256', sha256(data)), data);
-    for (const [name, data] of variants) await writeAtomic(path.join(dir, name), data);
-  }
-
-  // Release: every index of every component of the suite, uncompressed Packages included.
-  const indexFiles: string[] = [];
-  const components: string[] = [];
-  for (const comp of (await fs.readdir(plan.dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
-    const archDirs = (await fs.readdir(path.join(plan.dir, comp), { withFileTypes: true })).filter((e) => e.isDirectory() && e.name.startsWith('binary-')).map((e) => e.name).sort();
-    if (archDirs.length === 0) continue;
-    components.push(comp);
-    for (const archDir of archDirs) {
-      for (const name of INDEX_NAMES) if (await exists(path.join(plan.dir, comp, archDir, name))) indexFiles.push(`${comp}/${archDir}/${name}`);
+    for (const [name, data] of variants) {
+      fresh.set(path.join(relativeDir, name), data);
+      await staging.write(path.join(dir, name), data, Phase.Index);
     }
   }
+
+  // Release: every index of every component of the suite, uncompressed Packages included, as
+  // they will be once this publish is in place.
+  const indexFiles = new Set<string>(fresh.keys());
+  const componentNames = new Set<string>([...fresh.keys()].map((file) => file.split(path.sep)[0]!));
+  const suiteEntries = await fs.readdir(plan.dir, { withFileTypes: true }).catch(() => []);
+  for (const comp of suiteEntries.filter((e) => e.isDirectory()).map((e) => e.name)) {
+    const archDirs = (await fs.readdir(path.join(plan.dir, comp), { withFileTypes: true })).filter((e) => e.isDirectory() && e.name.startsWith('binary-')).map((e) => e.name);
+    for (const archDir of archDirs) {
+      for (const name of INDEX_NAMES) {
+        if (!(await exists(path.join(plan.dir, comp, archDir, name)))) continue;
+        indexFiles.add(path.join(comp, archDir, name));
+        componentNames.add(comp);
+      }
+    }
+  }
+  const components = [...componentNames].sort();
   const md5Lines: string[] = [];
   const shaLines: string[] = [];
   const hashes = new Set<string>();
-  for (const file of indexFiles) {
-    const data = await fs.readFile(path.join(plan.dir, file));
+  for (const file of [...indexFiles].sort()) {
+    const data = fresh.get(file) ?? (await fs.readFile(path.join(plan.dir, file)));
     const sha = sha256(data);
     hashes.add(sha);
     // Acquire-By-Hash promises every listed index under by-hash/ too (an older repository may lack some).
     const byHash = path.join(plan.dir, path.dirname(file), 'by-hash', 'SHA256', sha);
-    if (!(await exists(byHash))) await writeAtomic(byHash, data);
-    md5Lines.push(` ${md5(data)} ${String(data.length).padStart(8)} ${file}`);
-    shaLines.push(` ${sha} ${String(data.length).padStart(8)} ${file}`);
+    if (!(await exists(byHash)) && !staging.has(byHash)) await staging.write(byHash, data, Phase.ByHash);
+    const name = file.split(path.sep).join('/');
+    md5Lines.push(` ${md5(data)} ${String(data.length).padStart(8)} ${name}`);
+    shaLines.push(` ${sha} ${String(data.length).padStart(8)} ${name}`);
   }
   const origin = plan.release?.origin ?? options.origin ?? DEFAULT_ORIGIN;
   const label = plan.release?.label ?? options.label ?? origin;
@@ -522,9 +560,10 @@ async function publishSuite(plan: SuitePlan, context: SuiteContext): Promise<Rep
   const signed = signer !== undefined;
   const sameSigning = signed === (await exists(inReleasePath)) && signed === (await exists(detachedPath));
   const previousDate = plan.release?.date;
+  const nothingToPrune = async (): Promise<void> => undefined;
   if (!indexesChanged && plan.release !== undefined && plan.release.body === body && sameSigning && previousDate !== undefined) {
-    log(`${plan.suite}: unchanged`);
-    return { suite: plan.suite, release: signed ? inReleasePath : releasePath, signed, changed: false, architectures: archList, components, date: releaseDate(new Date(previousDate)), packages: sorted.length };
+    const result = { suite: plan.suite, release: signed ? inReleasePath : releasePath, signed, changed: false, architectures: archList, components, date: releaseDate(new Date(previousDate)), packages: sorted.length };
+    return { result, summary: `${plan.suite}: unchanged`, pruneByHash: nothingToPrune };
   }
 
   // Date is the publish time and always moves forward: apt ignores a Release older than the one it has.
@@ -534,38 +573,31 @@ async function publishSuite(plan: SuitePlan, context: SuiteContext): Promise<Rep
   const text = `${[...head, `Date: ${date}`, ...tail].join('\n')}\n`;
 
   if (signer !== undefined) {
-    const releaseTemporary = temporaryName(releasePath);
-    const detachedTemporary = temporaryName(detachedPath);
-    const inReleaseTemporary = temporaryName(inReleasePath);
-    try {
-      await fs.writeFile(releaseTemporary, text);
-      await signer.detachSign(releaseTemporary, detachedTemporary);
-      await signer.clearsign(releaseTemporary, inReleaseTemporary);
-      await fs.rename(releaseTemporary, releasePath);
-      await fs.rename(detachedTemporary, detachedPath);
-      await fs.rename(inReleaseTemporary, inReleasePath);
-    } finally {
-      for (const temporary of [releaseTemporary, detachedTemporary, inReleaseTemporary]) await fs.rm(temporary, { force: true });
-    }
+    // Signed in the staging folder: a signature that fails (a wrong passphrase) changes nothing.
+    const stagedRelease = await staging.write(releasePath, text, Phase.Release);
+    await signer.detachSign(stagedRelease, staging.reserve(detachedPath, Phase.Release));
+    await signer.clearsign(stagedRelease, staging.reserve(inReleasePath, Phase.Release));
   } else {
     // A stale signature would vouch for the previous Release: drop InRelease first, Release.gpg after.
-    await fs.rm(inReleasePath, { force: true });
-    await writeAtomic(releasePath, text);
-    await fs.rm(detachedPath, { force: true });
+    staging.remove(inReleasePath, Phase.Release);
+    await staging.write(releasePath, text, Phase.Release);
+    staging.remove(detachedPath, Phase.Release);
   }
 
   // by-hash keeps what the previous and the new Release name; older generations go.
   const keep = new Set([...hashes, ...(plan.release?.sha256 ?? [])]);
-  for (const file of indexFiles.filter((f) => f.endsWith('/Packages'))) {
-    const byHash = path.join(plan.dir, path.dirname(file), 'by-hash', 'SHA256');
-    let names: string[];
-    try {
-      names = await fs.readdir(byHash);
-    } catch {
-      continue;
+  const byHashDirs = [...indexFiles].filter((f) => f.endsWith(`${path.sep}Packages`)).map((file) => path.join(plan.dir, path.dirname(file), 'by-hash', 'SHA256'));
+  const pruneByHash = async (): Promise<void> => {
+    for (const byHash of byHashDirs) {
+      let names: string[];
+      try {
+        names = await fs.readdir(byHash);
+      } catch {
+        continue;
+      }
+      for (const name of names) if (/^[0-9a-f]{64}$/.test(name) && !keep.has(name)) await fs.rm(path.join(byHash, name), { force: true });
     }
-    for (const name of names) if (/^[0-9a-f]{64}$/.test(name) && !keep.has(name)) await fs.rm(path.join(byHash, name), { force: true });
-  }
-  log(`${plan.suite}: ${signed ? `signed with ${signer!.fingerprint}` : 'unsigned'}, ${sorted.length} package${sorted.length === 1 ? '' : 's'}, Date ${date}`);
-  return { suite: plan.suite, release: signed ? inReleasePath : releasePath, signed, changed: true, architectures: archList, components, date, packages: sorted.length };
+  };
+  const summary = `${plan.suite}: ${signed ? `signed with ${signer!.fingerprint}` : 'unsigned'}, ${sorted.length} package${sorted.length === 1 ? '' : 's'}, Date ${date}`;
+  return { result: { suite: plan.suite, release: signed ? inReleasePath : releasePath, signed, changed: true, architectures: archList, components, date, packages: sorted.length }, summary, pruneByHash };
 }

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CLI, tempDir } from './tools.js';
 
 export interface MeasuredRun {
+  /** The exit code; 128 + N when debforge died of signal N (as a shell reports it). */
   code: number;
+  /** The signal debforge died of, if it did. */
+  signal?: NodeJS.Signals;
   stdout: string;
   stderr: string;
   /** Wall time from spawn to exit. */
@@ -14,29 +18,51 @@ export interface MeasuredRun {
   peakKiB: number;
 }
 
-/** Runs the debforge CLI under GNU time, so the peak memory measured is the child's own. */
-export async function measuredDebforge(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<MeasuredRun> {
+export interface StartedRun {
+  /** GNU time's pid; with `group`, also the process group holding it and debforge. */
+  pid: number;
+  done: Promise<MeasuredRun>;
+}
+
+/**
+ * Starts the debforge CLI under GNU time, so the peak memory measured is the child's own. With
+ * `group`, in a process group of its own, which a signal can be sent to as a terminal sends
+ * Ctrl-C (GNU time ignores SIGINT and SIGQUIT itself, and reports the signal debforge died of).
+ */
+export async function startDebforge(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; group?: boolean } = {}): Promise<StartedRun> {
   const report = path.join(await tempDir('debforge-time-'), 'time');
   const started = Date.now();
   const child = spawn('/usr/bin/time', ['-f', '%M', '-o', report, process.execPath, CLI, ...args], {
     env: options.env ?? process.env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
   });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const code = await new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve(exitCode ?? 128));
-  });
-  const ms = Date.now() - started;
-  // GNU time writes "Command exited with non-zero status N" before the format's line.
-  const lines = (await fs.readFile(report, 'utf8')).trim().split('\n');
-  const peakKiB = Number(lines[lines.length - 1]);
-  await fs.rm(path.dirname(report), { recursive: true, force: true });
-  return { code, stdout, stderr, ms, peakKiB };
+  const done = (async (): Promise<MeasuredRun> => {
+    const code = await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (exitCode) => resolve(exitCode ?? 128));
+    });
+    const ms = Date.now() - started;
+    // GNU time writes "Command exited with non-zero status N" or "Command terminated by signal N" before the format's line.
+    const lines = (await fs.readFile(report, 'utf8')).trim().split('\n');
+    const peakKiB = Number(lines[lines.length - 1]);
+    const signalNumber = /^Command terminated by signal (\d+)$/m.exec(lines.join('\n'))?.[1];
+    const signal = signalNumber === undefined ? undefined : (Object.entries(os.constants.signals).find(([, number]) => number === Number(signalNumber))?.[0] as NodeJS.Signals | undefined);
+    await fs.rm(path.dirname(report), { recursive: true, force: true });
+    return { code, ...(signal !== undefined ? { signal } : {}), stdout, stderr, ms, peakKiB };
+  })();
+  if (child.pid === undefined) throw new Error('GNU time did not start');
+  return { pid: child.pid, done };
+}
+
+/** Runs the debforge CLI to its end under GNU time (see startDebforge). */
+export async function measuredDebforge(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<MeasuredRun> {
+  return (await startDebforge(args, options)).done;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from '../../src/index.js';
+import { measuredDebforge } from '../support/measure.js';
 import { FIXTURES, copyTree, debforge, must, run, tempDir } from '../support/tools.js';
 import { Machine, requireRoot } from './harness.js';
 
@@ -76,6 +77,18 @@ async function serve(root: string): Promise<{ url: string; requests: string[]; c
     requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A minimal Architecture: all package, made by dpkg-deb itself. */
+async function tinyDeb(dir: string, name: string): Promise<string> {
+  const tree = path.join(dir, name);
+  await fs.mkdir(path.join(tree, 'DEBIAN'), { recursive: true });
+  await fs.mkdir(path.join(tree, 'usr', 'share', 'doc', name), { recursive: true });
+  await fs.writeFile(path.join(tree, 'usr', 'share', 'doc', name, 'README'), `${name}\n`);
+  await fs.writeFile(path.join(tree, 'DEBIAN', 'control'), `Package: ${name}\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Robotics Team <robotics@example.org>\nDescription: concurrency test package\n`);
+  const deb = path.join(dir, `${name}_1.0-1_all.deb`);
+  must('dpkg-deb', ['--root-owner-group', '--build', tree, deb]);
+  return deb;
 }
 
 /** Lines apt marks as warnings, errors or notices. */
@@ -167,6 +180,35 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
     assert.equal((await machine.must("dpkg-query -W -f '${Version}' repo-demo")).trim(), '1.1.0-1');
     const policy = await machine.must('apt-cache policy repo-demo');
     assert.match(policy, /1\.0\.0-1/, `the earlier version is still offered (a robot can downgrade): ${policy}`);
+  });
+
+  it('3b. 20 concurrent pairs of repo runs into one folder: every run that exits 0 has its package in the index, and apt-get update accepts the result every time', async () => {
+    const inputs = await tempDir();
+    const list = '/etc/apt/sources.list.d/debforge-race.list';
+    await machine.must(`echo 'deb [signed-by=${KEYRING}] ${server.url} race main' > ${list}`);
+    try {
+      const published: string[] = [];
+      for (let round = 0; round < 20; round++) {
+        const names = [`race-${round}-a`, `race-${round}-b`];
+        const debs = await Promise.all(names.map((name) => tinyDeb(inputs, name)));
+        const runs = await Promise.all(
+          debs.map((deb) => measuredDebforge(['repo', deb, '--out', repo, '--suite', 'race', '--sign-key', key.fingerprint], { env: { ...process.env, GNUPGHOME: key.home } })),
+        );
+        runs.forEach((result, index) => {
+          if (result.code === 0) published.push(names[index]!);
+          else assert.match(result.stderr, /^debforge: .*: another debforge repo run kept it locked/m, `round ${round}: a run that fails says why: ${result.stderr}`);
+          assert.ok(result.peakKiB < 256 * 1024, `round ${round}: peak ${result.peakKiB} KiB`);
+        });
+        const result = await update();
+        assert.equal(result.code, 0, `round ${round}: ${result.stdout}`);
+        assert.deepEqual(aptComplaints(result.stdout + result.stderr), [], `round ${round}: ${result.stdout}`);
+        const known = (await machine.must("apt-cache pkgnames race- | sort")).trim().split('\n');
+        assert.deepEqual(known, [...published].sort(), `round ${round}: apt knows every package whose run exited 0`);
+      }
+      assert.equal(published.length, 40, 'with the default --lock-wait every run waits its turn and succeeds');
+    } finally {
+      await machine.must(`rm -f ${list} && apt-get update >/dev/null 2>&1`);
+    }
   });
 
   describe('tampering', () => {

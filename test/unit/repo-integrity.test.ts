@@ -3,20 +3,28 @@
 // and asserts a one-line error, a time and peak-memory bound on the debforge process, and a
 // repository left byte for byte as it was.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { arMember } from '../../src/write/ar.js';
 import { measuredDebforge, snapshot, type MeasuredRun } from '../support/measure.js';
-import { dpkgUnpack, must, scratchRoot, tempDir } from '../support/tools.js';
+import { CLI, dpkgUnpack, must, run, scratchRoot, tempDir } from '../support/tools.js';
 
 const TIME_BOUND_MS = 30_000;
 const PEAK_BOUND_KIB = 256 * 1024;
 
 /** A .deb holding exactly the control text given (written with tar, wrapped in ar), and an empty payload. */
-export async function craftDeb(dir: string, name: string, control: string): Promise<string> {
+export async function craftDeb(dir: string, name: string, control: string, options: { payloadBytes?: number } = {}): Promise<string> {
   const work = await tempDir('debforge-craft-');
   await fs.mkdir(path.join(work, 'control'));
   await fs.mkdir(path.join(work, 'data', 'usr', 'share'), { recursive: true });
+  if (options.payloadBytes !== undefined) {
+    // Random bytes: gzip stores them, so the .deb is as big as the payload.
+    const handle = await fs.open(path.join(work, 'data', 'usr', 'share', 'blob'), 'w');
+    for (let left = options.payloadBytes; left > 0; left -= 1024 * 1024) await handle.write(randomBytes(Math.min(left, 1024 * 1024)));
+    await handle.close();
+  }
   await fs.writeFile(path.join(work, 'control', 'control'), control);
   const tarOptions = ['--owner=0', '--group=0', '--numeric-owner', '--mtime=@1700000000', '--sort=name', '-czf'];
   must('tar', [...tarOptions, path.join(work, 'control.tar.gz'), '-C', path.join(work, 'control'), '.']);
@@ -160,3 +168,119 @@ describe('repo: control data parsed strictly, Release text validated', function 
     assert.deepEqual(await snapshot(repo), before);
   });
 });
+
+describe('repo: one run at a time, nothing in place until everything is signed', function () {
+  this.timeout(180_000);
+  const gnupgHomes: string[] = [];
+  after(() => {
+    for (const home of gnupgHomes) run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
+  });
+
+  it('a wrong passphrase fails the signing and leaves the signed repository byte for byte as it was', async () => {
+    const home = await tempDir('debforge-gpg-');
+    gnupgHomes.push(home);
+    await fs.chmod(home, 0o700);
+    const gpgEnv = { ...process.env, GNUPGHOME: home };
+    must('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', 'right horse', '--quick-gen-key', 'Fleet <fleet@example.org>', 'default', 'default', 'never'], { env: gpgEnv });
+    const fingerprint = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(must('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env: gpgEnv }))?.[1];
+    assert.ok(fingerprint);
+    const inputs = await tempDir();
+    const repo = path.join(await tempDir(), 'apt');
+    const first = await craftDeb(inputs, 'first.deb', controlText('first-package'));
+    const signed = await measuredDebforge(['repo', first, '--out', repo, '--suite', 'stable', '--sign-key', fingerprint], { env: { ...gpgEnv, DEBFORGE_SIGN_PASSPHRASE: 'right horse' } });
+    assert.equal(signed.code, 0, signed.stderr);
+    must('gpgv', ['--keyring', path.join(repo, 'archive-keyring.gpg'), path.join(repo, 'dists', 'stable', 'InRelease')]);
+    const before = await snapshot(repo);
+    // The agent would answer from its cache: forget the passphrase it was given.
+    must('gpgconf', ['--kill', 'gpg-agent'], { env: gpgEnv });
+    const second = await craftDeb(inputs, 'second.deb', controlText('second-package'));
+    const result = await measuredDebforge(['repo', second, '--out', repo, '--suite', 'stable', '--sign-key', fingerprint], { env: { ...gpgEnv, DEBFORGE_SIGN_PASSPHRASE: 'wrong horse' } });
+    assertRefused(result, 1, /^debforge: --sign-key [0-9A-F]{40}: gpg could not sign .*Release: .*(Bad passphrase|bad passphrase|No secret key)/);
+    assert.deepEqual(await snapshot(repo), before, 'no pool file, index or Release changed, no staging folder left');
+  });
+
+  it('a run waits for the one that holds the lock, says so, and then publishes', async () => {
+    const { repo, inputs } = await seededRepository();
+    const holder = spawn('flock', ['--exclusive', repo, 'sleep', '3'], { stdio: 'ignore' });
+    const holderExit = new Promise((resolve) => holder.on('exit', resolve));
+    await waitUntilLocked(repo);
+    const deb = await craftDeb(inputs, 'next.deb', controlText('next-package'));
+    const result = await measuredDebforge(['repo', deb, '--out', repo, '--suite', 'stable']);
+    await holderExit;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /waiting for another debforge repo run that is updating .*apt \(at most 600 s\)/);
+    assert.ok(result.ms >= 2_000, `it waited (${result.ms} ms)`);
+    const packages = await fs.readFile(path.join(repo, 'dists', 'stable', 'main', 'binary-all', 'Packages'), 'utf8');
+    assert.deepEqual([...packages.matchAll(/^Package: (.*)$/gm)].map((m) => m[1]), ['good-package', 'next-package']);
+  });
+
+  it('a run that cannot get the lock within --lock-wait fails with one line and changes nothing', async () => {
+    const { repo, inputs } = await seededRepository();
+    const holder = spawn('flock', ['--exclusive', repo, 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      await waitUntilLocked(repo);
+      const before = await snapshot(repo);
+      const deb = await craftDeb(inputs, 'next.deb', controlText('next-package'));
+      const result = await measuredDebforge(['repo', deb, '--out', repo, '--suite', 'stable', '--lock-wait', '1']);
+      const lines = result.stderr.split('\n').filter((line) => !/waiting for another/.test(line));
+      assertRefused({ ...result, stderr: lines.join('\n') }, 1, /apt: another debforge repo run kept it locked for 1 s; nothing was changed/);
+      assert.deepEqual(await snapshot(repo), before);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  it('a run killed with SIGKILL while staging leaves the published repository as it was; the next run cleans up and publishes', async () => {
+    const { repo, inputs } = await seededRepository();
+    const before = await snapshot(repo);
+    // A package big enough that copying it into the staging folder takes a while.
+    const big = await craftDeb(inputs, 'big.deb', controlText('big-package'), { payloadBytes: 100 * 1024 * 1024 });
+    const child = spawn(process.execPath, [CLI, 'repo', big, '--out', repo, '--suite', 'stable'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const staging = path.join(repo, '.debforge-staging');
+    const deadline = Date.now() + 60_000;
+    while (!(await fs.readdir(staging).catch(() => [])).some((name) => name.endsWith('.deb')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const after = await snapshot(repo);
+    assert.ok([...after.keys()].some((name) => name.startsWith('.debforge-staging')), 'killed while staging');
+    assert.deepEqual(new Map([...after].filter(([name]) => !name.startsWith('.debforge-staging'))), before, 'nothing published changed');
+    const next = await measuredDebforge(['repo', big, '--out', repo, '--suite', 'stable', '--lock-wait', '5']);
+    assert.equal(next.code, 0, next.stderr);
+    assert.ok(!(await fs.readdir(repo)).includes('.debforge-staging'), 'the leftover staging folder is gone');
+    const packages = await fs.readFile(path.join(repo, 'dists', 'stable', 'main', 'binary-all', 'Packages'), 'utf8');
+    assert.deepEqual([...packages.matchAll(/^Package: (.*)$/gm)].map((m) => m[1]), ['big-package', 'good-package']);
+  });
+
+  it('20 concurrent pairs of runs into one folder: every run that exits 0 has its package in the index', async () => {
+    const inputs = await tempDir();
+    const repo = path.join(await tempDir(), 'apt');
+    const published: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const names = [`race-${round}-a`, `race-${round}-b`];
+      const debs = await Promise.all(names.map((name) => craftDeb(inputs, `${name}.deb`, controlText(name))));
+      const results = await Promise.all(debs.map((deb) => measuredDebforge(['repo', deb, '--out', repo, '--suite', 'stable'])));
+      results.forEach((result, index) => {
+        assert.equal(result.code, 0, result.stderr);
+        assert.ok(result.peakKiB < PEAK_BOUND_KIB, `peak ${result.peakKiB} KiB`);
+        published.push(names[index]!);
+      });
+      const packages = await fs.readFile(path.join(repo, 'dists', 'stable', 'main', 'binary-all', 'Packages'), 'utf8');
+      const listed = [...packages.matchAll(/^Package: (.*)$/gm)].map((m) => m[1]!);
+      assert.deepEqual(listed, [...published].sort(), `round ${round}`);
+      // And Release vouches for the indexes that are there.
+      const release = await fs.readFile(path.join(repo, 'dists', 'stable', 'Release'), 'utf8');
+      const plain = await fs.readFile(path.join(repo, 'dists', 'stable', 'main', 'binary-all', 'Packages'));
+      assert.ok(release.includes(` ${createHash('sha256').update(plain).digest('hex')} ${String(plain.length).padStart(8)} main/binary-all/Packages`), `round ${round}: Release names the index`);
+    }
+  });
+});
+
+/** Waits until `flock --nonblock` on the folder fails: another process holds its lock. */
+async function waitUntilLocked(dir: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (run('flock', ['--nonblock', dir, 'true']).code === 0) {
+    if (Date.now() > deadline) throw new Error(`${dir} never got locked`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
