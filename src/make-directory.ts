@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmdirSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -49,4 +49,17 @@ async function assertDirectory(dir: string, original: unknown): Promise<undefine
     throw error;
   }
   return undefined;
+}
+
+/** removeCreated for a signal handler, which cannot wait. */
+export function removeCreatedSync(dir: string, top: string | undefined): void {
+  if (top === undefined) return;
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    try {
+      rmdirSync(current);
+    } catch {
+      return;
+    }
+    if (current === top || path.dirname(current) === current) return;
+  }
 }

@@ -9,7 +9,12 @@ import { Worker, type TransferListItem } from 'node:worker_threads';
 
 interface Thread {
   worker: Worker;
+  /** Requests sent and not answered or failed. */
   pending: number;
+  /** Requests the thread is still working on, whether or not anyone waits for them. */
+  inFlight: number;
+  /** Called once the thread has no request left (set by close). */
+  onIdle?: () => void;
 }
 
 interface Waiting<Response> {
@@ -49,19 +54,30 @@ export class ThreadPool<Request extends { id: number }, Response extends { id: n
     const thread = this.pickThread();
     const id = this.nextId++;
     thread.pending++;
+    thread.inFlight++;
     return new Promise<Response>((resolve, reject) => {
       this.waiting.set(id, { thread, resolve, reject });
       thread.worker.postMessage({ ...request, id }, [...transfer]);
     });
   }
 
-  /** Stops the threads; requests still pending fail. */
+  /**
+   * Stops the threads; requests still pending fail at once. A thread in the middle of a request is
+   * stopped when it finishes it, never inside it: stopping a thread's JavaScript while native code
+   * (lzma-native's encoder) calls into it throws a C++ exception nothing catches, which aborts the
+   * whole process ("terminate called after throwing an instance of 'Napi::Error'").
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const threads = this.threads.splice(0);
     this.failAll(new Error('thread pool closed'));
-    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+    await Promise.all(
+      threads.map(async (thread) => {
+        if (thread.inFlight > 0) await new Promise<void>((resolve) => (thread.onIdle = resolve));
+        await thread.worker.terminate();
+      }),
+    );
   }
 
   private pickThread(): Thread {
@@ -73,8 +89,13 @@ export class ThreadPool<Request extends { id: number }, Response extends { id: n
 
   private startThread(): Thread {
     const worker = new Worker(this.workerUrl);
-    const thread: Thread = { worker, pending: 0 };
+    const thread: Thread = { worker, pending: 0, inFlight: 0 };
+    const answered = (): void => {
+      thread.inFlight = Math.max(0, thread.inFlight - 1);
+      if (thread.inFlight === 0) thread.onIdle?.();
+    };
     worker.on('message', (response: Response) => {
+      answered();
       const waiting = this.waiting.get(response.id);
       if (waiting === undefined) return;
       this.waiting.delete(response.id);
@@ -83,6 +104,8 @@ export class ThreadPool<Request extends { id: number }, Response extends { id: n
     });
     worker.on('error', (error: Error) => this.failAll(error));
     worker.on('exit', (code) => {
+      thread.inFlight = 0;
+      thread.onIdle?.();
       if (!this.closed) this.failAll(new Error(`worker thread exited with code ${code}`));
     });
     this.threads.push(thread);

@@ -4,6 +4,8 @@ import { daemonNames } from '../load/index.js';
 import { DebforgeError, UsageError, formatProblem, terminalSafe } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
+import { removeTemporariesSync } from '../write/temporary.js';
+import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directory.js';
 import { defines, parse, positiveInteger } from './args.js';
 import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
 
@@ -103,16 +105,30 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   const daemons = await expandDaemonPaths(positionals);
   const runSiblings = await daemonNames(daemons);
 
-  const controller = new AbortController();
-  let interruptedBy: NodeJS.Signals | undefined;
+  const outDir = values.out ?? 'dist';
+  let createdOut: string | undefined;
+  // A signal ends the build at once: this process's temporary files (and an output folder it
+  // created, if still empty) are removed synchronously, then it dies of the signal itself, as a
+  // well-behaved Unix program does (the shell sees 128 + its number). Waiting for the pipeline to
+  // wind down instead left a window where compressor threads were stopped inside native code,
+  // which aborts the process with a C++ exception.
   const onSignal = (signal: NodeJS.Signals): void => {
-    interruptedBy ??= signal;
-    controller.abort();
+    removeTemporariesSync();
+    removeCreatedSync(outDir, createdOut);
+    for (const name of INTERRUPTING_SIGNALS) process.off(name, onSignal);
+    process.kill(process.pid, signal);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  for (const name of INTERRUPTING_SIGNALS) process.on(name, onSignal);
+  const controller = new AbortController();
   let code = 0;
+  let finished = false;
   try {
+    // An output folder that cannot be made fails now, before any work.
+    try {
+      createdOut = await makeDirectory(outDir);
+    } catch (error) {
+      throw new DebforgeError({ file: outDir, message: `cannot create the output folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give --out a folder that can be written`, severity: 'error' });
+    }
     const tasks = daemons.flatMap((dir) => profiles.map((profile) => ({ dir, profile })));
     // --jobs N is one budget for the whole call, never N per package (that made N x N threads,
     // and N x N xz encoders of ~100 MiB each). Up to min(N, tasks) packages are built at once and
@@ -132,7 +148,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
         const task = tasks[next++]!;
         try {
           const result = await build(task.dir, {
-            outDir: values.out ?? 'dist',
+            outDir,
             profile: task.profile.name,
             defines: variables,
             ...(values.revision !== undefined ? { revision: values.revision } : {}),
@@ -159,23 +175,18 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
     };
     await Promise.all(Array.from({ length: packagesAtOnce }, worker));
     if (values.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-    if (controller.signal.aborted && failures.length === 0) {
-      io.stderr('debforge: interrupted; unfinished packages were not written\n');
-      code = 130;
-    }
     for (const failure of failures) code = Math.max(code, reportError(failure, io));
+    finished = true;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  if (interruptedBy !== undefined) {
-    // Temporary files are gone now. Die of the signal itself, as a well-behaved Unix program does
-    // (the shell sees 128 + its number), without waiting for compressor threads to wind down.
-    process.kill(process.pid, interruptedBy);
-    return 128 + (os.constants.signals[interruptedBy] ?? 2);
+    for (const name of INTERRUPTING_SIGNALS) process.off(name, onSignal);
+    // A failed build leaves no output folder it created, if it holds nothing.
+    if (code !== 0 || !finished) await removeCreated(outDir, createdOut);
   }
   return code;
 }
+
+/** Ctrl-C, kill, and a closed terminal or SSH session. */
+const INTERRUPTING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -8,6 +8,8 @@ import type { PackageLayout } from '../layout/types.js';
 import { AR_HEADER_LENGTH, AR_MAGIC, AR_SIZE_OFFSET, arMember, arMemberHeader, arPadding, arSizeField } from './ar.js';
 import { compressionExtension, createCompressor, gzipSync, type Compression } from './compress/index.js';
 import { tarBuffer, tarStream } from './tar.js';
+import { forgetTemporary, removeStaleTemporaries, temporaryFor } from './temporary.js';
+import { makeDirectory } from '../make-directory.js';
 
 export { type Compression } from './compress/index.js';
 export { ChangedDuringBuildError } from './tar.js';
@@ -61,9 +63,10 @@ async function bufferOf(stream: AsyncIterable<Buffer>): Promise<Buffer> {
  * failed or interrupted build leaves the folder exactly as it was.
  */
 export async function writeDeb(layout: PackageLayout, options: WriteOptions): Promise<WrittenDeb> {
-  await fs.mkdir(options.outDir, { recursive: true });
+  await makeDirectory(options.outDir);
+  await removeStaleTemporaries(options.outDir);
   const destination = path.join(options.outDir, layout.fileName);
-  const temporary = path.join(options.outDir, `.${layout.fileName}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temporary = temporaryFor(options.outDir, layout.fileName);
   const extension = compressionExtension(options.compression);
   const payloadBytes = layout.data.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0);
   if (options.compression !== 'xz' && payloadBytes <= (options.smallPackageBytes ?? SMALL_PACKAGE_BYTES)) {
@@ -104,9 +107,11 @@ export async function writeDeb(layout: PackageLayout, options: WriteOptions): Pr
     options.signal?.throwIfAborted();
     const { size } = await fs.stat(temporary);
     await fs.rename(temporary, destination);
+    forgetTemporary(temporary);
     return { path: destination, size, sha256 };
   } catch (error) {
     await fs.rm(temporary, { force: true });
+    forgetTemporary(temporary);
     throw error;
   }
 }
@@ -130,10 +135,12 @@ async function writeSmallDeb(layout: PackageLayout, options: WriteOptions, desti
     handle = undefined;
     options.signal?.throwIfAborted();
     await fs.rename(temporary, destination);
+    forgetTemporary(temporary);
     return { path: destination, size: deb.length, sha256: createHash('sha256').update(deb).digest('hex') };
   } catch (error) {
     await handle?.close();
     await fs.rm(temporary, { force: true });
+    forgetTemporary(temporary);
     throw error;
   }
 }

@@ -21,6 +21,8 @@ export interface MeasuredRun {
 export interface StartedRun {
   /** GNU time's pid; with `group`, also the process group holding it and debforge. */
   pid: number;
+  /** The debforge process's own pid (GNU time's child), once it has started. */
+  debforgePid(): Promise<number>;
   done: Promise<MeasuredRun>;
 }
 
@@ -56,8 +58,17 @@ export async function startDebforge(args: readonly string[], options: { env?: No
     await fs.rm(path.dirname(report), { recursive: true, force: true });
     return { code, ...(signal !== undefined ? { signal } : {}), stdout, stderr, ms, peakKiB };
   })();
-  if (child.pid === undefined) throw new Error('GNU time did not start');
-  return { pid: child.pid, done };
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('GNU time did not start');
+  const debforgePid = async (): Promise<number> => {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 5))) {
+      const children = await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+      const first = children.trim().split(/\s+/)[0];
+      if (first !== undefined && first !== '') return Number(first);
+    }
+    throw new Error('debforge did not start under GNU time');
+  };
+  return { pid, debforgePid, done };
 }
 
 /** Runs the debforge CLI to its end under GNU time (see startDebforge). */
