@@ -1,11 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { DebforgeError, ProblemList, UsageError, type Problem } from './errors.js';
+import { DebforgeError, ProblemList, UsageError, formatProblem, type Problem } from './errors.js';
 import { layoutPackage, type PackageLayout } from './layout/index.js';
 import { daemonNames, loadDaemon } from './load/index.js';
 import { renderPackage, type RenderedPackage } from './render/index.js';
 import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from './resolve/index.js';
+import { overrideProblem as maintainerOverrideProblem } from './resolve/maintainer.js';
 import { writeDeb, type Compression } from './write/index.js';
 import { exists } from './fs-exists.js';
 
@@ -16,6 +17,13 @@ export interface BuildOptions {
   profile?: string;
   defines?: ReadonlyMap<string, string>;
   revision?: string;
+  /** `Full Name <email>` for Maintainer and the changelog, replacing package.xml's (--maintainer). */
+  maintainer?: string;
+  /**
+   * The maintainer from the environment (DEBFULLNAME / DEBEMAIL, see `maintainerFromEnvironment`),
+   * used only where package.xml's maintainer is a placeholder.
+   */
+  environmentMaintainer?: { maintainer?: string; missing?: string };
   compression?: Compression;
   /**
    * Compression threads for this package (default: the number of cores); the bytes never depend
@@ -91,17 +99,26 @@ export interface PreparedPackage {
 }
 
 /**
- * load -> resolve -> render -> layout, collecting every problem. Used by `build` and `check`;
- * returns undefined (with problems filled in) when the input has errors.
+ * load -> resolve -> render, going as far as the input allows: a manifest error does not hide a
+ * unit's. Every problem of every stage is collected; the rendered package comes back even when
+ * some were errors (for `check`), undefined only when a stage could not run at all.
  */
-export async function preparePackage(dir: string, options: BuildOptions, problems: ProblemList): Promise<PreparedPackage | undefined> {
+export async function stagePackage(dir: string, options: BuildOptions, problems: ProblemList): Promise<RenderedPackage | undefined> {
   const profile = resolveProfile(options.profile);
+  const overrideProblem = options.maintainer === undefined ? undefined : maintainerOverrideProblem(options.maintainer);
+  if (overrideProblem !== undefined) throw new UsageError(`--maintainer ${overrideProblem}`);
   // The build date may come from a `git log` subprocess: start it now so it runs while the folder
-  // loads. It is awaited only once loading succeeded, as before; a rejection is never left unhandled.
+  // loads. A rejection is never left unhandled.
   const epoch = sourceDateEpochFor(dir, options.sourceDateEpoch);
   epoch.catch(() => undefined);
   const source = await loadDaemon(dir, problems);
-  if (!source || problems.errors.length > 0) return undefined;
+  if (!source) return undefined;
+  // A folder with load errors (say, a file name that is not UTF-8) may also defeat the date's
+  // walk over it: those errors are what to report, and its later stages need only some date.
+  const sourceDateEpoch = await epoch.catch((error: unknown) => {
+    if (problems.errors.length > 0) return 0;
+    throw error;
+  });
   const spec = await resolvePackage(
     source,
     {
@@ -110,13 +127,24 @@ export async function preparePackage(dir: string, options: BuildOptions, problem
       ...(options.defines ? { defines: options.defines } : {}),
       ...(options.rosdistro !== undefined ? { rosdistro: options.rosdistro } : {}),
       ...(options.runSiblings ? { runSiblings: options.runSiblings } : {}),
-      sourceDateEpoch: await epoch,
+      ...(options.maintainer !== undefined ? { maintainer: options.maintainer } : {}),
+      ...(options.environmentMaintainer ? { environmentMaintainer: options.environmentMaintainer } : {}),
+      sourceDateEpoch,
+      partial: true,
     },
     problems,
   );
   if (!spec) return undefined;
-  const rendered = await renderPackage(spec, problems);
-  if (!rendered) return undefined;
+  return renderPackage(spec, problems, { partial: true });
+}
+
+/**
+ * load -> resolve -> render -> layout, collecting every problem. Used by `build`; returns
+ * undefined (with problems filled in) when the input has errors.
+ */
+export async function preparePackage(dir: string, options: BuildOptions, problems: ProblemList): Promise<PreparedPackage | undefined> {
+  const rendered = await stagePackage(dir, options, problems);
+  if (!rendered || problems.errors.length > 0) return undefined;
   return { rendered, layout: await layoutPackage(rendered, { jobs: options.jobs ?? os.availableParallelism() }) };
 }
 
@@ -151,23 +179,56 @@ export async function check(dir: string, options: BuildOptions = {}): Promise<Pr
 }
 
 /**
- * Validates daemons together without writing: every error of each, then the warnings about what
- * builds but will hurt on a robot, judged over the whole set (src/check).
+ * Validates daemons together without writing: every problem of every stage of each, the
+ * collisions between them, then the warnings about what builds but will hurt on a robot, judged
+ * over the whole set (src/check).
  */
 export async function checkSet(dirs: readonly string[], options: BuildOptions = {}): Promise<Problem[]> {
+  return (await stageSet(dirs, options)).problems;
+}
+
+async function stageSet(dirs: readonly string[], options: BuildOptions): Promise<{ problems: Problem[]; staged: RenderedPackage[] }> {
   const found: Problem[] = [];
-  const prepared: PreparedPackage[] = [];
+  const staged: RenderedPackage[] = [];
   options = { ...options, runSiblings: options.runSiblings ?? (await daemonNames(dirs)) };
   for (const dir of dirs) {
     // One list per daemon: an error in one must not stop the next one's stages.
     const problems = new ProblemList();
-    const one = await preparePackage(dir, options, problems);
+    const one = await stagePackage(dir, options, problems);
     found.push(...problems.items);
-    if (one) prepared.push(one);
+    if (one) staged.push(one);
   }
-  // Loaded here, not at start-up: a build never runs the set-wide checks.
-  const { checkPackages } = await import('./check/index.js');
-  return [...found, ...checkPackages(prepared, { complete: prepared.length === dirs.length })];
+  // Loaded here, not at start-up: only a run over a set needs the set-wide checks.
+  const { checkPackages, findCollisions } = await import('./check/index.js');
+  // A daemon with errors may ship or pull in other things once fixed: the set-wide warnings
+  // would be guesses, so only the per-package ones are given then.
+  const complete = staged.length === dirs.length && !found.some((p) => p.severity === 'error');
+  return { problems: [...found, ...findCollisions(staged), ...checkPackages(staged, { complete })], staged };
+}
+
+/**
+ * Everything `check` finds for these daemons and profiles, each problem once: what `build`
+ * verifies before it writes anything (a run with an error writes nothing) and the warnings it
+ * prints. Includes the .deb files two profiles would both write.
+ */
+export async function checkBuild(dirs: readonly string[], profiles: readonly string[], options: Omit<BuildOptions, 'profile'> = {}): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const staged: RenderedPackage[] = [];
+  for (const profile of profiles) {
+    const result = await stageSet(dirs, { ...options, profile });
+    problems.push(...result.problems);
+    staged.push(...result.staged);
+  }
+  const { findCollisions } = await import('./check/index.js');
+  // Within one profile the collisions were found above; across profiles only file names can clash.
+  problems.push(...findCollisions(staged).filter((p) => p.message.startsWith('profiles ')));
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.severity}\0${formatProblem(problem)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A path is a daemon folder (has package.xml) or a folder of daemon folders. */

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { ProblemList, type Problem } from '../errors.js';
-import type { PackageLayout } from '../layout/types.js';
 import { displayPath } from '../load/index.js';
 import type { UnitScope } from '../load/types.js';
 import type { RenderedPackage } from '../render/index.js';
@@ -10,34 +9,30 @@ import type { PackageSpec, ResolvedUnit } from '../resolve/types.js';
 import { parseUnitFile, valuesOf, type ParsedUnit } from './unit-file.js';
 
 export { parseUnitFile, type ParsedUnit, type UnitEntry } from './unit-file.js';
+export { findCollisions } from './collisions.js';
 
-/** One package of the checked set, as build prepares it (no file written). */
-export interface CheckedPackage {
-  rendered: RenderedPackage;
-  layout: PackageLayout;
-}
 
 /**
  * `debforge check`'s warnings: what builds but will hurt on a robot. A pure function of the whole
  * checked set (every daemon given to one `check`), because whether a unit is pulled in or an
  * EnvironmentFile= is shipped depends on the other packages too.
  */
-export function checkPackages(packages: readonly CheckedPackage[], options: { complete?: boolean } = {}): Problem[] {
+export function checkPackages(packages: readonly RenderedPackage[], options: { complete?: boolean } = {}): Problem[] {
   // When a daemon of the set failed to load, what it ships and pulls in is unknown: the warnings
   // that depend on the other packages would be guesses, so only the per-package ones are given.
   const complete = options.complete ?? true;
   const problems = new ProblemList();
-  const units = packages.flatMap(({ rendered }) => renderedUnits(rendered));
-  const shipped = shippedPaths(packages.map((p) => p.layout));
+  const units = packages.flatMap((rendered) => renderedUnits(rendered));
+  const shipped = shippedPaths(packages);
   const pulledIn = pulledInUnits(units);
-  for (const { rendered } of packages) checkFragments(rendered.spec, problems);
+  for (const rendered of packages) checkFragments(rendered.spec, problems);
   for (const unit of units) {
     checkExec(unit, problems);
     if (!complete) continue;
     checkEnvironmentFiles(unit, shipped, problems);
     checkInstall(unit, pulledIn, problems);
   }
-  for (const { rendered } of packages) checkEtc(rendered.spec, problems);
+  for (const rendered of packages) checkEtc(rendered.spec, problems);
   // In file order, then line order, as a person fixes them.
   return problems.items.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
 }
@@ -67,10 +62,11 @@ function renderedUnits(rendered: RenderedPackage): CheckedUnit[] {
 }
 
 /** Every file and symlink path the checked set installs. */
-function shippedPaths(layouts: readonly PackageLayout[]): Set<string> {
+function shippedPaths(packages: readonly RenderedPackage[]): Set<string> {
   const paths = new Set<string>();
-  for (const layout of layouts) {
-    for (const entry of layout.data) if (entry.type !== 'directory') paths.add(entry.name.slice(1));
+  for (const { spec, files } of packages) {
+    for (const entry of spec.payload) if (entry.kind !== 'directory') paths.add(entry.target);
+    for (const file of files) paths.add(file.path);
   }
   return paths;
 }

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
+import { maintainerFromEnvironment, overrideProblem } from '../resolve/maintainer.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -26,4 +27,19 @@ export function defines(values: string[] | undefined): Map<string, string> {
     map.set(match[1]!, match[2]!);
   }
   return map;
+}
+
+/**
+ * --maintainer (checked here, a usage error if malformed) and the maintainer the environment
+ * gives as dch reads it (DEBFULLNAME, DEBEMAIL...), which replaces only a placeholder maintainer.
+ */
+export function maintainerOptions(value: string | undefined, env: NodeJS.ProcessEnv): { maintainer?: string; environmentMaintainer: { maintainer?: string; missing?: string } } {
+  if (value !== undefined) {
+    const problem = overrideProblem(value);
+    if (problem !== undefined) throw new UsageError(`--maintainer ${problem}`);
+  }
+  const fromEnvironment = maintainerFromEnvironment(env);
+  const problem = fromEnvironment.maintainer === undefined ? undefined : overrideProblem(fromEnvironment.maintainer);
+  const environmentMaintainer = problem === undefined ? fromEnvironment : { missing: `DEBFULLNAME/DEBEMAIL give ${problem}` };
+  return { ...(value !== undefined ? { maintainer: value } : {}), environmentMaintainer };
 }

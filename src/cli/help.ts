@@ -26,6 +26,9 @@ Options:
   --profile NAME          target profile, repeatable (default: noetic; see \`debforge profiles\`)
   --define NAME=VALUE     add or override a template variable, repeatable
   --revision N            Debian revision appended to the version (default: 1)
+  --maintainer "NAME <EMAIL>"
+                          Maintainer of every package and signer of its changelog,
+                          instead of package.xml's first <maintainer>
   --compression KIND      gzip (default), xz or none
   --jobs N                compression threads and packages built at once (default: cores)
   --json                  print results as JSON
@@ -42,6 +45,9 @@ names another folder). A key found nowhere, or installed only by pip, is an erro
 Reproducible: set SOURCE_DATE_EPOCH for the build date (default: the daemon's last git commit).
 Warnings and notes (file:line: note: ...) say what was read differently from catkin, such as
 systemctl lines left out of a fragment; each distinct one is printed once.
+A placeholder maintainer in package.xml (user@todo.todo, root, root@localhost) is an error unless
+--maintainer, or DEBFULLNAME and DEBEMAIL as dch reads them (DEBEMAIL may be "Name <email>";
+NAME and EMAIL are the fallbacks), give the real one; the environment never replaces a real one.
 `;
 
 export const CHECK_HELP = `Usage: debforge check <path>... [options]
@@ -60,6 +66,8 @@ checked as one set: give them all (e.g. \`debforge check daemons/\`).
 Options:
   --profile NAME          target profile, repeatable (default: noetic)
   --define NAME=VALUE     add or override a template variable, repeatable
+  --maintainer "NAME <EMAIL>"
+                          check as if this were the maintainer (as build does)
   --tag TAG               also require every daemon's package.xml version to equal
                           the release tag (v1.2.0 or 1.2.0)
   --rosdistro DIR         resolve dependency keys against this ros/rosdistro checkout

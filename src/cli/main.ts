@@ -1,12 +1,12 @@
 import os from 'node:os';
-import { build, checkSet, expandDaemonPaths, resolveProfile, type BuildResult } from '../build.js';
+import { build, checkBuild, expandDaemonPaths, resolveProfile, type BuildResult } from '../build.js';
 import { daemonNames } from '../load/index.js';
 import { DebforgeError, UsageError, formatProblem, terminalSafe } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
 import { removeTemporariesSync } from '../write/temporary.js';
 import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directory.js';
-import { defines, parse, positiveInteger } from './args.js';
+import { defines, maintainerOptions, parse, positiveInteger } from './args.js';
 import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
 
 // Commands other than build and check (new, repo, inspect) and what only they use (the .deb reader,
@@ -85,6 +85,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
       profile: { type: 'string', multiple: true },
       define: { type: 'string', multiple: true },
       revision: { type: 'string' },
+      maintainer: { type: 'string' },
       compression: { type: 'string' },
       jobs: { type: 'string' },
       json: { type: 'boolean' },
@@ -102,8 +103,28 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   const jobs = positiveInteger(values.jobs, '--jobs') ?? os.availableParallelism();
   const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
   const variables = defines(values.define);
+  const maintainer = maintainerOptions(values.maintainer, process.env);
   const daemons = await expandDaemonPaths(positionals);
   const runSiblings = await daemonNames(daemons);
+  // Before anything is written: every input problem (a run with one writes nothing, so the
+  // output folder stays as it was), the collisions between the packages of this run, and the
+  // warnings `check` gives, each printed once.
+  const preflight = await checkBuild(daemons, profiles.map((p) => p.name), {
+    defines: variables,
+    ...maintainer,
+    ...(values.revision !== undefined ? { revision: values.revision } : {}),
+    ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
+    runSiblings,
+  });
+  // Each distinct warning or note once: the builds below find them again and print only new ones.
+  const printed = new Set<string>();
+  for (const problem of preflight) {
+    if (problem.severity === 'error') continue;
+    printed.add(formatProblem(problem));
+    io.stderr(`debforge: ${formatProblem(problem)}\n`);
+  }
+  const preflightErrors = preflight.filter((p) => p.severity === 'error');
+  if (preflightErrors.length > 0) throw new DebforgeError(preflightErrors);
 
   const outDir = values.out ?? 'dist';
   let createdOut: string | undefined;
@@ -139,8 +160,6 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
     const packagesAtOnce = Math.min(jobs, tasks.length);
     const threadsPerPackage = Math.max(1, Math.floor(jobs / packagesAtOnce));
     const results: BuildResult[] = [];
-    // The same note comes from every profile of a daemon: each distinct one is printed once.
-    const printed = new Set<string>();
     const failures: unknown[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -151,6 +170,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
             outDir,
             profile: task.profile.name,
             defines: variables,
+            ...maintainer,
             ...(values.revision !== undefined ? { revision: values.revision } : {}),
             compression,
             ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
@@ -195,7 +215,7 @@ function formatSize(bytes: number): string {
 }
 
 async function checkCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, tag: { type: 'string' }, rosdistro: { type: 'string' } }, 'check');
+  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, maintainer: { type: 'string' }, tag: { type: 'string' }, rosdistro: { type: 'string' } }, 'check');
   if (values.help) {
     io.stdout(CHECK_HELP);
     return 0;
@@ -203,9 +223,9 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   if (positionals.length === 0) throw new UsageError('check needs at least one daemon folder (see `debforge check --help`)');
   const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
   const variables = defines(values.define);
+  const maintainer = maintainerOptions(values.maintainer, process.env);
   const daemons = await expandDaemonPaths(positionals);
   let errors = 0;
-  const seen = new Set<string>();
   if (values.tag !== undefined) {
     const { checkTag } = await import('../repo/tag.js');
     for (const problem of await checkTag(daemons, values.tag)) {
@@ -214,14 +234,9 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   // The daemons are checked as one set: a unit may be pulled in, or a file shipped, by another.
-  for (const profile of profiles) {
-    for (const problem of await checkSet(daemons, { profile: profile.name, defines: variables, ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}) })) {
-      const line = formatProblem(problem);
-      if (seen.has(line)) continue;
-      seen.add(line);
-      if (problem.severity === 'error') errors++;
-      io.stderr(`${line}\n`);
-    }
+  for (const problem of await checkBuild(daemons, profiles.map((p) => p.name), { defines: variables, ...maintainer, ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}) })) {
+    if (problem.severity === 'error') errors++;
+    io.stderr(`${formatProblem(problem)}\n`);
   }
   return errors > 0 ? 1 : 0;
 }

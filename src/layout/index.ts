@@ -83,11 +83,16 @@ export async function layoutPackage(rendered: RenderedPackage, options: LayoutOp
     installedSizeKiB,
     conffiles,
     md5sums,
-    fileName: `${spec.package}_${spec.version.replace(/^[0-9]+:/, '')}_${spec.architecture}.deb`,
+    fileName: debFileName(spec),
     package: spec.package,
     version: spec.version,
     architecture: spec.architecture,
   };
+}
+
+/** `<package>_<version without epoch>_<arch>.deb`, as dpkg-deb names a package. */
+export function debFileName(spec: { package: string; version: string; architecture: string }): string {
+  return `${spec.package}_${spec.version.replace(/^[0-9]+:/, '')}_${spec.architecture}.deb`;
 }
 
 function controlFile(name: string, data: Buffer, mode: number, epoch: number): ArchiveEntry {

@@ -1,4 +1,5 @@
 import { ProblemList, printable } from '../errors.js';
+import { EMAIL } from '../resolve/maintainer.js';
 import { DEBIAN_ARCHITECTURES, DEBIAN_VERSION, DEPENDENCY_KEY } from './debian-syntax.js';
 import { decodeXml, parseXml, type XmlElement } from './xml.js';
 import type {
@@ -53,8 +54,6 @@ type ScalarOption = (typeof SCALAR_OPTIONS)[number];
 const UNIT_ATTRIBUTES = new Set(['name', 'enable', 'start', 'restart-on-upgrade', 'instances']);
 const USER_ATTRIBUTES = new Set(['name', 'home']);
 
-/** An email as REP 127 requires it: local@domain.tld, nothing a control file or shell could trip on. */
-const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 /** A URL for Homepage and the copyright file's Source: one word, no spaces or control characters. */
 const URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s<>"'\\]+$/i;
 /** Debian sections (optionally with an archive area, `contrib/net`) and priorities. */
@@ -109,15 +108,16 @@ export function parseManifest(xml: Buffer | string, file: string, problems: Prob
     problems.error(file, 'no <maintainer>: add <maintainer email="you@example.org">Your Name</maintainer>', root.line);
   }
   const authors = people(root, 'author', file, problems, false);
-  const licenses = root.children
+  const licenseElements = root.children
     .filter((e) => e.name === 'license')
     .map((e) => {
       // The copyright file has one License: line per licence; whitespace collapses to one space.
       const text = e.text.trim().replace(/\s+/g, ' ');
       if (text === '') problems.error(file, '<license> is empty: name the license, e.g. Apache-2.0', e.line);
-      return text;
+      return { text, line: e.line };
     })
-    .filter((text) => text !== '');
+    .filter((license) => license.text !== '');
+  const licenses = licenseElements.map((license) => license.text);
   if (!root.children.some((e) => e.name === 'license')) {
     problems.error(file, 'no <license>: add e.g. <license>Apache-2.0</license>', root.line);
   }
@@ -176,6 +176,7 @@ export function parseManifest(xml: Buffer | string, file: string, problems: Prob
     maintainers,
     authors,
     licenses,
+    licenseLines: licenseElements.map((license) => license.line),
     urls,
     dependencies,
     debforge,
@@ -215,9 +216,9 @@ function people(root: XmlElement, tag: string, file: string, problems: ProblemLi
       const email = e.attributes['email']?.trim();
       if (name === '') problems.error(file, `<${tag}> has no name`, e.line);
       if (/[<>\n]/.test(name)) problems.error(file, `<${tag}> name "${name}" must not contain < or >`, e.line);
-      if (email === undefined || email === '') {
-        if (emailRequired) problems.error(file, `<${tag}> "${name}" has no email: add email="..."`, e.line);
-      } else if (!EMAIL.test(email)) {
+      // A maintainer's email is judged in resolve, where --maintainer or DEBEMAIL may replace it.
+      if (emailRequired) return { name, line: e.line, ...(email ? { email } : {}) };
+      if (email !== undefined && email !== '' && !EMAIL.test(email)) {
         problems.error(file, `<${tag}> email "${printable(email)}" is not a valid address (name@domain.tld)`, e.line);
       }
       return { name, line: e.line, ...(email ? { email } : {}) };

@@ -87,6 +87,8 @@ export interface Manifest {
   maintainers: Person[];
   authors: Person[];
   licenses: string[];
+  /** The line of each of `licenses`. */
+  licenseLines: number[];
   urls: Url[];
   dependencies: Dependency[];
   debforge: DebforgeOptions;

@@ -22,6 +22,8 @@ type OrderedNode = Record<string, unknown>;
 
 const ATTRIBUTES_KEY = ':@';
 const TEXT_KEY = '#text';
+const BLOCK_ELEMENTS = new Set(['p', 'div', 'ul', 'ol', 'dl', 'pre', 'table', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+const LINE_ELEMENTS = new Set(['br', 'li', 'tr', 'dt', 'dd']);
 
 const CDATA_KEY = '#cdata';
 
@@ -185,7 +187,10 @@ function toElement(node: OrderedNode, lineStarts: number[], file: string): XmlEl
     const element = toElement(child, lineStarts, file);
     if (element) {
       children.push(element);
-      innerText += element.innerText;
+      // HTML in a ROS <description>: a block element is a paragraph of its own, a line break or
+      // list item a line of its own, so "<p>a</p><p>b</p>" does not read as "ab".
+      const block = BLOCK_ELEMENTS.has(element.name) ? '\n\n' : '';
+      innerText += block + (LINE_ELEMENTS.has(element.name) ? '\n' : '') + element.innerText + block;
     }
   }
   return { name, attributes, children, text, innerText, line };

@@ -16,26 +16,44 @@ export function formatDescription(synopsis: string, paragraphs: readonly string[
   const lines = [synopsis.replace(/\s+/g, ' ').trim()];
   paragraphs.forEach((paragraph, index) => {
     if (index > 0) lines.push(' .');
-    for (const line of wrap(paragraph, 79)) lines.push(` ${line}`);
+    for (const line of wrapDescriptionLine(paragraph)) lines.push(` ${line}`);
   });
   return lines.join('\n');
 }
 
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let current = '';
-  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
-    // A line of only "." would read as a paragraph separator to dpkg.
-    const safeWord = word === '.' ? '\u00b7' : word;
-    if (current === '') current = safeWord;
-    else if (current.length + 1 + safeWord.length <= width) current += ` ${safeWord}`;
-    else {
-      lines.push(current);
-      current = safeWord;
+/**
+ * Greedy word wrap of one paragraph of the extended description. dpkg reads a line that starts
+ * with "." as a control statement (" ." is a blank line, anything else after it is invalid), so a
+ * word starting with "." never starts a line: it moves down with the word before it, and a "."
+ * standing alone becomes a middle dot.
+ */
+export function wrapDescriptionLine(text: string, width = 79): string[] {
+  const words = text
+    .split(/\s+/)
+    .filter((w) => w !== '')
+    .map((w) => (w === '.' ? '\u00b7' : w));
+  const lines: string[][] = [];
+  let current: string[] = [];
+  let length = 0;
+  for (const word of words) {
+    if (current.length === 0 || length + 1 + word.length <= width) {
+      length += (current.length > 0 ? 1 : 0) + word.length;
+      current.push(word);
+      continue;
+    }
+    lines.push(current);
+    current = [word];
+    length = word.length;
+    if (word.startsWith('.')) {
+      const previous = lines.at(-1)!;
+      if (previous.length > 1) {
+        current.unshift(previous.pop()!);
+        length = current.join(' ').length;
+      }
     }
   }
-  if (current !== '') lines.push(current);
-  return lines;
+  if (current.length > 0) lines.push(current);
+  return lines.map((line) => line.join(' '));
 }
 
 /** Serialises fields in dpkg-gencontrol's order; single-line fields are checked for newlines. */

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { ProblemList } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import type { MaintainerScript } from '../load/types.js';
@@ -31,7 +32,7 @@ export interface RenderedPackage {
 }
 
 /** render: PackageSpec + templates -> rendered units, docs, control fields and maintainer scripts. */
-export async function renderPackage(spec: PackageSpec, problems = new ProblemList()): Promise<RenderedPackage | undefined> {
+export async function renderPackage(spec: PackageSpec, problems = new ProblemList(), options: { partial?: boolean } = {}): Promise<RenderedPackage | undefined> {
   const before = problems.errors.length;
   const files: GeneratedFile[] = [];
   const withInstall = new Set<string>();
@@ -49,6 +50,7 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
     const content = entry.pythonShebang === undefined ? substituted : substituted.replace(/^#![ \t]*\/[^\r\n]+\/env[ \t]+python(?=\r?\n)/, `#!${entry.pythonShebang}`);
     files.push({ path: entry.target, content: Buffer.from(content, 'utf8'), mode: entry.executable ? 0o755 : 0o644 });
   }
+  files.push(...(await rosIndexFiles(spec)));
   const docDir = `/usr/share/doc/${spec.package}`;
   const website = spec.homepage;
   files.push({
@@ -93,8 +95,30 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
     problems,
   );
   const scripts = renderScripts(spec, withInstall, problems);
-  if (problems.errors.length > before) return undefined;
+  if (problems.errors.length > before && !options.partial) return undefined;
   return { spec, controlFields: controlFields(spec), files, scripts };
+}
+
+/**
+ * What makes an installed package a ROS package: rospack, rospkg and roslaunch find
+ * `<prefix>/share/<name>/package.xml` (catkin installs it there); ROS 2's ament index lists
+ * `<prefix>/share/ament_index/resource_index/packages/<name>` (an empty marker), which
+ * `ros2 launch` and `ros2 pkg` look up. A payload that ships either path itself keeps its own.
+ */
+async function rosIndexFiles(spec: PackageSpec): Promise<GeneratedFile[]> {
+  const ros = spec.profile.ros;
+  if (!ros) return [];
+  const name = spec.source.manifest.name;
+  const prefix = spec.profile.installPrefix;
+  const shipped = new Set(spec.payload.map((p) => p.target));
+  const files: GeneratedFile[] = [];
+  const manifestPath = `${prefix}/share/${name}/package.xml`;
+  if (!shipped.has(manifestPath)) {
+    files.push({ path: manifestPath, content: await fs.readFile(path.join(spec.source.dir, 'package.xml')), mode: 0o644 });
+  }
+  const marker = `${prefix}/share/ament_index/resource_index/packages/${name}`;
+  if (ros.version === 2 && !shipped.has(marker)) files.push({ path: marker, content: Buffer.alloc(0), mode: 0o644 });
+  return files;
 }
 
 function controlFields(spec: PackageSpec): ControlField[] {
@@ -145,10 +169,11 @@ function lintianOverrides(packageName: string, spec: PackageSpec): string {
     );
   }
   const prefix = spec.profile.installPrefix;
-  if (prefix.startsWith('/opt/') && spec.payload.some((p) => p.target.startsWith(`${prefix}/`))) {
+  if (prefix.startsWith('/opt/') && (spec.profile.ros !== undefined || spec.payload.some((p) => p.target.startsWith(`${prefix}/`)))) {
     lines.push(
       `# ROS binary distributions install every package under ${prefix}, the prefix catkin's`,
-      '# install rules are relative to, as all of that distribution\'s packages do.',
+      '# install rules are relative to, as all of that distribution\'s packages do; ROS tools find',
+      '# the package by the package.xml installed there.',
       `${packageName}: dir-or-file-in-opt [${prefix.slice(1).split('/')[0]}/*]`,
     );
   }

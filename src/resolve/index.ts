@@ -3,8 +3,12 @@ import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import { DEBIAN_ARCHITECTURES, MAX_NAME_COMPONENT_BYTES } from '../load/debian-syntax.js';
 import { architectureProblem, DEBIAN_RELATION } from '../load/package-xml.js';
-import type { DaemonSource, Dependency, RelationField, UnitOptions } from '../load/types.js';
+import type { DaemonSource, Dependency, PayloadFile, RelationField, UnitOptions } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
+import { placeholderLicenses } from '../render/copyright.js';
+import { describe, SYNOPSIS_MAX } from './description.js';
+import { chooseMaintainer, MAINTAINER_WAY_OUT } from './maintainer.js';
+import { substitutePayloadPaths } from './payload-paths.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
 import { evaluateInstallRules } from './install-rules.js';
 import { machineRosdep } from './machine-rosdep.js';
@@ -19,6 +23,10 @@ export { evaluateCondition } from './condition.js';
 
 export interface ResolveOptions {
   profile: Profile;
+  /** `Name <email>` replacing package.xml's maintainer (--maintainer). */
+  maintainer?: string;
+  /** The maintainer from DEBFULLNAME / DEBEMAIL, used in place of a placeholder maintainer. */
+  environmentMaintainer?: { maintainer?: string; missing?: string };
   revision?: string;
   defines?: ReadonlyMap<string, string>;
   sourceDateEpoch: number;
@@ -26,6 +34,8 @@ export interface ResolveOptions {
   rosdistro?: string;
   /** `<name>`s of the other daemon folders built in the same run (a key naming one is a sibling). */
   runSiblings?: readonly string[];
+  /** Return the spec even when problems were found, so `check` can go on to the later stages. */
+  partial?: boolean;
 }
 
 export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -120,18 +130,40 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
   }
 
   const units = resolveUnits(source, profile, problems);
-  checkAbsoluteSymlinks(source, units, problems);
+  const payload = substitutePayloadPaths(source, variables, problems);
+  checkAbsoluteSymlinks(source, payload, units, problems);
 
-  const maintainer = manifest.maintainers[0];
+  const firstMaintainer = manifest.maintainers[0];
+  const maintainer = chooseMaintainer(firstMaintainer, options.maintainer, options.environmentMaintainer?.maintainer);
+  if (maintainer.problem !== undefined && firstMaintainer) {
+    const environment = options.environmentMaintainer?.missing ? ` (${options.environmentMaintainer.missing})` : '';
+    problems.error(manifestFile, `${maintainer.problem}: ${MAINTAINER_WAY_OUT}${environment}`, firstMaintainer.line);
+  }
   const website = manifest.urls.find((u) => u.type === 'website') ?? manifest.urls.find((u) => u.type === '');
-  const { synopsis, paragraphs } = describe(manifest.description, manifest.debforge.synopsis, packageName);
+  const synopsisOverride = manifest.debforge.synopsis;
+  const { synopsis, paragraphs } = describe(
+    {
+      description: manifest.description,
+      ...(synopsisOverride !== undefined ? { synopsisOverride } : {}),
+      rosName: manifest.name,
+      packageName,
+      kind: profile.ros ? `ROS${profile.ros.version === 2 ? ' 2' : ''} package` : 'Daemon',
+      file: manifestFile,
+      line: manifest.descriptionLine,
+    },
+    problems,
+  );
+  manifest.licenses.forEach((license, index) => {
+    if (placeholderLicenses([license]).length === 0) return;
+    problems.warn(manifestFile, `<license> "${printable(license)}" is a placeholder: the package states no license (its copyright file says so); name the license, e.g. BSD-3-Clause or Apache-2.0`, manifest.licenseLines[index]);
+  });
   if (synopsis === '') {
-    problems.error(manifestFile, '<description> gives an empty synopsis: start it with a sentence saying what the daemon does', manifest.descriptionLine);
-  } else if (synopsis.length >= 80) {
-    problems.error(manifestFile, `the synopsis "${synopsis}" is ${synopsis.length} characters: keep the first sentence of <description> under 80, or set <synopsis>`, manifest.descriptionLine);
+    problems.error(manifestFile, '<synopsis> is empty: say in one line what the daemon does', manifest.debforge.line);
+  } else if (synopsis.length > SYNOPSIS_MAX) {
+    problems.error(manifestFile, `<synopsis> "${printable(synopsis)}" is ${synopsis.length} characters: keep it under 80, or leave it out and debforge derives one from <description>`, manifest.debforge.line);
   }
 
-  if (problems.errors.length > before) return undefined;
+  if (problems.errors.length > before && !options.partial) return undefined;
   return {
     source,
     profile,
@@ -139,7 +171,7 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     version: `${manifest.version}-${revision}`,
     upstreamVersion: manifest.version,
     architecture,
-    maintainer: maintainer?.email ? `${maintainer.name} <${maintainer.email}>` : '',
+    maintainer: maintainer.maintainer ?? '',
     ...(website?.url ? { homepage: website.url } : {}),
     section: manifest.debforge.section ?? 'misc',
     priority: manifest.debforge.priority ?? 'optional',
@@ -148,7 +180,7 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     relations,
     variables,
     units,
-    payload: source.payload,
+    payload,
     ...(manifest.debforge.systemUser ? { systemUser: manifest.debforge.systemUser } : {}),
     licenses: manifest.licenses,
     copyrightHolders: (manifest.authors.length > 0 ? manifest.authors : manifest.maintainers).map((p) => p.name),
@@ -302,36 +334,12 @@ function resolveUnits(source: DaemonSource, profile: Profile, problems: ProblemL
 }
 
 /** An absolute payload symlink must point at something the package itself installs. */
-function checkAbsoluteSymlinks(source: DaemonSource, units: ResolvedUnit[], problems: ProblemList): void {
-  const shipped = new Set([...source.payload.map((p) => p.target), ...units.map((u) => u.installPath)]);
-  for (const entry of source.payload) {
+function checkAbsoluteSymlinks(source: DaemonSource, payload: readonly PayloadFile[], units: ResolvedUnit[], problems: ProblemList): void {
+  const shipped = new Set([...payload.map((p) => p.target), ...units.map((u) => u.installPath)]);
+  for (const entry of payload) {
     if (entry.kind !== 'symlink' || !entry.linkTarget || !entry.linkTarget.startsWith('/')) continue;
     if (!shipped.has(path.posix.normalize(entry.linkTarget))) {
       problems.error(displayPath(source.dir, entry.file), `symlink points at ${entry.linkTarget}, outside the package: point it at a path the package installs, or use a relative link`);
     }
   }
-}
-
-/**
- * Splits a ROS description into a Debian synopsis (its first sentence, no final period, no leading
- * article) and the extended description's paragraphs (blank-line separated in package.xml).
- */
-export function describe(description: string, synopsisOverride: string | undefined, packageName: string): { synopsis: string; paragraphs: string[] } {
-  const paragraphs = description
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/\s+/g, ' ').trim())
-    .filter((p) => p !== '');
-  const first = paragraphs[0] ?? '';
-  let synopsis = synopsisOverride?.replace(/\s+/g, ' ').trim() ?? (first.match(/^(.*?[.!?])(\s|$)/)?.[1] ?? first);
-  synopsis = synopsis.replace(/[.]+$/, '').replace(/^(a|an|the)\s+/i, '');
-  synopsis = synopsis.charAt(0).toUpperCase() + synopsis.slice(1);
-  // The first sentence became the synopsis; lintian flags an extended text that repeats it.
-  const extended = [...paragraphs];
-  if (synopsisOverride === undefined && extended[0] !== undefined) {
-    const rest = extended[0].slice((first.match(/^(.*?[.!?])(\s|$)/)?.[1] ?? first).length).trim();
-    if (rest === '') extended.shift();
-    else extended[0] = rest;
-  }
-  if (extended.length === 0) extended.push(`This package installs the ${packageName} daemon and its systemd units.`);
-  return { synopsis, paragraphs: extended };
 }
