@@ -116,15 +116,15 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
     ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
     runSiblings,
   });
-  // Each distinct warning or note once: the builds below find them again and print only new ones.
+  // Errors first and alone (what to fix before anything is built); else each distinct warning or
+  // note once: the builds below find them again and print only new ones.
+  const preflightErrors = preflight.filter((p) => p.severity === 'error');
+  if (preflightErrors.length > 0) throw new DebforgeError(preflightErrors);
   const printed = new Set<string>();
   for (const problem of preflight) {
-    if (problem.severity === 'error') continue;
     printed.add(formatProblem(problem));
     io.stderr(`debforge: ${formatProblem(problem)}\n`);
   }
-  const preflightErrors = preflight.filter((p) => p.severity === 'error');
-  if (preflightErrors.length > 0) throw new DebforgeError(preflightErrors);
 
   const outDir = values.out ?? 'dist';
   let createdOut: string | undefined;
