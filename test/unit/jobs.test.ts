@@ -160,6 +160,14 @@ describe('--jobs: the same bytes for any job count, accepted by gzip, xz, dpkg-d
   it('several daemons and profiles in one call with --jobs 2 give the bytes of one-by-one builds', async () => {
     // A second daemon beside the first, and a smaller third, so packages of different sizes overlap.
     await makePayloadDaemon(path.join(source, 'other_daemon'), 'other_daemon', 23);
+    // Its own unit, program and conffile names: a run refuses two packages installing one path.
+    const other = path.join(source, 'other_daemon');
+    for (const [from, to] of [['etc/format2-daemon.service.in', 'etc/other-daemon.service.in'], ['files/usr/bin/format2-daemon', 'files/usr/bin/other-daemon'], ['files/etc/format2-daemon', 'files/etc/other-daemon']]) {
+      await fs.rename(path.join(other, from!), path.join(other, to!));
+    }
+    for (const file of ['package.xml', 'etc/other-daemon.service.in']) {
+      await fs.writeFile(path.join(other, file), (await fs.readFile(path.join(other, file), 'utf8')).replace(/format2-daemon/g, 'other-daemon'));
+    }
     await copyTree(path.join(FIXTURES, 'good', 'format3_daemon'), path.join(source, 'format3_daemon'));
     const profiles = ['--profile', 'noetic', '--profile', 'humble', '--profile', 'jazzy'];
     const together = buildJson([source, ...profiles, '--out', path.join(work, 'together'), '--jobs', '2']);
