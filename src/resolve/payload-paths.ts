@@ -10,7 +10,7 @@ const VARIABLE = /@([A-Za-z_][A-Za-z0-9_]*)@/g;
  * @CMAKE_INSTALL_PREFIX@/...) would: `files/@CMAKE_INSTALL_PREFIX@/share/x` installs to
  * `/opt/ros/noetic/share/x` on noetic and `/usr/share/x` on Debian's ROS. A path never keeps a
  * literal `@NAME@`: an unknown variable, or a value that leaves the root or is not a plain path,
- * is an error naming the file.
+ * is an error naming the file. A lone `@` is an ordinary file-name character (`x@.service`).
  */
 export function substitutePayloadPaths(source: DaemonSource, variables: ReadonlyMap<string, string>, problems: ProblemList): PayloadFile[] {
   const substituted: PayloadFile[] = [];
@@ -34,7 +34,7 @@ export function substitutePayloadPaths(source: DaemonSource, variables: Readonly
     });
     if (failed) continue;
     const target = path.posix.normalize(replaced);
-    if (!target.startsWith('/') || target === '/' || target.split('/').includes('..') || /[\u0000-\u001f\u007f@]/.test(target)) {
+    if (!target.startsWith('/') || target === '/' || target.split('/').includes('..') || /[\u0000-\u001f\u007f]/.test(target)) {
       problems.error(file, `installs to "${printable(replaced)}" once its variables are substituted, which is not a path under /: use variables that hold absolute or relative folder names`);
       continue;
     }

@@ -46,6 +46,8 @@ function validName(name: string): boolean {
     !/\p{Cs}/u.test(name) &&
     !/[/\u0000-\u001f\u007f]/.test(name) &&
     !name.endsWith('.in') &&
+    // `@NAME@` in a payload path is a template variable, substituted or refused.
+    !/@[A-Za-z_][A-Za-z0-9_]*@/.test(name) &&
     byteLength(name) <= 200
   );
 }
