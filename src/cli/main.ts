@@ -227,7 +227,7 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   const daemons = await expandDaemonPaths(positionals);
   let errors = 0;
   if (values.tag !== undefined) {
-    const { checkTag } = await import('../repo/tag.js');
+    const { checkTag } = await import('../check/tag.js');
     for (const problem of await checkTag(daemons, values.tag)) {
       errors++;
       io.stderr(`${formatProblem(problem)}\n`);
