@@ -7,7 +7,8 @@
  * systemd (hence `--register=no --keep-unit`).
  *
  * Lifecycle in one picture:
- *   ensureRootfs()   debootstrap once, cached on disk, keyed by ROOTFS_VERSION
+ *   ensureRootfs()   debootstrap once per release (Debian 12 by default, or 13), cached on disk,
+ *                    keyed by the release's rootfsVersion
  *   Machine.boot()   overlay (cached rootfs read-only below, fresh writable layer above) + nspawn -b
  *   m.exec()/sh()    nsenter into the container's namespaces, always under a timeout
  *   m.poweroff()     clean shutdown, unmount, remove temporary directories
@@ -44,7 +45,7 @@ export interface ExecOptions {
  */
 export const ROOTFS_VERSION = 'bookworm-ros-1';
 
-/** Debian suite the test machines run. */
+/** Debian suite the test machines run unless a test asks for another release. */
 export const SUITE = 'bookworm';
 
 /** Packages debootstrap puts in (the minimum for systemd to boot as PID 1 and to fetch over https). */
@@ -72,6 +73,32 @@ const EXTRA_PACKAGES = [
   'procps',
   'iproute2',
 ];
+
+/**
+ * A Debian release the test machines can run: its own debootstrap suite, package list and cache
+ * entry. Each release's cache key changes whenever its recipe does; releases never share an entry.
+ */
+export interface Release {
+  /** debootstrap suite (also the codename in the machine's apt sources). */
+  suite: string;
+  /** Cache key of the root filesystem; bump it whenever suite or packages change. */
+  rootfsVersion: string;
+  /** Installed with apt after debootstrap (see EXTRA_PACKAGES for why each is there). */
+  packages: readonly string[];
+}
+
+/** Debian 12: systemd 252, init-system-helpers 1.65 (no `deb-systemd-invoke --user`). */
+export const BOOKWORM: Release = { suite: SUITE, rootfsVersion: ROOTFS_VERSION, packages: EXTRA_PACKAGES };
+
+/**
+ * Debian 13: systemd 257, init-system-helpers 1.69 (`deb-systemd-invoke --user`), Debian's ROS 1,
+ * and fastdds-tools 3.x (the Fast DDS series of Kilted and later).
+ */
+export const TRIXIE: Release = {
+  suite: 'trixie',
+  rootfsVersion: 'trixie-ros-fastdds-1',
+  packages: [...EXTRA_PACKAGES, 'fastdds-tools'],
+};
 
 /** Hostname baked into the cached rootfs; each booted machine gets its own name instead. */
 const ROOTFS_HOSTNAME = 'debforge-testbed';
@@ -383,7 +410,8 @@ export function hostMirror(): string {
   throw new Error('cannot find the Debian mirror apt uses (no URIs in /etc/apt/sources.list.d/debian.sources nor /etc/apt/sources.list)');
 }
 
-let rootfsPromise: Promise<string> | undefined;
+/** One build per release and process, shared by its callers. */
+const rootfsPromises = new Map<string, Promise<string>>();
 
 /**
  * Returns the path of the cached, read-only-by-convention root filesystem, building it first if
@@ -391,20 +419,22 @@ let rootfsPromise: Promise<string> | undefined;
  * place only when complete, so a killed build never leaves a half cache. Callers in one process
  * share one build; a failed build is not remembered (the next caller tries again).
  */
-export function ensureRootfs(): Promise<string> {
-  if (rootfsPromise === undefined) {
-    rootfsPromise = buildRootfsOnce().catch((err: unknown) => {
-      rootfsPromise = undefined;
+export function ensureRootfs(release: Release = BOOKWORM): Promise<string> {
+  let promise = rootfsPromises.get(release.rootfsVersion);
+  if (promise === undefined) {
+    promise = buildRootfsOnce(release).catch((err: unknown) => {
+      rootfsPromises.delete(release.rootfsVersion);
       throw err;
     });
+    rootfsPromises.set(release.rootfsVersion, promise);
   }
-  return rootfsPromise;
+  return promise;
 }
 
-async function buildRootfsOnce(): Promise<string> {
+async function buildRootfsOnce(release: Release): Promise<string> {
   requireRoot();
   const cache = cacheDir();
-  const final = path.join(cache, `rootfs-${ROOTFS_VERSION}`);
+  const final = path.join(cache, `rootfs-${release.rootfsVersion}`);
   if (fs.existsSync(path.join(final, 'etc', 'debforge-testbed'))) return final;
   await fsp.mkdir(cache, { recursive: true });
   removeStaleBuilds(cache);
@@ -415,7 +445,7 @@ async function buildRootfsOnce(): Promise<string> {
   liveBuildDirs.add(buildDir);
   try {
     const rootfs = path.join(buildDir, 'rootfs');
-    await buildRootfs(rootfs, path.join(buildDir, 'build.log'));
+    await buildRootfs(release, rootfs, path.join(buildDir, 'build.log'));
     try {
       await fsp.rename(rootfs, final);
     } catch (err) {
@@ -472,19 +502,19 @@ mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"
 exec chroot "$root" /bin/sh -c "$1"`;
 
-async function buildRootfs(rootfs: string, log: string): Promise<void> {
+async function buildRootfs(release: Release, rootfs: string, log: string): Promise<void> {
   const mirror = hostMirror();
   const logStep = (text: string): void => fs.appendFileSync(log, text);
 
   const boot = await runInPrivateMountNs(
     'exec debootstrap --variant=minbase --include="$1" "$2" "$3" "$4"',
-    [DEBOOTSTRAP_INCLUDE.join(','), SUITE, rootfs, mirror],
+    [DEBOOTSTRAP_INCLUDE.join(','), release.suite, rootfs, mirror],
     { timeoutMs: 30 * 60_000 },
   );
   logStep(boot.stdout + boot.stderr);
   if (boot.code !== 0) {
     throw new Error(
-      `debootstrap ${SUITE} from ${mirror} failed (exit ${boot.code}):\n${tail(boot.stdout + boot.stderr, 40)}\n` +
+      `debootstrap ${release.suite} from ${mirror} failed (exit ${boot.code}):\n${tail(boot.stdout + boot.stderr, 40)}\n` +
         `debootstrap.log:\n${readTail(path.join(rootfs, 'debootstrap', 'debootstrap.log'), 40)}`,
     );
   }
@@ -504,7 +534,7 @@ async function buildRootfs(rootfs: string, log: string): Promise<void> {
     [
       rootfs,
       'set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update; ' +
-        `apt-get install -y --no-install-recommends ${EXTRA_PACKAGES.join(' ')}; apt-get clean`,
+        `apt-get install -y --no-install-recommends ${release.packages.join(' ')}; apt-get clean`,
     ],
     { timeoutMs: 30 * 60_000, env: { ...GUEST_ENV } },
   );
@@ -525,7 +555,7 @@ async function buildRootfs(rootfs: string, log: string): Promise<void> {
     }
   }
   // Completion marker, written last: the cache entry counts only if it is there.
-  fs.writeFileSync(path.join(rootfs, 'etc', 'debforge-testbed'), `${ROOTFS_VERSION}\n`);
+  fs.writeFileSync(path.join(rootfs, 'etc', 'debforge-testbed'), `${release.rootfsVersion}\n`);
 }
 
 function hostsFile(hostname: string): string {
@@ -578,8 +608,8 @@ function removeOverlaySync(overlay: Overlay): void {
  * Gives `fn` a throwaway writable copy of the cached rootfs (for chroot / image-build tests) and
  * always unmounts and deletes it afterwards.
  */
-export async function withOverlay<T>(fn: (root: string) => Promise<T>): Promise<T> {
-  const lower = await ensureRootfs();
+export async function withOverlay<T>(fn: (root: string) => Promise<T>, release: Release = BOOKWORM): Promise<T> {
+  const lower = await ensureRootfs(release);
   const overlay = await mountOverlay(lower, 'chroot');
   try {
     return await fn(overlay.merged);
@@ -725,6 +755,8 @@ export interface BootOptions {
    * machines', and it cannot reach them either.
    */
   privateNetwork?: boolean;
+  /** The Debian release the machine runs (default: Debian 12, BOOKWORM). */
+  release?: Release;
 }
 
 export class Machine {
@@ -768,7 +800,7 @@ export class Machine {
     for (const m of liveMachines) {
       if (m.name === name) throw new Error(`a machine named ${name} is already running in this process`);
     }
-    const lower = await ensureRootfs();
+    const lower = await ensureRootfs(options.release ?? BOOKWORM);
     const started = Date.now();
     installCleanupHandlers();
     const overlay = await mountOverlay(lower, name);
@@ -1009,7 +1041,13 @@ export class Machine {
   async addLingeringUser(user: string): Promise<void> {
     if (!/^[a-z_][a-z0-9_-]{0,30}$/.test(user)) throw new Error(`invalid user name: ${JSON.stringify(user)}`);
     await this.must(`id -u ${user} >/dev/null 2>&1 || useradd -m -s /bin/bash ${user}`);
-    await this.must(`loginctl enable-linger ${user}`);
+    const linger = await this.sh(`loginctl enable-linger ${user}`);
+    if (linger.code !== 0) {
+      // systemd 257's logind (Debian 13) answers SetUserLinger with EUNATCH ("Protocol driver
+      // not attached") in these containers. The same state by hand: the linger file logind
+      // keeps, then a logind restart, which starts the managers of lingering users.
+      await this.must(`mkdir -p /var/lib/systemd/linger && touch /var/lib/systemd/linger/${user} && systemctl restart systemd-logind.service`);
+    }
     const uid = await this.uid(user);
     await this.waitFor(
       async () => {

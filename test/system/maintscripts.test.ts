@@ -3,12 +3,18 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from '../../src/index.js';
 import { FIXTURES, copyTree, lintianFindings, tempDir } from '../support/tools.js';
-import { Machine, chrootSh, requireRoot, withOverlay } from './harness.js';
+import { BOOKWORM, Machine, TRIXIE, chrootSh, requireRoot, withOverlay, type Release } from './harness.js';
 
 const EPOCH = 1700000000;
 const LOG = '/var/log/svc-demo.log';
+/** Every call of deb-systemd-invoke the maintainer scripts make, one line of arguments each. */
+const INVOKE_TRACE = '/var/log/deb-systemd-invoke.trace';
 
-/** Builds a fixture at a given package.xml version, with the `plain` profile (installable on Debian 12). */
+/**
+ * Builds a fixture at a given package.xml version, with the `plain` profile (Debian 12; its
+ * packages install on Debian 13 too, and the scripts find out at run time which
+ * init-system-helpers they run with).
+ */
 async function buildVersion(fixture: string, version: string, out: string): Promise<string> {
   const dir = path.join(await tempDir(), fixture);
   await copyTree(path.join(FIXTURES, 'system', fixture), dir);
@@ -36,6 +42,20 @@ async function logLines(machine: Machine): Promise<string[]> {
 }
 
 /**
+ * Puts a recording wrapper in place of deb-systemd-invoke (a local dpkg diversion, as an admin
+ * would), so a test sees which path the maintainer scripts take.
+ */
+async function traceDebSystemdInvoke(machine: Machine): Promise<void> {
+  await machine.must('dpkg-divert --quiet --local --rename --divert /usr/bin/deb-systemd-invoke.real --add /usr/bin/deb-systemd-invoke');
+  const wrapper = `#!/bin/sh\nprintf '%s\\n' "$*" >> ${INVOKE_TRACE}\nexec /usr/bin/deb-systemd-invoke.real "$@"\n`;
+  await machine.must(`cat > /usr/bin/deb-systemd-invoke && chmod 755 /usr/bin/deb-systemd-invoke && : > ${INVOKE_TRACE}`, { input: wrapper });
+}
+
+async function invokeTrace(machine: Machine): Promise<string[]> {
+  return (await machine.must(`cat ${INVOKE_TRACE}`)).split('\n').filter((l) => l !== '');
+}
+
+/**
  * The same daemon twice: in debforge's own layout (svc_demo), and in the seed's catkin layout
  * (svc_demo_catkin: CMakeLists.txt install rules, units installed to /etc/systemd/system,
  * hand-written postinst and prerm calling systemctl for each unit, a bloom preinst.em). Both
@@ -43,8 +63,19 @@ async function logLines(machine: Machine): Promise<string[]> {
  */
 const SERVICE_FIXTURES = ['svc_demo', 'svc_demo_catkin'] as const;
 
-for (const fixture of SERVICE_FIXTURES) {
-  describe(`maintainer scripts on a booted systemd (debhelper semantics): ${fixture}`, function () {
+/**
+ * Debian 12 (init-system-helpers 1.65: user units are driven with `systemctl --user -M user@`)
+ * runs both layouts; Debian 13 (1.69: through `deb-systemd-invoke --user`) runs debforge's own
+ * layout and the user units.
+ */
+const CASES: ReadonlyArray<{ fixture: (typeof SERVICE_FIXTURES)[number]; release: Release; machine: string; userInvoke: boolean }> = [
+  { fixture: 'svc_demo', release: BOOKWORM, machine: 'maintscripts', userInvoke: false },
+  { fixture: 'svc_demo_catkin', release: BOOKWORM, machine: 'maintscripts-catkin', userInvoke: false },
+  { fixture: 'svc_demo', release: TRIXIE, machine: 'maintscripts-trixie', userInvoke: true },
+];
+
+for (const { fixture, release, machine: machineName, userInvoke } of CASES) {
+  describe(`maintainer scripts on a booted systemd (debhelper semantics): ${fixture} on Debian ${release.suite}`, function () {
     this.timeout(900_000);
     let machine: Machine;
     const debs: Record<string, string> = {};
@@ -59,8 +90,10 @@ for (const fixture of SERVICE_FIXTURES) {
       if (native) {
         debs['user1'] = await buildVersion('user_demo', '1.0.0', out);
         debs['user2'] = await buildVersion('user_demo', '1.1.0', out);
+        debs['user3'] = await buildVersion('user_demo', '1.2.0', out);
       }
-      machine = await Machine.boot(native ? 'maintscripts' : 'maintscripts-catkin');
+      machine = await Machine.boot(machineName, { release });
+      await traceDebSystemdInvoke(machine);
     });
 
     after(async () => {
@@ -137,26 +170,57 @@ for (const fixture of SERVICE_FIXTURES) {
       await machine.must('dpkg --purge svc-demo');
     });
 
-    // The user-unit daemon has one layout: it is exercised once, beside the native service daemon.
-    if (native) it('7. user units: active in a lingering user\'s manager after install, restarted on upgrade, stopped on remove, unlinked on purge', async () => {
+    // The user-unit daemon has one layout: it is exercised once per release, beside the native service daemon.
+    if (native) it(`7. user units of a lingering user: install, upgrade (restart), admin disable kept, remove, purge, ${userInvoke ? 'through deb-systemd-invoke --user' : 'through systemctl --user -M'}`, async () => {
+      const helpers = (await machine.must("dpkg-query -W -f='${Version}' init-system-helpers")).trim();
+      const hasUserInvoke = (await machine.sh(`dpkg --compare-versions '${helpers}' ge 1.66`)).code === 0;
+      assert.equal(hasUserInvoke, userInvoke, `init-system-helpers ${helpers} on Debian ${release.suite}`);
       await machine.addLingeringUser('robot');
-      await dpkgInstall(machine, debs['user1']!);
-      const userState = async (): Promise<{ active: string; pid: string }> => ({
+      const userState = async (): Promise<{ active: string; enabled: string; pid: string }> => ({
         active: (await machine.userSh('robot', 'systemctl --user is-active user-demo.service')).stdout.trim(),
+        enabled: (await machine.userSh('robot', 'systemctl --user is-enabled user-demo.service')).stdout.trim(),
         pid: (await machine.userSh('robot', 'systemctl --user show -p MainPID --value user-demo.service')).stdout.trim(),
       });
+      const globalLink = '/etc/systemd/user/default.target.wants/user-demo.service';
+      await machine.must(`: > ${INVOKE_TRACE}`);
+
+      await dpkgInstall(machine, debs['user1']!);
       await machine.waitFor(async () => (await userState()).active === 'active', 15_000, 'user unit active after install');
-      assert.equal((await machine.sh('test -L /etc/systemd/user/default.target.wants/user-demo.service')).code, 0, 'enabled globally');
+      assert.equal((await machine.sh(`test -L ${globalLink}`)).code, 0, 'enabled globally');
       const first = await userState();
+      assert.equal(first.enabled, 'enabled');
+
       await dpkgInstall(machine, debs['user2']!);
       await machine.waitFor(async () => {
         const now = await userState();
         return now.active === 'active' && now.pid !== first.pid;
       }, 15_000, 'user unit restarted with a new PID on upgrade');
+
+      // The admin turns the unit off for every user; an upgrade must neither enable nor start it.
+      await machine.must('systemctl --global disable user-demo.service');
+      assert.equal((await machine.userSh('robot', 'systemctl --user stop user-demo.service')).code, 0);
+      await dpkgInstall(machine, debs['user3']!);
+      const afterDisabledUpgrade = await userState();
+      assert.equal(afterDisabledUpgrade.enabled, 'disabled', 'the admin disable survives the upgrade');
+      assert.equal(afterDisabledUpgrade.active, 'inactive', 'a disabled user unit is not started by the upgrade');
+      assert.equal((await machine.sh(`test -e ${globalLink}`)).code, 1, 'no global link came back');
+
+      await machine.must('systemctl --global enable user-demo.service');
+      assert.equal((await machine.userSh('robot', 'systemctl --user start user-demo.service')).code, 0);
       await machine.must('dpkg --remove user-demo');
       await machine.waitFor(async () => (await userState()).active !== 'active', 15_000, 'user unit stopped on remove');
       await machine.must('dpkg --purge user-demo');
-      assert.equal((await machine.sh('test -e /etc/systemd/user/default.target.wants/user-demo.service')).code, 1, 'global enablement removed on purge');
+      assert.equal((await machine.sh(`test -e ${globalLink}`)).code, 1, 'global enablement removed on purge');
+
+      const userCalls = (await invokeTrace(machine)).filter((l) => l.startsWith('--user '));
+      if (userInvoke) {
+        // init-system-helpers >= 1.66: every runtime action went through deb-systemd-invoke --user.
+        for (const call of ['--user start user-demo.service', '--user restart user-demo.service', '--user stop user-demo.service']) {
+          assert.ok(userCalls.includes(call), `the scripts ran deb-systemd-invoke ${call}; calls seen:\n${userCalls.join('\n')}`);
+        }
+      } else {
+        assert.deepEqual(userCalls, [], 'init-system-helpers 1.65 has no --user: the scripts reach user managers themselves');
+      }
     });
   });
 }

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { build } from '../../src/index.js';
 import { REPO_ROOT, lintianFindings, tempDir } from '../support/tools.js';
-import { Machine, requireRoot } from './harness.js';
+import { BOOKWORM, Machine, TRIXIE, requireRoot, type Release } from './harness.js';
 
 /**
- * The ROS service tree of daemons/, built for Debian's own ROS (debian-bookworm profile) and run
- * with Debian's real roscore under a booted systemd. Ports away from ROS's default 11311 keep
+ * The ROS service tree of daemons/, built for Debian's own ROS and run with Debian's real roscore
+ * under a booted systemd, on Debian 12 and on Debian 13. Ports away from ROS's default 11311 keep
  * these machines clear of any other master on the shared host network.
  */
 const EPOCH = 1700000000;
@@ -33,7 +33,13 @@ async function setMasterUri(machine: Machine, uri: string): Promise<void> {
   await machine.must(`sed -i 's|^ROS_MASTER_URI=.*|ROS_MASTER_URI=${uri}|' /etc/ros-env.conf`);
 }
 
-describe('the ROS service tree on a booted systemd with a real ROS master', function () {
+/** Each release's machines and the profile its packages are built with. */
+const RELEASES: ReadonlyArray<{ release: Release; profile: string; suffix: string }> = [
+  { release: BOOKWORM, profile: 'debian-bookworm', suffix: '' },
+  { release: TRIXIE, profile: 'debian-bookworm', suffix: '-trixie' },
+];
+
+for (const { release, profile: treeProfile, suffix } of RELEASES) describe(`the ROS service tree on a booted systemd with a real ROS master: Debian ${release.suite}`, function () {
   this.timeout(900_000);
   let robot: Machine;
   let master: Machine | undefined;
@@ -44,16 +50,17 @@ describe('the ROS service tree on a booted systemd with a real ROS master', func
     requireRoot();
     const out = await tempDir();
     for (const daemon of DAEMONS) {
-      debs.push((await build(path.join(REPO_ROOT, 'daemons', daemon), { outDir: out, profile: 'debian-bookworm', sourceDateEpoch: EPOCH })).path);
+      debs.push((await build(path.join(REPO_ROOT, 'daemons', daemon), { outDir: out, profile: treeProfile, sourceDateEpoch: EPOCH })).path);
     }
-    robot = await Machine.boot('robot');
+    robot = await Machine.boot(`robot${suffix}`, { release });
   });
 
   after(async () => {
     await Promise.all([robot?.poweroff(), master?.poweroff()]);
   });
 
-  it('6. the tree is lintian-clean for every ROS 1 profile, and refused on ROS 2 profiles, where roslaunch does not exist', async () => {
+  // What is built does not depend on the machine: checked once.
+  if (release === BOOKWORM) it('6. the tree is lintian-clean for every ROS 1 profile, and refused on ROS 2 profiles, where roslaunch does not exist', async () => {
     const out = await tempDir();
     for (const profile of ['noetic', 'debian-bookworm']) {
       for (const daemon of DAEMONS) {
@@ -116,7 +123,7 @@ describe('the ROS service tree on a booted systemd with a real ROS master', func
   });
 
   it('4. a master on another machine: 10 stop/start cycles, the dependent follows, the watchdog never fails', async () => {
-    master = await Machine.boot('master');
+    master = await Machine.boot(`master${suffix}`, { release });
     await robot.must('systemctl disable --now roscore.service');
     const remoteUri = `http://127.0.0.1:${REMOTE_PORT}`;
     await setMasterUri(robot, remoteUri);
