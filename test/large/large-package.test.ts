@@ -3,46 +3,25 @@
 // Slow (minutes: gigabytes are written, read and hashed), so they are a layer of their own,
 // `npm run test:large`, which CI runs after `npm test`.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { encodeTarHeader } from '../../src/deb/tar-header.js';
-import { CLI, FIXTURES, copyTree, must, tempDir } from '../support/tools.js';
+import { measuredDebforgeSync, type MeasuredRun } from '../support/measure.js';
+import { FIXTURES, copyTree, must, tempDir } from '../support/tools.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const PEAK_LIMIT_KIB = 256 * 1024;
 
-interface Measured {
-  code: number;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-  peakKiB: number;
-}
+type Measured = MeasuredRun;
 
 function measured(args: readonly string[], timeoutSeconds: number): Measured {
-  const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', 'peak-kib %M', process.execPath, CLI, ...args], {
-    encoding: 'utf8',
-    timeout: timeoutSeconds * 1000,
-    killSignal: 'SIGKILL',
-    maxBuffer: 64 * MiB,
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  assert.equal(result.error, undefined, `debforge ${args.join(' ')} did not finish in ${timeoutSeconds} s`);
-  const lines = result.stderr.split('\n');
-  let peakLine = lines.length - 1;
-  while (peakLine >= 0 && !lines[peakLine]!.startsWith('peak-kib ')) peakLine--;
-  assert.ok(peakLine >= 0, `GNU time reported no peak: ${result.stderr}`);
-  const peakKiB = Number(lines[peakLine]!.slice('peak-kib '.length));
-  lines.splice(peakLine, 1);
-  return { code: result.status ?? 128, stdout: result.stdout, stderr: lines.join('\n'), seconds, peakKiB };
+  return measuredDebforgeSync(args, timeoutSeconds);
 }
 
 function report(what: string, result: Measured): void {
-  console.log(`      ${what}: ${result.seconds.toFixed(1)} s, peak ${(result.peakKiB / 1024).toFixed(0)} MiB`);
+  console.log(`      ${what}: ${(result.ms / 1000).toFixed(1)} s, peak ${(result.peakKiB / 1024).toFixed(0)} MiB`);
   assert.equal(result.code, 0, `${what} failed: ${result.stderr}`);
   assert.ok(result.peakKiB < PEAK_LIMIT_KIB, `${what}: peak memory ${result.peakKiB} KiB, more than ${PEAK_LIMIT_KIB} KiB`);
 }

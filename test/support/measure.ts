@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI, tempDir } from './tools.js';
@@ -50,11 +50,7 @@ export async function startDebforge(args: readonly string[], options: { env?: No
       child.on('close', (exitCode) => resolve(exitCode ?? 128));
     });
     const ms = Date.now() - started;
-    // GNU time writes "Command exited with non-zero status N" or "Command terminated by signal N" before the format's line.
-    const lines = (await fs.readFile(report, 'utf8')).trim().split('\n');
-    const peakKiB = Number(lines[lines.length - 1]);
-    const signalNumber = /^Command terminated by signal (\d+)$/m.exec(lines.join('\n'))?.[1];
-    const signal = signalNumber === undefined ? undefined : (Object.entries(os.constants.signals).find(([, number]) => number === Number(signalNumber))?.[0] as NodeJS.Signals | undefined);
+    const { peakKiB, signal } = parseTimeReport(await fs.readFile(report, 'utf8'));
     await fs.rm(path.dirname(report), { recursive: true, force: true });
     return { code, ...(signal !== undefined ? { signal } : {}), stdout, stderr, ms, peakKiB };
   })();
@@ -69,6 +65,40 @@ export async function startDebforge(args: readonly string[], options: { env?: No
     throw new Error('debforge did not start under GNU time');
   };
   return { pid, debforgePid, done };
+}
+
+/** GNU time writes "Command exited with non-zero status N" or "Command terminated by signal N" before the format's line. */
+function parseTimeReport(text: string): { peakKiB: number; signal?: NodeJS.Signals } {
+  const lines = text.trim().split('\n');
+  const peakKiB = Number(lines[lines.length - 1]);
+  if (!Number.isFinite(peakKiB)) throw new Error(`GNU time reported no peak memory: ${text}`);
+  const signalNumber = /^Command terminated by signal (\d+)$/m.exec(text)?.[1];
+  const signal = signalNumber === undefined ? undefined : (Object.entries(os.constants.signals).find(([, number]) => number === Number(signalNumber))?.[0] as NodeJS.Signals | undefined);
+  return { peakKiB, ...(signal !== undefined ? { signal } : {}) };
+}
+
+/**
+ * The synchronous form, for tests that measure many short runs: a run past `timeoutSeconds` is
+ * killed and throws, so a hang fails the test instead of stalling the suite.
+ */
+export function measuredDebforgeSync(args: readonly string[], timeoutSeconds: number): MeasuredRun {
+  const reportDir = mkdtempSync(path.join(os.tmpdir(), 'debforge-time-'));
+  const report = path.join(reportDir, 'time');
+  try {
+    const started = Date.now();
+    const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', report, process.execPath, CLI, ...args], {
+      encoding: 'utf8',
+      timeout: timeoutSeconds * 1000,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const ms = Date.now() - started;
+    if (result.error !== undefined) throw new Error(`debforge ${args.join(' ')} did not finish in ${timeoutSeconds} s (${result.error.message})`);
+    const { peakKiB, signal } = parseTimeReport(readFileSync(report, 'utf8'));
+    return { code: result.status ?? 128, ...(signal !== undefined ? { signal } : {}), stdout: result.stdout, stderr: result.stderr, ms, peakKiB };
+  } finally {
+    rmSync(reportDir, { recursive: true, force: true });
+  }
 }
 
 /** Runs the debforge CLI to its end under GNU time (see startDebforge). */

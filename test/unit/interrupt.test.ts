@@ -8,22 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { measuredDebforge, snapshot, startDebforge, type MeasuredRun } from '../support/measure.js';
+import { prng } from '../support/seeded.js';
 import { CLI, must, tempDir } from '../support/tools.js';
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
 const PEAK_BOUND_KIB = 512 * 1024;
 const DEB = 'ros-noetic-interrupt-daemon_1.0.0-1_all.deb';
 
-/** A seeded generator (mulberry32): the same seed gives the same signal times, so a failure reproduces. */
+/** The same seed gives the same signal times, so a failure reproduces. */
 function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
+  return () => next() / 0x1_0000_0000;
 }
 
 /** A daemon whose payload is half random, half text: both kinds of compressor block. */

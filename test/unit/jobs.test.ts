@@ -3,30 +3,24 @@
 // give. The packages are then handed to the real tools: gzip -t / xz -t on every compressed ar
 // member (extracted with binutils' ar), dpkg-deb -x and dpkg --unpack. No timing is asserted.
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { prng, seededRandomBytes } from '../support/seeded.js';
 import { FIXTURES, copyTree, debforge, dpkgUnpack, must, run, scratchRoot, tempDir } from '../support/tools.js';
 
 const ENV = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
 const KIB = 1024;
 const MIB = 1024 * KIB;
 
-/** Incompressible but reproducible bytes: an AES-CTR keystream under a key made from the seed. */
+/** Incompressible but reproducible bytes. */
 function randomBytes(size: number, seed: number): Buffer {
-  const key = createHash('sha256').update(`jobs-test-${seed}`).digest().subarray(0, 16);
-  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size));
+  return seededRandomBytes(size, `jobs-test-${seed}`);
 }
 
 /** Log-like lines from a seeded generator: compressible, but not trivially. */
 function textLike(size: number, seed: number): Buffer {
-  let state = seed >>> 0 || 1;
-  const next = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
+  const next = prng(seed);
   const words = ['sensor', 'motor', 'odom', 'lidar', 'imu', 'battery', 'arm', 'joint', 'camera', 'map', 'tf', 'goal'];
   const lines: string[] = [];
   let length = 0;

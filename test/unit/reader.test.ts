@@ -7,41 +7,19 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { decodeTarHeader, decodeTarNumber, encodeTarHeader } from '../../src/deb/tar-header.js';
-import { CLI, must, tempDir } from '../support/tools.js';
+import { measuredDebforgeSync, type MeasuredRun } from '../support/measure.js';
+import { must, tempDir } from '../support/tools.js';
 
 const MiB = 1024 * 1024;
 /** The issue's bound for inspect and repo, whatever the package. */
 const PEAK_LIMIT_KIB = 256 * 1024;
 const CONTROL = 'Package: hostile\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: test\n';
 
-interface Measured {
-  code: number;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-  peakKiB: number;
-}
+type Measured = MeasuredRun;
 
 /** Runs the CLI under GNU time; a run past `timeoutSeconds` is killed and fails the test. */
 function measured(args: readonly string[], timeoutSeconds = 60): Measured {
-  const started = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', 'peak-kib %M', process.execPath, CLI, ...args], {
-    encoding: 'utf8',
-    timeout: timeoutSeconds * 1000,
-    killSignal: 'SIGKILL',
-    maxBuffer: 64 * MiB,
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  assert.equal(result.error, undefined, `debforge ${args.join(' ')} did not finish in ${timeoutSeconds} s`);
-  const lines = result.stderr.split('\n');
-  let peakLine = lines.length - 1;
-  while (peakLine >= 0 && !lines[peakLine]!.startsWith('peak-kib ')) peakLine--;
-  assert.ok(peakLine >= 0, `GNU time reported no peak: ${result.stderr}`);
-  const peakKiB = Number(lines[peakLine]!.slice('peak-kib '.length));
-  lines.splice(peakLine, 1);
-  // GNU time reports a non-zero exit on its own line ("Command exited with non-zero status N").
-  const stderr = lines.filter((line) => !line.startsWith('Command exited with non-zero status')).join('\n');
-  return { code: result.status ?? 128, stdout: result.stdout, stderr, seconds, peakKiB };
+  return measuredDebforgeSync(args, timeoutSeconds);
 }
 
 /** Refused as bad input: exit 1, one line naming the file, no stack trace, no control character, within bounds. */
@@ -53,7 +31,7 @@ function assertRefused(result: Measured, file: string, pattern: RegExp, seconds 
   assert.match(lines[0]!, pattern);
   assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
   assertNoControlCharacters(result.stdout + result.stderr);
-  assert.ok(result.seconds < seconds, `took ${result.seconds.toFixed(1)} s, more than ${seconds} s`);
+  assert.ok(result.ms / 1000 < seconds, `took ${(result.ms / 1000).toFixed(1)} s, more than ${seconds} s`);
   assert.ok(result.peakKiB < PEAK_LIMIT_KIB, `peak memory ${result.peakKiB} KiB, more than ${PEAK_LIMIT_KIB} KiB`);
 }
 
@@ -262,7 +240,7 @@ describe('the .deb reader against hostile files (inspect and repo, bounded in ti
       const compressed = bomb(command, args, 1024 * MiB);
       assert.ok(compressed.length < 2 * MiB, `the bomb is small (${compressed.length} bytes)`);
       const runs = await refusedByBoth(`bomb-${extension}.deb`, debWith(`data.tar.${extension}`, compressed), new RegExp(`data\\.tar\\.${extension} expands more than 200 times .*decompression bomb`), 20);
-      for (const result of runs) console.log(`      ${extension} bomb (${compressed.length} bytes): ${result.seconds.toFixed(1)} s, peak ${(result.peakKiB / 1024).toFixed(0)} MiB`);
+      for (const result of runs) console.log(`      ${extension} bomb (${compressed.length} bytes): ${(result.ms / 1000).toFixed(1)} s, peak ${(result.peakKiB / 1024).toFixed(0)} MiB`);
     });
   }
 
