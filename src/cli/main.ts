@@ -7,15 +7,11 @@ import { isCompression } from '../write/compress/index.js';
 import { removeTemporariesSync } from '../write/temporary.js';
 import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directory.js';
 import { defines, maintainerOptions, parse, positiveInteger } from './args.js';
+import type { Io } from './io.js';
 import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
 
 // Commands other than build and check (new, repo, inspect) and what only they use (the .deb reader,
 // semver, the repository writer) are imported when run, so a build never pays to load them.
-
-export interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
 
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { DAEMON_KINDS, isDaemonKind, newDaemon } from '../new/index.js';
 import { parse } from './args.js';
 import { NEW_HELP } from './help.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /** `debforge new <name> [--kind ros|user|plain] [--dir DIR]`: prints the folder written on stdout. */
 export async function newCommand(argv: string[], io: Io): Promise<number> {

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_COMPONENT, publishRepository } from '../repo/index.js';
 import { parse, positiveInteger } from './args.js';
 import { REPO_HELP } from './help.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /** `debforge repo <deb-or-dir>... --out DIR [--suite S] [--component C] [--sign-key ID]` */
 export async function repoCommand(argv: string[], io: Io): Promise<number> {

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from '../../src/index.js';
-import { main, type Io } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { compareDebianVersions, parseStanzas, poolDirectory, publishRepository, releaseDate, type Stanza } from '../../src/repo/index.js';
 import { FIXTURES, copyTree, debforge, must, run, tempDir } from '../support/tools.js';
 
