@@ -4,6 +4,8 @@ import { promises as fs } from 'node:fs';
 import { DebforgeError, ProblemList, UsageError, formatProblem, type Problem } from './errors.js';
 import { layoutPackage, type PackageLayout } from './layout/index.js';
 import { daemonNames, loadDaemon } from './load/index.js';
+import { MAX_HEALTH_TIMEOUT } from './load/package-xml.js';
+import type { HealthCheck } from './load/types.js';
 import { renderPackage, type RenderedPackage } from './render/index.js';
 import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from './resolve/index.js';
 import { overrideProblem as maintainerOverrideProblem } from './resolve/maintainer.js';
@@ -37,6 +39,11 @@ export interface BuildOptions {
   rosdistro?: string;
   /** `<name>`s of the other daemon folders built in the same run: a key naming one is a sibling. */
   runSiblings?: readonly string[];
+  /**
+   * Health-check every system unit postinst starts (a unit's `health-check` in package.xml wins,
+   * `health-check="false"` opts it out). See docs/health-checks.md.
+   */
+  healthCheck?: HealthCheck;
 }
 
 export interface BuildResult {
@@ -49,6 +56,15 @@ export interface BuildResult {
   sha256: string;
   /** Warnings and notes about the input (what was read differently, left out or not installed). */
   warnings: Problem[];
+}
+
+/** A default health check given through the library is held to the same bounds as package.xml's. */
+function validHealthCheck(check: HealthCheck): HealthCheck {
+  const seconds = (value: number, min: number): boolean => Number.isInteger(value) && value >= min && value <= MAX_HEALTH_TIMEOUT;
+  if (!seconds(check.timeout, 1) || !seconds(check.settle, 0) || check.settle > check.timeout) {
+    throw new UsageError(`healthCheck {timeout: ${check.timeout}, settle: ${check.settle}} must be whole seconds, timeout 1 to ${MAX_HEALTH_TIMEOUT}, settle 0 to timeout`);
+  }
+  return check;
 }
 
 export function resolveProfile(name: string | undefined): Profile {
@@ -129,6 +145,7 @@ export async function stagePackage(dir: string, options: BuildOptions, problems:
       ...(options.runSiblings ? { runSiblings: options.runSiblings } : {}),
       ...(options.maintainer !== undefined ? { maintainer: options.maintainer } : {}),
       ...(options.environmentMaintainer ? { environmentMaintainer: options.environmentMaintainer } : {}),
+      ...(options.healthCheck ? { healthCheck: validHealthCheck(options.healthCheck) } : {}),
       sourceDateEpoch,
       partial: true,
     },

@@ -6,6 +6,7 @@ import type {
   DebforgeOptions,
   Dependency,
   DependencyKind,
+  HealthCheck,
   Manifest,
   Person,
   RelationField,
@@ -51,7 +52,11 @@ const RELATION_ELEMENTS: Record<string, RelationField> = {
 const SCALAR_OPTIONS = ['section', 'priority', 'architecture', 'synopsis', 'rosdep'] as const;
 type ScalarOption = (typeof SCALAR_OPTIONS)[number];
 
-const UNIT_ATTRIBUTES = new Set(['name', 'enable', 'start', 'restart-on-upgrade', 'instances']);
+const UNIT_ATTRIBUTES = new Set(['name', 'enable', 'start', 'restart-on-upgrade', 'instances', 'health-check', 'health-settle']);
+/** Seconds a health-checked unit must stay active, in one invocation, unless the unit says otherwise. */
+export const DEFAULT_HEALTH_SETTLE = 3;
+/** The longest health-check bound: postinst holds dpkg (and the robot's upgrade) that long at most. */
+export const MAX_HEALTH_TIMEOUT = 3600;
 const USER_ATTRIBUTES = new Set(['name', 'home']);
 
 /** A URL for Homepage and the copyright file's Source: one word, no spaces or control characters. */
@@ -234,6 +239,37 @@ function parseBoolean(element: XmlElement, attribute: string, fallback: boolean,
   return fallback;
 }
 
+/** Whole seconds in [min, max], or undefined (with an error) for anything else. */
+function parseSeconds(element: XmlElement, attribute: string, min: number, max: number, file: string, problems: ProblemList): number | undefined {
+  const value = element.attributes[attribute] ?? '';
+  const seconds = /^[0-9]{1,5}$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(seconds) && seconds >= min && seconds <= max) return seconds;
+  problems.error(file, `<${element.name}> ${attribute}="${printable(value)}" must be a whole number of seconds from ${min} to ${max}`, element.line);
+  return undefined;
+}
+
+/** `health-check="SECONDS"` and `health-settle="SECONDS"`, or `health-check="false"`. */
+function parseHealthCheck(element: XmlElement, file: string, problems: ProblemList): HealthCheck | false | undefined {
+  const value = element.attributes['health-check'];
+  const settleGiven = element.attributes['health-settle'] !== undefined;
+  if (value === 'false' || value === 'no') {
+    if (settleGiven) problems.error(file, `<${element.name}> health-settle has no effect with health-check="${value}": remove one`, element.line);
+    return false;
+  }
+  if (value === undefined) {
+    if (settleGiven) problems.error(file, `<${element.name}> health-settle needs health-check="SECONDS", the bound postinst waits within`, element.line);
+    return undefined;
+  }
+  const timeout = parseSeconds(element, 'health-check', 1, MAX_HEALTH_TIMEOUT, file, problems);
+  const settle = settleGiven ? parseSeconds(element, 'health-settle', 0, MAX_HEALTH_TIMEOUT, file, problems) : Math.min(DEFAULT_HEALTH_SETTLE, timeout ?? DEFAULT_HEALTH_SETTLE);
+  if (timeout === undefined || settle === undefined) return undefined;
+  if (settle > timeout) {
+    problems.error(file, `<${element.name}> health-settle="${settle}" is longer than health-check="${timeout}": the unit could never settle within the bound`, element.line);
+    return undefined;
+  }
+  return { timeout, settle };
+}
+
 function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemList): DebforgeOptions {
   const options: DebforgeOptions = { relations: {}, units: new Map() };
   const exports = root.children.filter((e) => e.name === 'export');
@@ -287,6 +323,8 @@ function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemL
         instances,
         line: element.line,
       };
+      const healthCheck = parseHealthCheck(element, file, problems);
+      if (healthCheck !== undefined) unit.healthCheck = healthCheck;
       options.units.set(name, unit);
     } else if (element.name === 'system-user') {
       rejectAttributes(element, USER_ATTRIBUTES, file, problems);

@@ -50,7 +50,20 @@ export interface UnitOptions {
   restartOnUpgrade: boolean;
   /** Instances to enable and start for a template unit (`x@.service`). */
   instances: string[];
+  /**
+   * `health-check="SECONDS"` (with `health-settle`): postinst waits for the started unit to
+   * settle active; `false` turns a project default off for this unit; undefined follows the default.
+   */
+  healthCheck?: HealthCheck | false;
   line: number;
+}
+
+/** How postinst judges a unit it started or restarted (see debian-templates/health-check.ejs). */
+export interface HealthCheck {
+  /** Seconds postinst waits at most, after the start, for the unit to settle active. */
+  timeout: number;
+  /** Seconds the unit must stay active in one invocation (no restart) to count as settled. */
+  settle: number;
 }
 
 export interface SystemUser {

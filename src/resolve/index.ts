@@ -3,7 +3,7 @@ import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import { DEBIAN_ARCHITECTURES, MAX_NAME_COMPONENT_BYTES } from '../load/debian-syntax.js';
 import { architectureProblem, DEBIAN_RELATION } from '../load/package-xml.js';
-import type { DaemonSource, Dependency, PayloadFile, RelationField, UnitOptions } from '../load/types.js';
+import type { DaemonSource, Dependency, HealthCheck, PayloadFile, RelationField, UnitOptions, UnitSource } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
 import { placeholderLicenses } from '../render/copyright.js';
 import { describe, SYNOPSIS_MAX } from './description.js';
@@ -36,6 +36,8 @@ export interface ResolveOptions {
   runSiblings?: readonly string[];
   /** Return the spec even when problems were found, so `check` can go on to the later stages. */
   partial?: boolean;
+  /** The health check of every system unit postinst starts, unless its `<unit>` says otherwise. */
+  healthCheck?: HealthCheck;
 }
 
 export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -129,7 +131,7 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     problems.error(displayPath(source.dir, elf.file), 'is an ELF binary, so the package cannot be Architecture: all: set <architecture> in <export><debforge>', undefined);
   }
 
-  const units = resolveUnits(source, profile, problems);
+  const units = resolveUnits(source, profile, options.healthCheck, problems);
   const payload = substitutePayloadPaths(source, variables, problems);
   checkAbsoluteSymlinks(source, payload, units, problems);
 
@@ -299,7 +301,7 @@ function resolveRelations(
   return relations;
 }
 
-function resolveUnits(source: DaemonSource, profile: Profile, problems: ProblemList): ResolvedUnit[] {
+function resolveUnits(source: DaemonSource, profile: Profile, defaultHealthCheck: HealthCheck | undefined, problems: ProblemList): ResolvedUnit[] {
   const manifestFile = displayPath(source.dir, 'package.xml');
   const known = new Set(source.units.map((u) => u.name));
   for (const [name, unit] of source.manifest.debforge.units) {
@@ -328,9 +330,39 @@ function resolveUnits(source: DaemonSource, profile: Profile, problems: ProblemL
       }
     }
     const directory = unit.scope === 'user' ? profile.userUnitDir : profile.systemUnitDir;
-    units.push({ source: unit, installPath: `${directory}/${unit.name}`, options, isTemplate, actOn });
+    const healthCheck = unitHealthCheck(unit, options, actOn, defaultHealthCheck, manifestFile, problems);
+    units.push({ source: unit, installPath: `${directory}/${unit.name}`, options, isTemplate, actOn, ...(healthCheck ? { healthCheck } : {}) });
   }
   return units;
+}
+
+/**
+ * The health check postinst runs for a unit: its own `health-check`, else the default, for the
+ * system units postinst starts. User units are never checked: they start in each user's manager,
+ * which postinst does not wait for.
+ */
+function unitHealthCheck(
+  unit: UnitSource,
+  options: UnitOptions,
+  actOn: readonly string[],
+  defaultHealthCheck: HealthCheck | undefined,
+  manifestFile: string,
+  problems: ProblemList,
+): HealthCheck | undefined {
+  const own = options.healthCheck;
+  if (own === false) return undefined;
+  const started = unit.scope === 'system' && options.start && actOn.length > 0;
+  if (own !== undefined && !started) {
+    const why =
+      unit.scope === 'user'
+        ? 'a user unit starts in each user\'s manager, which postinst does not wait for'
+        : !options.start
+          ? 'it has start="false"'
+          : 'a template unit is started only through its instances="..."';
+    problems.error(manifestFile, `<unit name="${unit.name}"> health-check: postinst never starts this unit (${why}), so there is nothing to check`, options.line);
+    return undefined;
+  }
+  return started ? (own ?? defaultHealthCheck) : undefined;
 }
 
 /** An absolute payload symlink must point at something the package itself installs. */

@@ -1,4 +1,4 @@
-import type { DaemonSource, PayloadFile, RelationField, SystemUser, UnitOptions, UnitSource } from '../load/types.js';
+import type { DaemonSource, HealthCheck, PayloadFile, RelationField, SystemUser, UnitOptions, UnitSource } from '../load/types.js';
 import type { Profile } from './profiles.js';
 
 export interface ResolvedUnit {
@@ -10,6 +10,8 @@ export interface ResolvedUnit {
   isTemplate: boolean;
   /** Names the maintainer scripts act on: the unit itself, or its named instances. */
   actOn: string[];
+  /** Set when postinst waits, after starting the unit, for it to settle active. */
+  healthCheck?: HealthCheck;
 }
 
 export interface PackageSpec {
