@@ -28,8 +28,12 @@ export interface UnitGroups {
     stopBeforeUpgrade: string[];
     stop: string[];
     managed: string[];
-    /** Units (instances) postinst health-checks after starting them, in start order. */
-    healthChecks: Array<{ unit: string } & HealthCheck>;
+    /**
+     * Units (instances) postinst health-checks after starting them, each started on its own (so
+     * deb-systemd-invoke's exit status is the unit's), after the others; `restart` and
+     * `startOnly` leave them out.
+     */
+    healthChecks: Array<{ unit: string; restartOnUpgrade: boolean } & HealthCheck>;
   };
   user: { enable: string[]; restart: string[]; startOnly: string[]; stopBeforeUpgrade: string[]; runtime: string[] };
   systemUser?: { name: string; home: string };
@@ -59,12 +63,12 @@ export function groupUnits(spec: PackageSpec, withInstall: ReadonlySet<string>):
       any: system.length > 0,
       enable: names(system.filter((u) => u.options.enable && installable(u))),
       noEnable: names(system.filter((u) => !u.options.enable && installable(u))),
-      restart: names(started.filter((u) => u.options.restartOnUpgrade)),
-      startOnly: names(started.filter((u) => !u.options.restartOnUpgrade)),
+      restart: names(started.filter((u) => u.options.restartOnUpgrade && !u.healthCheck)),
+      startOnly: names(started.filter((u) => !u.options.restartOnUpgrade && !u.healthCheck)),
       stopBeforeUpgrade: names(system.filter((u) => !u.options.restartOnUpgrade && u.actOn.length > 0)),
       stop: names(system.filter((u) => u.actOn.length > 0)),
       managed: names(system.filter(installable)),
-      healthChecks: started.flatMap((u) => (u.healthCheck ? u.actOn.map((unit) => ({ unit, ...u.healthCheck! })) : [])),
+      healthChecks: started.flatMap((u) => (u.healthCheck ? u.actOn.map((unit) => ({ unit, restartOnUpgrade: u.options.restartOnUpgrade, ...u.healthCheck! })) : [])),
     },
     user: {
       enable: names(user.filter((u) => u.options.enable && installable(u))),

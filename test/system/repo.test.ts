@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from '../../src/index.js';
 import { measuredDebforge } from '../support/measure.js';
-import { FIXTURES, copyTree, debforge, must, run, tempDir } from '../support/tools.js';
+import { FIXTURES, copyTree, debforge, must, tempDir } from '../support/tools.js';
+import { makeKey, serve, stopKeyAgents } from './apt-repo.js';
 import { Machine, requireRoot } from './harness.js';
 
 const EPOCH = 1700000000;
@@ -37,46 +36,6 @@ async function buildVersion(version: string, out: string, native = false): Promi
   }
   await fs.writeFile(manifest, xml);
   return (await build(dir, { outDir: out, profile: 'plain', sourceDateEpoch: EPOCH })).path;
-}
-
-const gnupgHomes: string[] = [];
-
-/** A throwaway signing key in its own GNUPGHOME; returns that home and the key's fingerprint. */
-async function makeKey(name: string): Promise<{ home: string; fingerprint: string }> {
-  const home = await tempDir('debforge-gpg-');
-  gnupgHomes.push(home);
-  await fs.chmod(home, 0o700);
-  const env = { ...process.env, GNUPGHOME: home };
-  must('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <${name.toLowerCase().replace(/\W+/g, '-')}@example.org>`, 'default', 'default', 'never'], { env });
-  const listing = must('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env });
-  const fingerprint = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(listing)?.[1];
-  assert.ok(fingerprint, listing);
-  return { home, fingerprint };
-}
-
-/** A static file server on 127.0.0.1 that logs every path asked for. */
-async function serve(root: string): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
-  const requests: string[] = [];
-  const server = http.createServer((request, response) => {
-    const url = decodeURIComponent((request.url ?? '/').split('?')[0]!);
-    requests.push(url);
-    const file = path.join(root, path.normalize(url));
-    if (!file.startsWith(root + path.sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    fs.readFile(file).then(
-      (data) => response.writeHead(200, { 'Content-Length': data.length }).end(request.method === 'HEAD' ? undefined : data),
-      () => response.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
 
 /** A minimal Architecture: all package, made by dpkg-deb itself. */
@@ -131,7 +90,7 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
   after(async () => {
     await machine?.poweroff();
     await server?.close();
-    for (const home of gnupgHomes) run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
+    stopKeyAgents();
   });
 
   it('1. added with signed-by, apt-get update prints no warning, error or notice', async () => {

@@ -46,11 +46,13 @@ exit 0
 echo "journalctl $*" >> "$FAKE/calls"
 echo "stand-in journal line of the daemon: cannot open its calibration"
 `,
-  // A start that runs hands the unit to the scripted states; a refused one (policy-rc.d, a
-  // disabled unit) leaves it as it was.
+  // A start that runs hands the unit to the scripted states; one it skips (policy-rc.d, a
+  // disabled unit) leaves the unit as it was and exits 0, as does a start job systemd failed
+  // before the unit ran (a unit it requires failed), which exits non-zero.
   'deb-systemd-invoke': `#!/bin/sh
 echo "deb-systemd-invoke $*" >> "$FAKE/calls"
-[ -e "$FAKE/refuse" ] && exit 0
+[ -e "$FAKE/skip" ] && exit 0
+[ -e "$FAKE/refuse" ] && exit 1
 mv "$FAKE/pending" "$FAKE/states"
 exit 0
 `,
@@ -84,7 +86,7 @@ async function postinstOf(dir: string, healthCheck?: HealthCheck): Promise<strin
 async function runPostinst(
   postinst: string,
   args: string[],
-  setup: { before: State; after: State[]; systemd?: boolean; refuse?: boolean; env?: Record<string, string> },
+  setup: { before: State; after: State[]; systemd?: boolean; skip?: boolean; refuse?: boolean; env?: Record<string, string> },
 ): Promise<Outcome> {
   const dir = await tempDir('debforge-health-');
   const bin = path.join(dir, 'bin');
@@ -94,6 +96,7 @@ async function runPostinst(
   await fs.writeFile(path.join(dir, 'current'), `${line(setup.before)}\n`);
   // Until a start runs, `current` answers every show; then the scripted states, one per show.
   await fs.writeFile(path.join(dir, 'pending'), setup.after.map(line).join('\n') + '\n');
+  if (setup.skip) await fs.writeFile(path.join(dir, 'skip'), '');
   if (setup.refuse) await fs.writeFile(path.join(dir, 'refuse'), '');
   await fs.writeFile(path.join(dir, 'calls'), '');
   const script = path.join(dir, 'postinst');
@@ -197,10 +200,21 @@ describe('health-checked start and upgrade (generated postinst, stand-in systemd
   });
 
   it('no wait where the start did not run: policy-rc.d refused, or the unit was disabled (same invocation as before)', async () => {
-    const outcome = await runPostinst(postinst, ['configure', '1.0.0-1'], { before: ['inactive', 'dead', 'old-run', 0], after: [['failed', 'failed', 'never', 0]], refuse: true });
+    const outcome = await runPostinst(postinst, ['configure', '1.0.0-1'], { before: ['inactive', 'dead', 'old-run', 0], after: [['failed', 'failed', 'never', 0]], skip: true });
     assert.equal(outcome.code, 0, outcome.stderr);
     assert.equal(outcome.sleeps, 0);
     assert.equal(outcome.polls, 2, 'one look before the start, one after');
+  });
+
+  it('a start job systemd failed before the unit ran (a unit it requires failed) fails postinst', async () => {
+    const failed = await runPostinst(postinst, ['configure', '1.1.0-1'], { before: ['inactive', 'dead', 'old-run', 0, 'simple', 'success'], after: [], refuse: true });
+    assert.equal(failed.code, 1);
+    assert.equal(failed.sleeps, 0);
+    assert.match(failed.stderr, /^debforge: health-demo\.service is unhealthy after its start: systemd did not start it \(it is inactive, result: success\)$/m);
+    assert.match(failed.stderr, /to go back to 1\.1\.0-1: apt-get install --allow-downgrades health-demo=1\.1\.0-1$/m);
+    // A failed start job of a unit that is running anyway leaves nothing to report.
+    const running = await runPostinst(postinst, ['configure', '1.1.0-1'], { before: BEFORE, after: [], refuse: true });
+    assert.equal(running.code, 0, running.stderr);
   });
 
   it('no wait and no systemctl at all where systemd is not running (chroot, image build) or DPKG_ROOT is set', async () => {
@@ -221,6 +235,7 @@ describe('health-checked start and upgrade (generated postinst, stand-in systemd
   it('without health-check a postinst has none; the library default checks every started system unit, and health-check="false" opts one out', async () => {
     const svc = await postinstOf(path.join(FIXTURES, 'system', 'svc_demo'));
     assert.doesNotMatch(svc, /debforge_health_check/);
+    assert.match(svc, /deb-systemd-invoke restart 'svc-demo\.service' >/);
     const defaulted = await postinstOf(path.join(FIXTURES, 'system', 'svc_demo'), { timeout: 12, settle: 2 });
     assert.match(defaulted, /^\t+debforge_health_check 'svc-demo\.service' 12 2 /m);
     assert.match(defaulted, /^\t+debforge_health_check 'svc-demo-steady\.service' 12 2 /m);
@@ -231,6 +246,9 @@ describe('health-checked start and upgrade (generated postinst, stand-in systemd
     const optedOut = await postinstOf(dir, { timeout: 12, settle: 2 });
     assert.doesNotMatch(optedOut, /debforge_health_check 'svc-demo\.service'/);
     assert.match(optedOut, /debforge_health_check 'svc-demo-steady\.service' 12 2 /);
+    // The checked unit is started on its own, so deb-systemd-invoke's exit status is its own.
+    assert.match(optedOut, /deb-systemd-invoke restart 'svc-demo\.service' >\/dev\/null \|\| true/);
+    assert.match(optedOut, /deb-systemd-invoke start 'svc-demo-steady\.service' >\/dev\/null \|\| _debforge_start_failed_0=1/);
   });
 
   it('a user unit, a unit postinst never starts and bad bounds are errors naming package.xml and the line', async () => {
