@@ -1,11 +1,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { DebforgeError, ProblemList, UsageError, formatProblem, type Problem } from './errors.js';
+import { DebforgeError, ProblemList, UsageError, formatProblem, terminalSafe, type Problem } from './errors.js';
 import { layoutPackage, type PackageLayout } from './layout/index.js';
-import { daemonNames, loadDaemon } from './load/index.js';
+import { architectureFolders, daemonNames, loadDaemon } from './load/index.js';
 import { MAX_HEALTH_TIMEOUT } from './load/package-xml.js';
 import type { HealthCheck } from './load/types.js';
+import { DEBIAN_ARCHITECTURES } from './load/debian-syntax.js';
 import { renderPackage, type RenderedPackage } from './render/index.js';
 import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from './resolve/index.js';
 import { overrideProblem as maintainerOverrideProblem } from './resolve/maintainer.js';
@@ -44,6 +45,17 @@ export interface BuildOptions {
    * `health-check="false"` opts it out). See docs/health-checks.md.
    */
   healthCheck?: HealthCheck;
+  /**
+   * Which of the folder's `files-<arch>/` architectures this package is for; needed only when it
+   * has several (see `plannedArchitectures` and `buildAll`).
+   */
+  architecture?: string;
+  /**
+   * The architectures to build (--arch, or a project's configuration): a folder with files-<arch>/
+   * folders builds only these of its own; a folder without stays `all` or its declared
+   * <architecture>. Default: every architecture a folder provides.
+   */
+  architectures?: readonly string[];
 }
 
 export interface BuildResult {
@@ -146,6 +158,7 @@ export async function stagePackage(dir: string, options: BuildOptions, problems:
       ...(options.maintainer !== undefined ? { maintainer: options.maintainer } : {}),
       ...(options.environmentMaintainer ? { environmentMaintainer: options.environmentMaintainer } : {}),
       ...(options.healthCheck ? { healthCheck: validHealthCheck(options.healthCheck) } : {}),
+      ...(options.architecture !== undefined ? { architecture: options.architecture } : {}),
       sourceDateEpoch,
       partial: true,
     },
@@ -165,8 +178,47 @@ export async function preparePackage(dir: string, options: BuildOptions, problem
   return { rendered, layout: await layoutPackage(rendered, { jobs: options.jobs ?? os.availableParallelism() }) };
 }
 
+/**
+ * The packages a daemon folder gives in a run, by architecture: one per `files-<arch>/` folder
+ * (only those `architectures` names, when given), or one `undefined` for a folder without any
+ * (built `all` or for its declared <architecture>). A folder whose architectures the subset
+ * leaves out entirely is an error: nothing would be built from it.
+ */
+export async function plannedArchitectures(dir: string, architectures?: readonly string[]): Promise<{ architectures: (string | undefined)[]; problems: Problem[] }> {
+  for (const architecture of architectures ?? []) {
+    if (architecture === 'all' || !DEBIAN_ARCHITECTURES.has(architecture)) {
+      throw new UsageError(`--arch "${terminalSafe(architecture)}" is not a Debian architecture: give one such as amd64, arm64 or armhf (Architecture: all packages are built whatever --arch says)`);
+    }
+  }
+  const provided = await architectureFolders(dir);
+  if (provided.length === 0) return { architectures: [undefined], problems: [] };
+  if (architectures === undefined) return { architectures: provided, problems: [] };
+  const chosen = provided.filter((architecture) => architectures.includes(architecture));
+  if (chosen.length > 0) return { architectures: chosen, problems: [] };
+  const folders = provided.map((architecture) => `files-${architecture}/`).join(', ');
+  return {
+    architectures: [],
+    problems: [{ file: dir, message: `has ${folders}, but the architectures asked for (${architectures.join(', ')}) are none of them: add the folder of one, or leave this daemon out of the run`, severity: 'error' }],
+  };
+}
+
+/** Builds every package of a daemon folder: one per architecture it provides (see plannedArchitectures). */
+export async function buildAll(dir: string, options: BuildOptions = {}): Promise<BuildResult[]> {
+  const planned = await plannedArchitectures(dir, options.architectures);
+  if (planned.problems.length > 0) throw new DebforgeError(planned.problems);
+  const results: BuildResult[] = [];
+  for (const architecture of planned.architectures) results.push(await build(dir, { ...options, ...(architecture !== undefined ? { architecture } : {}) }));
+  return results;
+}
+
 /** Builds one daemon folder into `<outDir>/<package>_<version>_<arch>.deb`. */
 export async function build(dir: string, options: BuildOptions = {}): Promise<BuildResult> {
+  if (options.architecture === undefined && options.architectures !== undefined) {
+    // One architecture of the subset: the caller asked for exactly that package.
+    const planned = await plannedArchitectures(dir, options.architectures);
+    if (planned.problems.length > 0) throw new DebforgeError(planned.problems);
+    if (planned.architectures.length === 1 && planned.architectures[0] !== undefined) options = { ...options, architecture: planned.architectures[0] };
+  }
   const problems = new ProblemList();
   const prepared = await preparePackage(dir, options, problems);
   if (!prepared) throw new DebforgeError(problems.errors.length > 0 ? problems.errors : [{ file: dir, message: 'cannot be built', severity: 'error' }]);
@@ -208,18 +260,24 @@ async function stageSet(dirs: readonly string[], options: BuildOptions): Promise
   const found: Problem[] = [];
   const staged: RenderedPackage[] = [];
   options = { ...options, runSiblings: options.runSiblings ?? (await daemonNames(dirs)) };
+  let expected = 0;
   for (const dir of dirs) {
-    // One list per daemon: an error in one must not stop the next one's stages.
-    const problems = new ProblemList();
-    const one = await stagePackage(dir, options, problems);
-    found.push(...problems.items);
-    if (one) staged.push(one);
+    const planned = await plannedArchitectures(dir, options.architectures);
+    found.push(...planned.problems);
+    for (const architecture of planned.architectures) {
+      expected++;
+      // One list per package: an error in one must not stop the next one's stages.
+      const problems = new ProblemList();
+      const one = await stagePackage(dir, { ...options, ...(architecture !== undefined ? { architecture } : {}) }, problems);
+      found.push(...problems.items);
+      if (one) staged.push(one);
+    }
   }
   // Loaded here, not at start-up: only a run over a set needs the set-wide checks.
   const { checkPackages, findCollisions } = await import('./check/index.js');
   // A daemon with errors may ship or pull in other things once fixed: the set-wide warnings
   // would be guesses, so only the per-package ones are given then.
-  const complete = staged.length === dirs.length && !found.some((p) => p.severity === 'error');
+  const complete = staged.length === expected && !found.some((p) => p.severity === 'error');
   return { problems: [...found, ...findCollisions(staged), ...checkPackages(staged, { complete })], staged };
 }
 

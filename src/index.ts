@@ -1,5 +1,5 @@
 /** debforge's library API: the CLI, the GitHub Action and the tests all call these. */
-export { build, check, checkSet, preparePackage, expandDaemonPaths, resolveProfile, sourceDateEpochFor, type BuildOptions, type BuildResult } from './build.js';
+export { build, buildAll, plannedArchitectures, check, checkSet, preparePackage, expandDaemonPaths, resolveProfile, sourceDateEpochFor, type BuildOptions, type BuildResult } from './build.js';
 export { DebforgeError, UsageError, formatProblem, type Problem } from './errors.js';
 export { PROFILES, DEFAULT_PROFILE, findProfile, type Profile } from './resolve/index.js';
 export { readDeb, type DebContents } from './deb/index.js';

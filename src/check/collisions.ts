@@ -15,8 +15,11 @@ export function findCollisions(packages: readonly RenderedPackage[]): Problem[] 
 
   const files = new Map<string, RenderedPackage>();
   const names = new Map<string, RenderedPackage>();
+  /** The packages kept for the path check: each one once. */
+  const kept: RenderedPackage[] = [];
   for (const rendered of packages) {
     const { spec } = rendered;
+    // Packages of one name from one folder are its architectures (files-amd64/, files-arm64/).
     const nameKey = `${spec.profile.name}\0${spec.package}`;
     const sameName = names.get(nameKey);
     if (sameName && sameName.spec.source.dir !== spec.source.dir) {
@@ -28,7 +31,7 @@ export function findCollisions(packages: readonly RenderedPackage[]): Problem[] 
       });
       continue;
     }
-    names.set(nameKey, rendered);
+    if (!sameName) names.set(nameKey, rendered);
     const fileName = debFileName(spec);
     const sameFile = files.get(fileName);
     if (sameFile) {
@@ -43,25 +46,37 @@ export function findCollisions(packages: readonly RenderedPackage[]): Problem[] 
       continue;
     }
     files.set(fileName, rendered);
+    kept.push(rendered);
   }
 
-  // Paths, per profile: packages of different profiles are never installed together.
+  // Paths, per profile and machine: packages of different profiles, or of different
+  // architectures, are never installed together; an `all` package is installed with any of them.
+  const machines = new Map<string, Set<string>>();
+  for (const { spec } of packages) {
+    const set = machines.get(spec.profile.name) ?? new Set<string>();
+    if (spec.architecture !== 'all') set.add(spec.architecture);
+    machines.set(spec.profile.name, set);
+  }
   const owners = new Map<string, { rendered: RenderedPackage; source: string }>();
-  for (const rendered of packages) {
-    if (names.get(`${rendered.spec.profile.name}\0${rendered.spec.package}`) !== rendered) continue;
+  const reported = new Set<string>();
+  for (const rendered of kept) {
+    const { spec } = rendered;
+    const profileMachines = [...(machines.get(spec.profile.name) ?? [])];
+    const onMachines = spec.architecture !== 'all' ? [spec.architecture] : profileMachines.length > 0 ? profileMachines : ['all'];
     for (const { path, source } of installedFiles(rendered)) {
-      const key = `${rendered.spec.profile.name}\0${path}`;
-      const owner = owners.get(key);
-      if (!owner) {
-        owners.set(key, { rendered, source });
-        continue;
+      for (const machine of onMachines) {
+        const key = `${spec.profile.name}\0${machine}\0${path}`;
+        const owner = owners.get(key);
+        if (!owner) {
+          owners.set(key, { rendered, source });
+          continue;
+        }
+        if (owner.rendered === rendered) continue;
+        const message = `installs ${path}, which package ${owner.rendered.spec.package} (${owner.source}) installs too: dpkg refuses to unpack two packages with one file; ship it in one of them and have the other depend on it`;
+        if (reported.has(`${source}\0${message}`)) continue;
+        reported.add(`${source}\0${message}`);
+        problems.push({ file: source, message, severity: 'error' });
       }
-      if (owner.rendered === rendered) continue;
-      problems.push({
-        file: source,
-        message: `installs ${path}, which package ${owner.rendered.spec.package} (${owner.source}) installs too: dpkg refuses to unpack two packages with one file; ship it in one of them and have the other depend on it`,
-        severity: 'error',
-      });
     }
   }
   return problems;

@@ -7,9 +7,11 @@ import { ownSystemUnits } from '../render/scripts.js';
 import { listLines, stripHandledCalls } from '../render/systemctl.js';
 import type { PackageSpec, ResolvedUnit } from '../resolve/types.js';
 import { parseUnitFile, valuesOf, type ParsedUnit } from './unit-file.js';
+import { checkSharedLibraries } from './shared-libraries.js';
 
 export { parseUnitFile, type ParsedUnit, type UnitEntry } from './unit-file.js';
 export { findCollisions } from './collisions.js';
+export { checkSharedLibraries, policyPackageName } from './shared-libraries.js';
 
 
 /**
@@ -33,6 +35,8 @@ export function checkPackages(packages: readonly RenderedPackage[], options: { c
     checkInstall(unit, pulledIn, problems);
   }
   for (const rendered of packages) checkEtc(rendered.spec, problems);
+  // Whether another package of the set ships a library is known only when the set is complete.
+  if (complete) problems.items.push(...checkSharedLibraries(packages));
   // In file order, then line order, as a person fixes them.
   return problems.items.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
 }

@@ -43,3 +43,11 @@ export function maintainerOptions(value: string | undefined, env: NodeJS.Process
   const environmentMaintainer = problem === undefined ? fromEnvironment : { missing: `DEBFULLNAME/DEBEMAIL give ${problem}` };
   return { ...(value !== undefined ? { maintainer: value } : {}), environmentMaintainer };
 }
+
+/** --arch values, repeatable and comma-separated (`--arch amd64,arm64`); undefined when none is given. */
+export function architectureList(values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const list = [...new Set(values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== ''))];
+  if (list.length === 0) throw new UsageError('--arch needs an architecture such as amd64 or arm64');
+  return list;
+}

@@ -34,7 +34,16 @@ Options:
   --json                  print results as JSON
   --rosdistro DIR         resolve dependency keys against this ros/rosdistro checkout instead of
                           the index shipped with debforge (default: $DEBFORGE_ROSDISTRO)
+  --arch A                build only architecture A of folders with files-<arch>/ folders
+                          (repeatable, or comma-separated: --arch amd64,arm64; default: every
+                          architecture a folder provides); other folders are built as
+                          Architecture: all or their declared <architecture> whatever it says
   -h, --help              show this help
+
+A folder with files-<arch>/ folders (files-amd64/, files-arm64/, ...) gives one package per
+architecture: files/ plus that files-<arch>/, with @DEB_HOST_ARCH@ and @DEB_HOST_MULTIARCH@
+(x86_64-linux-gnu, aarch64-linux-gnu, ...) set for it. Every ELF file must be built for its
+package's architecture (class, byte order, machine); one that is not is an error naming it.
 
 Dependency keys resolve as bloom and rosdep do: the folder's rosdep.yaml, a daemon folder beside
 it or in the same run, a package the profile's ROS distribution releases (ros-<distro>-<name>;
@@ -60,7 +69,8 @@ but will hurt on a robot: a debian/ fragment calling systemctl on units the pack
 not ship (calls on its own units are left out of the script, with a note), an Exec*= program that is not an absolute path, a unit without [Install] that no unit
 pulls in, an EnvironmentFile= (without a leading -) that no checked package ships, and
 a symlink or empty folder under files/etc/ (not a conffile), files that no install rule
-of a catkin CMakeLists.txt installs. The daemons given are
+of a catkin CMakeLists.txt installs, and an ELF file needing a shared library (NEEDED)
+that no dependency is known to provide. The daemons given are
 checked as one set: give them all (e.g. \`debforge check daemons/\`).
 
 Options:
@@ -72,6 +82,8 @@ Options:
                           the release tag (v1.2.0 or 1.2.0)
   --rosdistro DIR         resolve dependency keys against this ros/rosdistro checkout
                           (default: $DEBFORGE_ROSDISTRO, else the index shipped with debforge)
+  --arch A                check only architecture A of folders with files-<arch>/ folders
+                          (repeatable or comma-separated; default: every one they provide)
   -h, --help              show this help
 `;
 

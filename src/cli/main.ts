@@ -1,12 +1,12 @@
 import os from 'node:os';
-import { build, checkBuild, expandDaemonPaths, resolveProfile, type BuildResult } from '../build.js';
+import { build, checkBuild, expandDaemonPaths, plannedArchitectures, resolveProfile, type BuildResult } from '../build.js';
 import { daemonNames } from '../load/index.js';
 import { DebforgeError, UsageError, formatProblem, terminalSafe } from '../errors.js';
 import { PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
 import { removeTemporariesSync } from '../write/temporary.js';
 import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directory.js';
-import { defines, maintainerOptions, parse, positiveInteger } from './args.js';
+import { architectureList, defines, maintainerOptions, parse, positiveInteger } from './args.js';
 import type { Io } from './io.js';
 import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
 
@@ -86,6 +86,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
       jobs: { type: 'string' },
       json: { type: 'boolean' },
       rosdistro: { type: 'string' },
+      arch: { type: 'string', multiple: true },
     },
     'build',
   );
@@ -100,6 +101,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
   const variables = defines(values.define);
   const maintainer = maintainerOptions(values.maintainer, process.env);
+  const architectures = architectureList(values.arch);
   const daemons = await expandDaemonPaths(positionals);
   const runSiblings = await daemonNames(daemons);
   // Before anything is written: every input problem (a run with one writes nothing, so the
@@ -110,6 +112,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
     ...maintainer,
     ...(values.revision !== undefined ? { revision: values.revision } : {}),
     ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
+    ...(architectures !== undefined ? { architectures } : {}),
     runSiblings,
   });
   // Errors first and alone (what to fix before anything is built); else each distinct warning or
@@ -146,7 +149,11 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
     } catch (error) {
       throw new DebforgeError({ file: outDir, message: `cannot create the output folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give --out a folder that can be written`, severity: 'error' });
     }
-    const tasks = daemons.flatMap((dir) => profiles.map((profile) => ({ dir, profile })));
+    const tasks: { dir: string; profile: (typeof profiles)[number]; architecture: string | undefined }[] = [];
+    for (const dir of daemons) {
+      const planned = await plannedArchitectures(dir, architectures);
+      for (const profile of profiles) for (const architecture of planned.architectures) tasks.push({ dir, profile, architecture });
+    }
     // --jobs N is one budget for the whole call, never N per package (that made N x N threads,
     // and N x N xz encoders of ~100 MiB each). Up to min(N, tasks) packages are built at once and
     // each one's compressors get floor(N / that) threads, so packages x threads <= N: one package
@@ -171,6 +178,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
             compression,
             ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
             runSiblings,
+            ...(task.architecture !== undefined ? { architecture: task.architecture } : {}),
             jobs: threadsPerPackage,
             signal: controller.signal,
           });
@@ -211,7 +219,7 @@ function formatSize(bytes: number): string {
 }
 
 async function checkCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, maintainer: { type: 'string' }, tag: { type: 'string' }, rosdistro: { type: 'string' } }, 'check');
+  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, maintainer: { type: 'string' }, tag: { type: 'string' }, rosdistro: { type: 'string' }, arch: { type: 'string', multiple: true } }, 'check');
   if (values.help) {
     io.stdout(CHECK_HELP);
     return 0;
@@ -220,6 +228,7 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
   const variables = defines(values.define);
   const maintainer = maintainerOptions(values.maintainer, process.env);
+  const architectures = architectureList(values.arch);
   const daemons = await expandDaemonPaths(positionals);
   let errors = 0;
   if (values.tag !== undefined) {
@@ -230,7 +239,8 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   // The daemons are checked as one set: a unit may be pulled in, or a file shipped, by another.
-  for (const problem of await checkBuild(daemons, profiles.map((p) => p.name), { defines: variables, ...maintainer, ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}) })) {
+  const options = { defines: variables, ...maintainer, ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}), ...(architectures !== undefined ? { architectures } : {}) };
+  for (const problem of await checkBuild(daemons, profiles.map((p) => p.name), options)) {
     if (problem.severity === 'error') errors++;
     io.stderr(`${formatProblem(problem)}\n`);
   }
@@ -302,6 +312,8 @@ function profilesCommand(argv: string[], io: Io): number {
     out.push(`  package names: ${profile.packagePrefix || ''}<name>, suite ${profile.os.codename}, units in ${profile.systemUnitDir}`);
     const example = templateVariables({ name: 'PKG', version: 'X.Y.Z' }, profile, `${profile.packagePrefix}PKG`);
     for (const [key, value] of example) out.push(`  @${key}@ = ${value}`);
+    out.push('  @DEB_HOST_ARCH@ = the package\'s architecture (amd64, arm64, ...), not in Architecture: all packages');
+    out.push('  @DEB_HOST_MULTIARCH@ = its multiarch triplet (x86_64-linux-gnu, aarch64-linux-gnu, arm-linux-gnueabihf, ...)');
     out.push('');
   }
   io.stdout(out.join('\n'));

@@ -2,7 +2,8 @@ import { constants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError, printable, type ProblemList } from '../errors.js';
 import { BLOOM_SUFFIX, bloomScript, checkBloomTemplate } from './bloom.js';
-import { MAX_NAME_COMPONENT_BYTES, overlongComponent } from './debian-syntax.js';
+import { DEBIAN_ARCHITECTURES, MAX_NAME_COMPONENT_BYTES, overlongComponent } from './debian-syntax.js';
+import { readElf } from './elf.js';
 import { MAX_FRAGMENT_BYTES, readInputFile } from './read-input.js';
 import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript, type PayloadFile, type UnitScope, type UnitSource } from './types.js';
 
@@ -21,6 +22,7 @@ export const UNIT_NAME_MAX = 255;
 export interface ScanResult {
   units: UnitSource[];
   payload: PayloadFile[];
+  architectures: string[];
   fragments: Fragment[];
   lintianOverrides?: string;
 }
@@ -48,9 +50,61 @@ export async function scanDaemonFolder(dir: string, problems: ProblemList, optio
     ...(scanned('etc') ? await scanUnits(dir, 'etc', 'system', problems, installRules) : []),
     ...(scanned('etc/user') ? await scanUnits(dir, 'etc/user', 'user', problems, installRules) : []),
   ];
-  const payload = scanned('files') ? await scanPayload(dir, problems) : [];
+  const payload = scanned('files') ? await scanPayload(dir, 'files', undefined, problems) : [];
+  const architectures = await architectureFolders(dir, problems);
+  for (const architecture of architectures) payload.push(...(await scanPayload(dir, `${ARCHITECTURE_PAYLOAD_PREFIX}${architecture}`, architecture, problems)));
+  checkPayloadTargets(payload, problems);
   const { fragments, overrides } = scanned('debian') ? await scanFragments(dir, problems) : { fragments: [], overrides: undefined };
-  return { units, payload, fragments, ...(overrides === undefined ? {} : { lintianOverrides: overrides }) };
+  return { units, payload, architectures, fragments, ...(overrides === undefined ? {} : { lintianOverrides: overrides }) };
+}
+
+/** `files-<arch>/` holds the payload of one architecture's package, installed beside files/. */
+export const ARCHITECTURE_PAYLOAD_PREFIX = 'files-';
+
+/**
+ * The architectures of a daemon folder's `files-<arch>/` folders, sorted. With a problem list, a
+ * `files-*` folder that is not named after a Debian architecture, or is a symlink, is an error
+ * (and left out).
+ */
+export async function architectureFolders(dir: string, problems?: ProblemList): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const name of names.filter((n) => n.startsWith(ARCHITECTURE_PAYLOAD_PREFIX)).sort(compareBytes)) {
+    const stat = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (stat === undefined) continue;
+    const architecture = name.slice(ARCHITECTURE_PAYLOAD_PREFIX.length);
+    if (stat.isSymbolicLink()) {
+      problems?.error(name, `is a symlink: ${name}/ must be a real folder inside the daemon folder; move or copy its content in`);
+      continue;
+    }
+    if (!stat.isDirectory()) continue;
+    if (architecture === 'all' || !DEBIAN_ARCHITECTURES.has(architecture)) {
+      problems?.error(name, `"${printable(architecture)}" is not a Debian architecture: a files-<arch>/ folder is named after one (files-amd64, files-arm64, files-armhf, ...); what every architecture installs goes in files/`);
+      continue;
+    }
+    found.push(architecture);
+  }
+  return found;
+}
+
+/**
+ * One source per installed path within each package: files/ and one files-<arch>/ are installed
+ * together, so a path both give is an error (a folder both have is one folder).
+ */
+function checkPayloadTargets(payload: readonly PayloadFile[], problems: ProblemList): void {
+  const common = new Map<string, PayloadFile>();
+  for (const entry of payload) if (entry.architecture === undefined) common.set(entry.target, entry);
+  for (const entry of payload) {
+    if (entry.architecture === undefined) continue;
+    const previous = common.get(entry.target);
+    if (previous === undefined || (previous.kind === 'directory' && entry.kind === 'directory')) continue;
+    problems.error(entry.file, `installs to ${entry.target}, as ${previous.file} does for every architecture: keep one (files-<arch>/ adds to files/, it does not replace)`);
+  }
 }
 
 /**
@@ -183,9 +237,11 @@ async function readable(absolutePath: string, file: string, problems: ProblemLis
   }
 }
 
-async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadFile[]> {
+/** The payload under `folder` (files/ or a files-<arch>/), installed at the same path under /. */
+async function scanPayload(dir: string, folder: string, architecture: string | undefined, problems: ProblemList): Promise<PayloadFile[]> {
   const payload: PayloadFile[] = [];
-  const root = path.join(dir, 'files');
+  const root = path.join(dir, folder);
+  const own = architecture === undefined ? {} : { architecture };
   const walk = async (relative: string): Promise<void> => {
     const names = await listDirectory(dir, relative, problems);
     if (!names) return;
@@ -193,9 +249,9 @@ async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadF
       const file = path.posix.join(relative, entry);
       const absolutePath = path.join(dir, file);
       const stat = await fs.lstat(absolutePath);
-      const installPath = '/' + path.posix.relative('files', file);
+      const installPath = '/' + path.posix.relative(folder, file);
       if (stat.isDirectory()) {
-        payload.push({ kind: 'directory', target: installPath, file, absolutePath, executable: true, template: false, size: 0, elf: false });
+        payload.push({ kind: 'directory', target: installPath, file, absolutePath, executable: true, template: false, size: 0, ...own });
         await walk(file);
       } else if (stat.isSymbolicLink()) {
         const rawTarget = await fs.readlink(absolutePath, { encoding: 'buffer' });
@@ -205,11 +261,12 @@ async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadF
           continue;
         }
         if (!checkSymlink(root, absolutePath, linkTarget, file, problems)) continue;
-        payload.push({ kind: 'symlink', target: installPath, file, absolutePath, executable: false, template: false, size: 0, elf: false, linkTarget });
+        payload.push({ kind: 'symlink', target: installPath, file, absolutePath, executable: false, template: false, size: 0, linkTarget, ...own });
       } else if (stat.isFile()) {
         if (!(await readable(absolutePath, file, problems))) continue;
         const template = entry.endsWith(TEMPLATE_SUFFIX);
         const target = template ? installPath.slice(0, -TEMPLATE_SUFFIX.length) : installPath;
+        const elf = await readElf(absolutePath);
         payload.push({
           kind: 'file',
           target,
@@ -218,14 +275,15 @@ async function scanPayload(dir: string, problems: ProblemList): Promise<PayloadF
           executable: (stat.mode & 0o111) !== 0,
           template,
           size: stat.size,
-          elf: await isElf(absolutePath),
+          ...(elf ? { elf } : {}),
+          ...own,
         });
       } else {
         problems.error(file, `is a ${specialKind(stat)}, a special file: only regular files, folders and symlinks can be packaged (create it at run time, e.g. from the unit)`);
       }
     }
   };
-  await walk('files');
+  await walk(folder);
   for (const entry of payload) {
     const long = overlongComponent(entry.target);
     // Reported once, at the entry whose own name is too long (not again for everything inside it).
@@ -259,7 +317,7 @@ function checkSymlink(root: string, absolutePath: string, linkTarget: string, fi
   if (path.posix.isAbsolute(linkTarget)) return true; // checked against the package's own paths in resolve
   const resolved = path.resolve(path.dirname(absolutePath), linkTarget);
   if (!isInside(root, resolved)) {
-    const where = isInside(path.dirname(root), resolved) ? 'files/' : 'the daemon folder';
+    const where = isInside(path.dirname(root), resolved) ? `${path.basename(root)}/` : 'the daemon folder';
     problems.error(file, `symlink to "${linkTarget}" escapes ${where}: on the robot it would point outside the package; point it at a file the package installs`);
     return false;
   }
@@ -328,16 +386,4 @@ async function scanFragments(dir: string, problems: ProblemList): Promise<{ frag
   return overrides === undefined ? { fragments } : { fragments, overrides };
 }
 
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
-/** ELF binaries are architecture-specific: a package carrying one must not claim `all`. */
-async function isElf(absolutePath: string): Promise<boolean> {
-  const handle = await fs.open(absolutePath, constants.O_RDONLY);
-  try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
-    return bytesRead === 4 && head.equals(ELF_MAGIC);
-  } finally {
-    await handle.close();
-  }
-}

@@ -1,6 +1,7 @@
 /** What the load stage knows about a daemon folder: typed, with file and line for every value. */
 
 import type { CatkinRules } from './cmake/index.js';
+import type { ElfInfo } from './elf.js';
 
 export type DependencyKind =
   | 'depend'
@@ -129,8 +130,10 @@ export interface PayloadFile {
   executable: boolean;
   template: boolean;
   size: number;
-  /** Whether the file is an ELF binary (decides that Architecture cannot be `all`). */
-  elf: boolean;
+  /** Set for an ELF file: what it is built for (checked against the package's architecture) and the libraries it needs. */
+  elf?: ElfInfo;
+  /** From `files-<arch>/`: installed only in that architecture's package. */
+  architecture?: string;
   linkTarget?: string;
   /** catkin_install_python: a `#!/usr/bin/env python` first line becomes `#!<this>`, as catkin does. */
   pythonShebang?: string;
@@ -153,6 +156,11 @@ export interface DaemonSource {
   manifest: Manifest;
   units: UnitSource[];
   payload: PayloadFile[];
+  /**
+   * The architectures of the folder's `files-<arch>/` folders, sorted: one package each. Empty
+   * when it has none (one package, `all` or its declared <architecture>).
+   */
+  architectures: string[];
   fragments: Fragment[];
   /** The team's own lintian overrides (debian/lintian-overrides), each with its reason. */
   lintianOverrides?: string;

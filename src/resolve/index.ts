@@ -9,6 +9,7 @@ import { placeholderLicenses } from '../render/copyright.js';
 import { describe, SYNOPSIS_MAX } from './description.js';
 import { chooseMaintainer, MAINTAINER_WAY_OUT } from './maintainer.js';
 import { substitutePayloadPaths } from './payload-paths.js';
+import { architecturesOf, describeElf, elfMatches, multiarchTriplet } from './architecture.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
 import { evaluateInstallRules } from './install-rules.js';
 import { machineRosdep } from './machine-rosdep.js';
@@ -38,6 +39,8 @@ export interface ResolveOptions {
   partial?: boolean;
   /** The health check of every system unit postinst starts, unless its `<unit>` says otherwise. */
   healthCheck?: HealthCheck;
+  /** Which of the folder's `files-<arch>/` architectures to build (needed when it has several). */
+  architecture?: string;
 }
 
 export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -50,7 +53,7 @@ export function debianPackageName(rosName: string, profile: Profile): string {
 }
 
 /** The variables a catkin template may use, as catkin's CMake would define them. */
-export function templateVariables(manifest: { name: string; version: string }, profile: Profile, packageName: string, defines?: ReadonlyMap<string, string>): Map<string, string> {
+export function templateVariables(manifest: { name: string; version: string }, profile: Profile, packageName: string, defines?: ReadonlyMap<string, string>, architecture = 'all'): Map<string, string> {
   const name = manifest.name;
   const variables = new Map<string, string>([
     ['CMAKE_INSTALL_PREFIX', profile.installPrefix],
@@ -77,6 +80,12 @@ export function templateVariables(manifest: { name: string; version: string }, p
     ['SYSTEMD_USER_UNIT_DIR', profile.userUnitDir],
     ['OS_CODENAME', profile.os.codename],
   ]);
+  // Only a package of one architecture has them: in an `all` package they are unknown variables.
+  const multiarch = multiarchTriplet(architecture);
+  if (multiarch !== undefined) {
+    variables.set('DEB_HOST_ARCH', architecture);
+    variables.set('DEB_HOST_MULTIARCH', multiarch);
+  }
   for (const [key, value] of defines ?? []) variables.set(key, value);
   return variables;
 }
@@ -96,7 +105,10 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     problems.error(manifestFile, `<name> "${printable(manifest.name)}" gives Debian package name "${printable(DEBIAN_PACKAGE_NAME.test(packageName) ? unprefixed : packageName)}", which is not valid: use lower case letters, digits and _ (at least two characters)`, manifest.nameLine);
   }
   // The package name is a folder name on the robot (/usr/share/doc/<package>), and part of the .deb's name.
-  const debFileName = `${packageName}_${manifest.version}-${options.revision ?? '1'}_${manifest.debforge.architecture ?? 'all'}.deb`;
+  const selected = selectArchitecture(source, options.architecture, problems);
+  const architecture = selected.architecture;
+  source = { ...source, payload: selected.payload };
+  const debFileName = `${packageName}_${manifest.version}-${options.revision ?? '1'}_${architecture}.deb`;
   if (Buffer.byteLength(packageName, 'utf8') > MAX_NAME_COMPONENT_BYTES || Buffer.byteLength(debFileName, 'utf8') > 255) {
     problems.error(manifestFile, `<name> "${printable(manifest.name)}" is too long: the package file name ${Buffer.byteLength(debFileName, 'utf8')} bytes, over the 255 a file name may have (and /usr/share/doc/<package> must unpack): shorten it`, manifest.nameLine);
   }
@@ -105,7 +117,7 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     problems.error(manifestFile, `revision "${revision}" is not a valid Debian revision: use letters, digits and . + ~`);
   }
 
-  const variables = templateVariables(manifest, profile, packageName, options.defines);
+  const variables = templateVariables(manifest, profile, packageName, options.defines, architecture);
   if (source.catkin) {
     // The install rules add payload and units; their set() variables reach configure_file templates.
     const installed = evaluateInstallRules(source, source.catkin, profile, variables, problems);
@@ -122,17 +134,13 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
   };
   const relations = resolveRelations(source, variables, keySources, problems);
 
-  const architecture = manifest.debforge.architecture ?? 'all';
   if (!DEBIAN_ARCHITECTURES.has(architecture)) {
     problems.error(manifestFile, architectureProblem(architecture), manifest.debforge.architectureLine ?? manifest.debforge.line);
-  }
-  const elf = source.payload.find((p) => p.elf);
-  if (elf && architecture === 'all') {
-    problems.error(displayPath(source.dir, elf.file), 'is an ELF binary, so the package cannot be Architecture: all: set <architecture> in <export><debforge>', undefined);
   }
 
   const units = resolveUnits(source, profile, options.healthCheck, problems);
   const payload = substitutePayloadPaths(source, variables, problems);
+  checkElfPayload(source, payload, architecture, problems);
   checkAbsoluteSymlinks(source, payload, units, problems);
 
   const firstMaintainer = manifest.maintainers[0];
@@ -188,6 +196,69 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     copyrightHolders: (manifest.authors.length > 0 ? manifest.authors : manifest.maintainers).map((p) => p.name),
     sourceDateEpoch: options.sourceDateEpoch,
   };
+}
+
+/**
+ * The package's architecture and payload: files/ plus the chosen files-<arch>/ for a folder that
+ * has files-<arch>/ folders, else files/ under the declared <architecture> (default `all`).
+ */
+function selectArchitecture(source: DaemonSource, requested: string | undefined, problems: ProblemList): { architecture: string; payload: PayloadFile[] } {
+  const { manifest } = source;
+  const manifestFile = displayPath(source.dir, 'package.xml');
+  const declared = manifest.debforge.architecture;
+  const provided = source.architectures;
+  const common = source.payload.filter((entry) => entry.architecture === undefined);
+  const folders = provided.map((arch) => `files-${arch}/`).join(', ');
+  if (provided.length === 0) {
+    const architecture = declared ?? 'all';
+    if (requested !== undefined && requested !== architecture) {
+      problems.error(manifestFile, `has no files-<arch>/ folder, so it is built for ${architecture} only, not ${printable(requested)}: add files-${printable(requested)}/ for a package of that architecture`);
+    }
+    return { architecture, payload: common };
+  }
+  if (declared !== undefined) {
+    problems.error(manifestFile, `<architecture> ${printable(declared)} and the folders ${folders} both say what to build for: remove <architecture>; each files-<arch>/ folder gives a package of its own`, manifest.debforge.architectureLine ?? manifest.debforge.line);
+  }
+  let architecture = requested ?? (provided.length === 1 ? provided[0]! : undefined);
+  if (architecture === undefined || !provided.includes(architecture)) {
+    const which = architecture === undefined ? 'no architecture was chosen' : `${printable(architecture)} is not one of them`;
+    problems.error(source.dir, `has ${folders} (one package each), but ${which}: build one of ${provided.join(', ')}`);
+    architecture = provided[0]!;
+  }
+  const commonFolders = new Set(common.filter((entry) => entry.kind === 'directory').map((entry) => entry.target));
+  const own = source.payload.filter((entry) => entry.architecture === architecture && !(entry.kind === 'directory' && commonFolders.has(entry.target)));
+  return { architecture, payload: [...common, ...own] };
+}
+
+/**
+ * Every ELF file must be built for the package's architecture (class, byte order, machine, ARM
+ * float ABI): one error per file that is not, naming what it is built for. An ELF file cannot be
+ * in an `all` package.
+ */
+function checkElfPayload(source: DaemonSource, payload: readonly PayloadFile[], architecture: string, problems: ProblemList): void {
+  const perArchitecture = source.architectures.length > 0;
+  for (const entry of payload) {
+    const elf = entry.elf;
+    if (elf === undefined) continue;
+    const file = displayPath(source.dir, entry.file);
+    if (elf.damaged !== undefined) {
+      problems.error(file, `starts like an ELF binary, but ${elf.damaged}: ship the complete binary`);
+      continue;
+    }
+    const fits = architecturesOf(elf);
+    const builtFor = fits[0];
+    if (architecture === 'all') {
+      const where = builtFor === undefined ? 'files-<arch>/' : `files-${builtFor}/`;
+      problems.error(file, `is an ELF binary, so the package cannot be Architecture: all: set <architecture> in <export><debforge>${builtFor ? ` (it is built for ${builtFor})` : ''}, or move it to ${where}`);
+      continue;
+    }
+    if (elfMatches(elf, architecture)) continue;
+    const what = `is built for ${builtFor ?? 'no Debian architecture'} (${describeElf(elf)}), not ${architecture}`;
+    let advice: string;
+    if (perArchitecture) advice = builtFor !== undefined && entry.architecture !== builtFor ? `move it to files-${builtFor}/, and put the ${architecture} build in files-${architecture}/` : `put the ${architecture} build in files-${architecture}/`;
+    else advice = builtFor !== undefined ? `set <architecture> to ${builtFor}, or ship the ${architecture} build` : `ship the ${architecture} build`;
+    problems.error(file, `${what}: ${advice}`);
+  }
 }
 
 async function loadRosdep(source: DaemonSource, profile: Profile, problems: ProblemList): Promise<RosdepTable | undefined> {

@@ -468,7 +468,7 @@ export function evaluateInstallRules(source: DaemonSource, rules: CatkinRules, p
     }
     if (item.kind === 'directory') {
       if (!seen.has(item.target) && !payload.some((p) => p.target === item.target)) {
-        payload.push({ kind: 'directory', target: item.target, file: item.entry.file, absolutePath: item.entry.absolutePath, executable: true, template: false, size: 0, elf: false });
+        payload.push({ kind: 'directory', target: item.target, file: item.entry.file, absolutePath: item.entry.absolutePath, executable: true, template: false, size: 0 });
       }
       continue;
     }
@@ -486,7 +486,7 @@ export function evaluateInstallRules(source: DaemonSource, rules: CatkinRules, p
       executable: item.executable,
       template: item.template,
       size: item.entry.size,
-      elf: item.entry.elf,
+      ...(item.entry.elf ? { elf: item.entry.elf } : {}),
       ...(item.rewriteShebang ? { pythonShebang: '/usr/bin/python3' } : {}),
     });
   }

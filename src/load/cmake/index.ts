@@ -1,6 +1,7 @@
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { printable, type ProblemList } from '../../errors.js';
+import { ELF_MAGIC, readElf, type ElfInfo } from '../elf.js';
 import { CMakeSyntaxError, tokenizeCMake, type CMakeCommand } from './tokenize.js';
 
 export { tokenizeCMake, CMakeSyntaxError, type CMakeCommand, type CMakeArgument } from './tokenize.js';
@@ -15,7 +16,8 @@ export interface FolderEntry {
   kind: 'file' | 'directory' | 'symlink' | 'special';
   executable: boolean;
   size: number;
-  elf: boolean;
+  /** Set for an ELF file: what it is built for and the libraries it needs. */
+  elf?: ElfInfo;
   readable: boolean;
 }
 
@@ -147,7 +149,7 @@ async function folderInventory(dir: string): Promise<FolderEntry[]> {
       const file = relative === '' ? name : `${relative}/${name}`;
       const absolutePath = path.join(dir, file);
       const stat = await fs.lstat(absolutePath);
-      const base = { file, absolutePath, executable: (stat.mode & 0o111) !== 0, size: 0, elf: false, readable: true };
+      const base = { file, absolutePath, executable: (stat.mode & 0o111) !== 0, size: 0, readable: true };
       if (stat.isDirectory()) {
         entries.push({ ...base, kind: 'directory' });
         await walk(file);
@@ -155,7 +157,8 @@ async function folderInventory(dir: string): Promise<FolderEntry[]> {
         entries.push({ ...base, kind: 'symlink' });
       } else if (stat.isFile()) {
         const head = await readHead(absolutePath);
-        entries.push({ ...base, kind: 'file', size: stat.size, readable: head !== undefined, elf: head !== undefined && head.equals(ELF_MAGIC) });
+        const elf = head !== undefined && head.equals(ELF_MAGIC) ? await readElf(absolutePath).catch(() => undefined) : undefined;
+        entries.push({ ...base, kind: 'file', size: stat.size, readable: head !== undefined, ...(elf ? { elf } : {}) });
       } else {
         entries.push({ ...base, kind: 'special' });
       }
@@ -164,8 +167,6 @@ async function folderInventory(dir: string): Promise<FolderEntry[]> {
   await walk('');
   return entries;
 }
-
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /** The first four bytes, or undefined when the file cannot be read. */
 async function readHead(absolutePath: string): Promise<Buffer | undefined> {
