@@ -8,7 +8,7 @@ import { MAX_HEALTH_TIMEOUT } from './load/package-xml.js';
 import type { HealthCheck } from './load/types.js';
 import { DEBIAN_ARCHITECTURES } from './load/debian-syntax.js';
 import { renderPackage, type RenderedPackage } from './render/index.js';
-import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from './resolve/index.js';
+import { DEFAULT_PROFILE, distributionCompression, dpkgReadsZstd, findProfile, PROFILES, resolvePackage, type Profile } from './resolve/index.js';
 import { overrideProblem as maintainerOverrideProblem } from './resolve/maintainer.js';
 import { writeDeb, type Compression } from './write/index.js';
 import { exists } from './fs-exists.js';
@@ -27,7 +27,12 @@ export interface BuildOptions {
    * used only where package.xml's maintainer is a placeholder.
    */
   environmentMaintainer?: { maintainer?: string; missing?: string };
-  compression?: Compression;
+  /**
+   * Member compression (default gzip); `distribution` is what the profile's distribution uses for
+   * its own packages (zstd on Ubuntu since 21.10, xz on Debian). zstd is refused for a target
+   * whose dpkg cannot read it.
+   */
+  compression?: Compression | 'distribution';
   /**
    * Compression threads for this package (default: the number of cores); the bytes never depend
    * on it. The CLI shares its --jobs budget among the packages it builds at once.
@@ -133,6 +138,8 @@ export interface PreparedPackage {
  */
 export async function stagePackage(dir: string, options: BuildOptions, problems: ProblemList): Promise<RenderedPackage | undefined> {
   const profile = resolveProfile(options.profile);
+  const refusal = compressionProblem(options.compression, profile);
+  if (refusal !== undefined) problems.items.push(refusal);
   const overrideProblem = options.maintainer === undefined ? undefined : maintainerOverrideProblem(options.maintainer);
   if (overrideProblem !== undefined) throw new UsageError(`--maintainer ${overrideProblem}`);
   // The build date may come from a `git log` subprocess: start it now so it runs while the folder
@@ -225,7 +232,7 @@ export async function build(dir: string, options: BuildOptions = {}): Promise<Bu
   const { layout, rendered } = prepared;
   const written = await writeDeb(layout, {
     outDir: options.outDir ?? 'dist',
-    compression: options.compression ?? 'gzip',
+    compression: compressionFor(options.compression, rendered.spec.profile),
     jobs: options.jobs ?? os.availableParallelism(),
     mtime: rendered.spec.sourceDateEpoch,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -239,6 +246,22 @@ export async function build(dir: string, options: BuildOptions = {}): Promise<Bu
     size: written.size,
     sha256: written.sha256,
     warnings: problems.items.filter((p) => p.severity !== 'error'),
+  };
+}
+
+/** The compression a build writes: the option, the profile's distribution's for `distribution`, else gzip. */
+export function compressionFor(option: BuildOptions['compression'], profile: Profile): Compression {
+  if (option === 'distribution') return distributionCompression(profile);
+  return option ?? 'gzip';
+}
+
+/** The error for a compression the profile's dpkg cannot read (zstd before Debian 12 and Ubuntu 20.04), if any. */
+export function compressionProblem(option: BuildOptions['compression'], profile: Profile): Problem | undefined {
+  if (compressionFor(option, profile) !== 'zstd' || dpkgReadsZstd(profile)) return undefined;
+  return {
+    file: `--compression ${option ?? 'gzip'}`,
+    message: `the dpkg of ${profile.summary} cannot read zstd members (dpkg reads them on Debian 12 and Ubuntu 20.04 and later): use gzip or xz for profile ${profile.name}`,
+    severity: 'error',
   };
 }
 

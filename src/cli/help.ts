@@ -29,7 +29,10 @@ Options:
   --maintainer "NAME <EMAIL>"
                           Maintainer of every package and signer of its changelog,
                           instead of package.xml's first <maintainer>
-  --compression KIND      gzip (default), xz or none
+  --compression KIND      gzip (default), xz, zstd (dpkg on Debian 12 and Ubuntu 20.04 and
+                          later; refused for older targets), none, or distribution: what the
+                          profile's distribution uses (zstd on jammy and noble, xz on focal
+                          and Debian; see \`debforge profiles\`)
   --jobs N                compression threads and packages built at once (default: cores)
   --json                  print results as JSON
   --rosdistro DIR         resolve dependency keys against this ros/rosdistro checkout instead of

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { build, checkBuild, expandDaemonPaths, plannedArchitectures, resolveProfile, type BuildResult } from '../build.js';
 import { daemonNames } from '../load/index.js';
 import { DebforgeError, UsageError, formatProblem, terminalSafe } from '../errors.js';
-import { PROFILES, templateVariables } from '../resolve/index.js';
+import { distributionCompression, dpkgReadsZstd, PROFILES, templateVariables } from '../resolve/index.js';
 import { isCompression } from '../write/compress/index.js';
 import { removeTemporariesSync } from '../write/temporary.js';
 import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directory.js';
@@ -96,7 +96,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError('build needs at least one daemon folder (see `debforge build --help`)');
   const compression = values.compression ?? 'gzip';
-  if (!isCompression(compression)) throw new UsageError(`--compression "${compression}" must be gzip, xz or none`);
+  if (!isCompression(compression) && compression !== 'distribution') throw new UsageError(`--compression "${compression}" must be gzip, xz, zstd, none or distribution`);
   const jobs = positiveInteger(values.jobs, '--jobs') ?? os.availableParallelism();
   const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
   const variables = defines(values.define);
@@ -109,6 +109,7 @@ async function buildCommand(argv: string[], io: Io): Promise<number> {
   // warnings `check` gives, each printed once.
   const preflight = await checkBuild(daemons, profiles.map((p) => p.name), {
     defines: variables,
+    compression,
     ...maintainer,
     ...(values.revision !== undefined ? { revision: values.revision } : {}),
     ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
@@ -310,6 +311,7 @@ function profilesCommand(argv: string[], io: Io): number {
   for (const profile of PROFILES) {
     out.push(`${profile.name}${profile.name === 'noetic' ? ' (default)' : ''}: ${profile.summary}`);
     out.push(`  package names: ${profile.packagePrefix || ''}<name>, suite ${profile.os.codename}, units in ${profile.systemUnitDir}`);
+    out.push(`  distribution compression: ${distributionCompression(profile)}${dpkgReadsZstd(profile) ? '' : ' (its dpkg cannot read zstd)'}`);
     const example = templateVariables({ name: 'PKG', version: 'X.Y.Z' }, profile, `${profile.packagePrefix}PKG`);
     for (const [key, value] of example) out.push(`  @${key}@ = ${value}`);
     out.push('  @DEB_HOST_ARCH@ = the package\'s architecture (amd64, arm64, ...), not in Architecture: all packages');

@@ -20,6 +20,11 @@ export interface Profile {
   /** init-system-helpers and systemd versions shipped by the release (what the scripts may use). */
   initSystemHelpers: string;
   systemd: number;
+  /**
+   * What the distribution compresses its own packages with: Ubuntu zstd since 21.10 (impish),
+   * Debian xz. `--compression distribution` uses it; debforge's own default stays gzip.
+   */
+  distributionCompression?: 'xz' | 'zstd';
 }
 
 /**
@@ -46,6 +51,7 @@ export const PROFILES: readonly Profile[] = [
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.57',
     systemd: 245,
+    distributionCompression: 'xz',
   },
   {
     name: 'humble',
@@ -59,6 +65,7 @@ export const PROFILES: readonly Profile[] = [
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.62',
     systemd: 249,
+    distributionCompression: 'zstd',
   },
   {
     name: 'jazzy',
@@ -72,6 +79,7 @@ export const PROFILES: readonly Profile[] = [
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.66',
     systemd: 255,
+    distributionCompression: 'zstd',
   },
   {
     name: 'debian-bookworm',
@@ -86,6 +94,7 @@ export const PROFILES: readonly Profile[] = [
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.65.2',
     systemd: 252,
+    distributionCompression: 'xz',
   },
   {
     name: 'plain',
@@ -98,10 +107,34 @@ export const PROFILES: readonly Profile[] = [
     userUnitDir: USER_UNIT_DIR,
     initSystemHelpers: '1.65.2',
     systemd: 252,
+    distributionCompression: 'xz',
   },
 ];
 
 export const DEFAULT_PROFILE = 'noetic';
+
+/** Releases whose dpkg cannot read zstd members: Debian before 12 (dpkg 1.21.18 added it), Ubuntu 18.04 and older. */
+const WITHOUT_ZSTD: Readonly<Record<Profile['os']['id'], readonly string[]>> = {
+  debian: ['jessie', 'stretch', 'buster', 'bullseye'],
+  ubuntu: ['trusty', 'xenial', 'bionic'],
+};
+
+/**
+ * Whether the target's dpkg reads zstd members. Debian's dpkg reads them since 1.21.18
+ * (bookworm). Ubuntu's since 1.19.0.5ubuntu2 (bionic), xenial's only after a 2021 update: 18.04
+ * and older are refused all the same, as images of them are often not updated.
+ */
+export function dpkgReadsZstd(profile: Profile): boolean {
+  return !WITHOUT_ZSTD[profile.os.id].includes(profile.os.codename);
+}
+
+/** Ubuntu releases before 21.10, whose own packages are xz. */
+const UBUNTU_XZ = ['trusty', 'xenial', 'bionic', 'focal', 'groovy', 'hirsute'];
+
+/** The profile's distributionCompression, or what its distribution uses when it names none. */
+export function distributionCompression(profile: Profile): 'xz' | 'zstd' {
+  return profile.distributionCompression ?? (profile.os.id === 'ubuntu' && !UBUNTU_XZ.includes(profile.os.codename) ? 'zstd' : 'xz');
+}
 
 export function findProfile(name: string): Profile | undefined {
   return PROFILES.find((p) => p.name === name);

@@ -69,7 +69,7 @@ export async function writeDeb(layout: PackageLayout, options: WriteOptions): Pr
   const temporary = temporaryFor(options.outDir, layout.fileName);
   const extension = compressionExtension(options.compression);
   const payloadBytes = layout.data.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0);
-  if (options.compression !== 'xz' && payloadBytes <= (options.smallPackageBytes ?? SMALL_PACKAGE_BYTES)) {
+  if ((options.compression === 'gzip' || options.compression === 'none') && payloadBytes <= (options.smallPackageBytes ?? SMALL_PACKAGE_BYTES)) {
     return writeSmallDeb(layout, options, destination, temporary, extension);
   }
   try {

@@ -18,6 +18,7 @@ import {
   createCompressor,
   createGzip,
   createXz,
+  createZstd,
   DEFAULT_GZIP_BLOCK_SIZE,
   isCompression,
   xzLibraryVersion,
@@ -138,7 +139,7 @@ async function assertBackPressure(
   stream: Transform,
   jobs: number,
   blockSize: number,
-  kind: 'gzip' | 'xz',
+  kind: 'gzip' | 'xz' | 'zstd',
 ): Promise<void> {
   const input = randomBytes((2 * jobs + 3) * blockSize + 3 * MIB, 99);
   let accepted = 0;
@@ -170,7 +171,8 @@ async function assertBackPressure(
   await done;
   const output = Buffer.concat(parts);
   if (kind === 'gzip') assert.ok(zlib.gunzipSync(output).equals(input));
-  else assertXzOracle(output, input);
+  else if (kind === 'xz') assertXzOracle(output, input);
+  else assertZstdOracle(output, input);
 }
 
 // ---------------------------------------------------------------- gzip
@@ -392,6 +394,89 @@ describe('compress: xz', function () {
 
 });
 
+// ---------------------------------------------------------------- zstd
+
+function assertZstdOracle(compressed: Buffer, input: Buffer): void {
+  tool('zstd', ['-t', '-q'], compressed);
+  assert.ok(tool('zstd', ['-dc', '-q'], compressed).equals(input), 'zstd -dc does not give back the input');
+}
+
+/** The frames of a zstd stream, as `zstd --list -v` counts them (it needs a seekable file). */
+function zstdFrames(compressed: Buffer): number {
+  const dir = mkdtempSync(join(tmpdir(), 'debforge-zstd-'));
+  try {
+    const file = join(dir, 'out.zst');
+    writeFileSync(file, compressed);
+    const listing = tool('zstd', ['--list', '-v', file], Buffer.alloc(0)).toString();
+    const frames = /# Zstandard Frames: (\d+)/.exec(listing)?.[1];
+    assert.ok(frames, listing);
+    return Number(frames);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('compress: zstd', function () {
+  this.timeout(300_000);
+
+  it('writes a valid zstd stream for empty input, and for 1 byte', async () => {
+    for (const input of [Buffer.alloc(0), Buffer.from('A')]) {
+      const out = await run(() => createZstd({ jobs: 2 }), input);
+      assertZstdOracle(out, input);
+      assert.equal(zstdFrames(out), 1);
+    }
+  });
+
+  describe('on mixed random and text data', () => {
+    const input = mixed(3 * MIB + 333, 91);
+    const blockSize = 512 * KIB;
+    let reference: Buffer;
+
+    before(async () => {
+      reference = await run(() => createZstd({ jobs: 1, blockSize }), input);
+    });
+
+    it('is accepted by zstd -t and zstd -dc gives back the input, one frame per block', () => {
+      assertZstdOracle(reference, input);
+      assert.equal(zstdFrames(reference), Math.ceil(input.length / blockSize));
+    });
+
+    it('gives the same bytes for jobs 1, 2 and 8 and for random chunking', async () => {
+      const expected = sha256(reference);
+      for (const jobs of [2, 8]) assert.equal(sha256(await run(() => createZstd({ jobs, blockSize }), input)), expected, `jobs ${jobs}`);
+      assert.equal(sha256(await run(() => createZstd({ jobs: 2, blockSize }), input, 9)), expected, 'chunked');
+    });
+
+    it('with the default 8 MiB frames at level 3, is within 1 % of zstd -3', async () => {
+      const one = await run(() => createCompressor('zstd', { jobs: 2 }), input);
+      assertZstdOracle(one, input);
+      const single = tool('zstd', ['-3', '--no-check', '-c', '-q'], input);
+      assert.ok(one.length <= 1.01 * single.length, `one frame: ours ${one.length} bytes, zstd -3 ${single.length} bytes`);
+      const big = Buffer.concat([textLike(10 * MIB, 92), input, textLike(5 * MIB, 93)]);
+      const ours = await run(() => createCompressor('zstd', { jobs: 2 }), big);
+      assertZstdOracle(ours, big);
+      assert.equal(zstdFrames(ours), 3);
+      const reference3 = tool('zstd', ['-3', '-c', '-q'], big);
+      assert.ok(ours.length <= 1.01 * reference3.length, `ours ${ours.length} bytes, zstd -3 ${reference3.length} bytes`);
+    });
+  });
+
+  it('round-trips at levels 1, 9 and 19', async () => {
+    const input = mixed(300 * KIB, 94);
+    for (const level of [1, 9, 19]) assertZstdOracle(await run(() => createZstd({ jobs: 2, level }), input), input);
+  });
+
+  it('takes no more input while nobody reads its output (back-pressure)', async () => {
+    await assertBackPressure(createZstd({ level: 1, jobs: 2, blockSize: MIB }), 2, MIB, 'zstd');
+  });
+
+  it('rejects bad options', () => {
+    assert.throws(() => createZstd({ level: 20 }), RangeError);
+    assert.throws(() => createZstd({ level: 0 }), RangeError);
+    assert.throws(() => createZstd({ jobs: 0 }), RangeError);
+  });
+});
+
 // ---------------------------------------------------------------- the front door
 
 describe('compress: createCompressor', function () {
@@ -419,11 +504,12 @@ describe('compress: createCompressor', function () {
   it('names the file extensions', () => {
     assert.equal(compressionExtension('gzip'), '.gz');
     assert.equal(compressionExtension('xz'), '.xz');
+    assert.equal(compressionExtension('zstd'), '.zst');
     assert.equal(compressionExtension('none'), '');
   });
 
   it('recognises the compression names', () => {
-    assert.ok(isCompression('gzip') && isCompression('xz') && isCompression('none'));
-    assert.ok(!isCompression('zstd') && !isCompression('GZIP'));
+    assert.ok(isCompression('gzip') && isCompression('xz') && isCompression('zstd') && isCompression('none'));
+    assert.ok(!isCompression('zst') && !isCompression('GZIP') && !isCompression('distribution'));
   });
 });

@@ -72,7 +72,7 @@ async function arExtract(deb: string): Promise<{ dir: string; members: string[] 
   return { dir, members };
 }
 
-describe('--jobs: the same bytes for any job count, accepted by gzip, xz, dpkg-deb and dpkg', function () {
+describe('--jobs: the same bytes for any job count, accepted by gzip, xz, zstd, dpkg-deb and dpkg', function () {
   this.timeout(600_000);
   let work: string;
   let daemon: string;
@@ -89,7 +89,7 @@ describe('--jobs: the same bytes for any job count, accepted by gzip, xz, dpkg-d
     await fs.rm(work, { recursive: true, force: true });
   });
 
-  for (const compression of ['gzip', 'xz'] as const) {
+  for (const compression of ['gzip', 'xz', 'zstd'] as const) {
     it(`${compression}: --jobs 1, 2 and 8 give the same sha256; members pass ${compression} -t; dpkg-deb -x and dpkg --unpack accept it`, async () => {
       const hashes = new Map<number, string>();
       let deb = '';
@@ -104,7 +104,7 @@ describe('--jobs: the same bytes for any job count, accepted by gzip, xz, dpkg-d
       assert.equal(hashes.get(2), hashes.get(1), '--jobs 2 differs from --jobs 1');
       assert.equal(hashes.get(8), hashes.get(1), '--jobs 8 differs from --jobs 1');
 
-      const extension = compression === 'gzip' ? 'gz' : 'xz';
+      const extension = compression === 'gzip' ? 'gz' : compression === 'zstd' ? 'zst' : 'xz';
       const { dir, members } = await arExtract(deb);
       assert.deepEqual(members, ['debian-binary', `control.tar.${extension}`, `data.tar.${extension}`]);
       for (const member of members.slice(1)) {

@@ -6,14 +6,16 @@
 import { PassThrough, type Transform } from 'node:stream';
 import { createGzip } from './gzip-parallel.js';
 import { createXz } from './xz.js';
+import { createZstd } from './zstd.js';
 
 export { createGzip, gzipSync, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
 export { crc32Portable } from './crc32.js';
 export { createXz, defaultXzBlockSize, xzLibraryVersion, type XzOptions } from './xz.js';
+export { createZstd, DEFAULT_ZSTD_BLOCK_SIZE, DEFAULT_ZSTD_LEVEL, type ZstdOptions } from './zstd.js';
 
-export type Compression = 'gzip' | 'xz' | 'none';
+export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
-export const COMPRESSIONS: readonly Compression[] = ['gzip', 'xz', 'none'];
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'xz', 'zstd', 'none'];
 
 export function isCompression(value: string): value is Compression {
   return (COMPRESSIONS as readonly string[]).includes(value);
@@ -22,7 +24,7 @@ export function isCompression(value: string): value is Compression {
 export interface CompressorOptions {
   /** Parallel jobs; any value gives the same bytes. */
   jobs: number;
-  /** gzip level (0-9, default 9) or xz preset (0-9, default 6); ignored for 'none'. */
+  /** gzip level (0-9, default 9), xz preset (0-9, default 6) or zstd level (1-19, default 3); ignored for 'none'. */
   level?: number;
 }
 
@@ -32,6 +34,8 @@ export function createCompressor(kind: Compression, opts: CompressorOptions): Tr
       return createGzip({ jobs: opts.jobs, level: opts.level ?? 9 });
     case 'xz':
       return createXz({ jobs: opts.jobs, preset: opts.level ?? 6 });
+    case 'zstd':
+      return createZstd({ jobs: opts.jobs, level: opts.level ?? 3 });
     case 'none':
       return new PassThrough();
     default:
@@ -39,12 +43,14 @@ export function createCompressor(kind: Compression, opts: CompressorOptions): Tr
   }
 }
 
-export function compressionExtension(kind: Compression): '.gz' | '.xz' | '' {
+export function compressionExtension(kind: Compression): '.gz' | '.xz' | '.zst' | '' {
   switch (kind) {
     case 'gzip':
       return '.gz';
     case 'xz':
       return '.xz';
+    case 'zstd':
+      return '.zst';
     case 'none':
       return '';
     default:

@@ -1,0 +1,183 @@
+/**
+ * zstd compression, as Ubuntu's packages have it since 21.10 (dpkg-deb -Zzstd, level 3 by
+ * default): the input is cut into blocks of 8 MiB at fixed offsets, each block becomes one zstd
+ * frame (with its content size) on one of `jobs` zstd threads (zstd-worker.ts), and the frames are
+ * written in order. A zstd stream may hold several frames; dpkg, zstd and the .deb reader here
+ * read them as one. Block boundaries depend only on the input, so the bytes are the same for any
+ * job count and any chunking of the input: that is what makes the output reproducible, where
+ * zstd's own multithreaded mode is not across thread counts. The cost is that a frame does not see
+ * the frame before it: at level 3 (a 2 MiB window) that is one window lost per 8 MiB.
+ *
+ * Always the WebAssembly build, never Node's zlib zstd (Node >= 22.15): another libzstd version
+ * may compress differently, and a package must be the same bytes on every machine.
+ *
+ * Memory is bounded: at most 2 x jobs blocks between the input and the output, each in a block
+ * buffer reused to the end, and one compressor per thread.
+ */
+import os from 'node:os';
+import { Transform, type TransformCallback } from 'node:stream';
+import { ThreadPool } from '../../thread-pool.js';
+import { checkInteger } from './options.js';
+import { loadZstdWasm } from './zstd-wasm.js';
+import type { ZstdRequest, ZstdResponse } from './zstd-worker.js';
+
+export interface ZstdOptions {
+  /** Compression threads. Default os.availableParallelism(). It does not change the output. */
+  jobs?: number;
+  /** zstd level, 1-19. Default 3, as dpkg-deb uses. */
+  level?: number;
+  /** Uncompressed bytes per frame. Default 8 MiB. */
+  blockSize?: number;
+}
+
+export const DEFAULT_ZSTD_LEVEL = 3;
+export const DEFAULT_ZSTD_BLOCK_SIZE = 8 * 1024 * 1024;
+/** Blocks between the input and the output, per job: room for blocks that finish out of order. */
+const BLOCKS_PER_JOB = 2;
+const ZSTD_WORKER = new URL('./zstd-worker.js', import.meta.url);
+
+interface Job {
+  done: boolean;
+  frame?: Buffer;
+  error?: Error;
+}
+
+class ZstdCompressor extends Transform {
+  private readonly pool: ThreadPool<ZstdRequest, ZstdResponse>;
+  private readonly freeBuffers: ArrayBuffer[] = [];
+  private readonly queue: Job[] = [];
+  private gather: Buffer;
+  private filled = 0;
+  private framesStarted = 0;
+  private settleWaiter: (() => void) | undefined;
+  private readWaiter: (() => void) | undefined;
+
+  constructor(
+    private readonly level: number,
+    private readonly jobs: number,
+    private readonly blockSize: number,
+  ) {
+    super();
+    this.pool = new ThreadPool(ZSTD_WORKER, jobs, 1);
+    this.gather = this.blockBuffer();
+  }
+
+  private blockBuffer(): Buffer {
+    return Buffer.from(this.freeBuffers.pop() ?? new ArrayBuffer(this.blockSize));
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.consume(chunk).then(
+      () => callback(),
+      (error: unknown) => callback(asError(error)),
+    );
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.finish().then(
+      () => callback(),
+      (error: unknown) => callback(asError(error)),
+    );
+  }
+
+  override _read(size: number): void {
+    const waiter = this.readWaiter;
+    this.readWaiter = undefined;
+    waiter?.();
+    super._read(size);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    void this.pool.close();
+    const waiters = [this.readWaiter, this.settleWaiter];
+    this.readWaiter = undefined;
+    this.settleWaiter = undefined;
+    for (const waiter of waiters) waiter?.();
+    callback(error);
+  }
+
+  private async consume(chunk: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.length && !this.destroyed) {
+      const n = Math.min(chunk.length - offset, this.blockSize - this.filled);
+      chunk.copy(this.gather, this.filled, offset, offset + n);
+      this.filled += n;
+      offset += n;
+      if (this.filled === this.blockSize) await this.startBlock();
+    }
+  }
+
+  private async finish(): Promise<void> {
+    // Empty input still gives one (empty) frame: a zstd stream is never zero bytes.
+    if (this.filled > 0 || this.framesStarted === 0) await this.startBlock();
+    while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
+    await this.pool.close();
+  }
+
+  /** Hands the gathered block to a zstd thread once there is room; gathering goes on in another buffer. */
+  private async startBlock(): Promise<void> {
+    await loadZstdWasm();
+    while (!this.destroyed && (this.queue.length >= this.jobs * BLOCKS_PER_JOB || this.pool.full)) {
+      if (this.queue[0]!.done) await this.pushOldest();
+      else await this.nextSettled();
+    }
+    if (this.destroyed) return;
+    const buffer = this.gather.buffer as ArrayBuffer;
+    const length = this.filled;
+    this.gather = this.blockBuffer();
+    this.filled = 0;
+    this.framesStarted++;
+    const job: Job = { done: false };
+    this.queue.push(job);
+    this.pool.run({ buffer, length, level: this.level }, [buffer]).then(
+      (response) => {
+        this.freeBuffers.push(response.buffer);
+        if (response.error !== undefined || response.frame === undefined) job.error = new Error(`zstd failed: ${response.error ?? 'no frame'}`);
+        else job.frame = Buffer.from(response.frame);
+        this.settled(job);
+      },
+      (error: unknown) => {
+        job.error = asError(error);
+        this.settled(job);
+      },
+    );
+  }
+
+  private settled(job: Job): void {
+    job.done = true;
+    const waiter = this.settleWaiter;
+    this.settleWaiter = undefined;
+    waiter?.();
+  }
+
+  private nextSettled(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.settleWaiter = resolve;
+    });
+  }
+
+  /** Waits for the oldest frame and pushes it, waiting for the reader whenever the output is full. */
+  private async pushOldest(): Promise<void> {
+    while (!this.queue[0]!.done && !this.destroyed) await this.nextSettled();
+    const job = this.queue.shift()!;
+    if (job.error) throw job.error;
+    if (this.destroyed || job.frame === undefined) return;
+    if (!this.push(job.frame)) {
+      await new Promise<void>((resolve) => {
+        this.readWaiter = resolve;
+      });
+    }
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A Transform that zstd-compresses what is written to it, in parallel, with reproducible output. */
+export function createZstd(options: ZstdOptions = {}): Transform {
+  const level = checkInteger('zstd', 'level', options.level ?? DEFAULT_ZSTD_LEVEL, 1, 19);
+  const jobs = checkInteger('zstd', 'jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
+  const blockSize = checkInteger('zstd', 'blockSize', options.blockSize ?? DEFAULT_ZSTD_BLOCK_SIZE, 4096, 1024 * 1024 * 1024);
+  return new ZstdCompressor(level, jobs, blockSize);
+}
