@@ -3,6 +3,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { arm64Executable } from '../test/support/elf.js';
 import { prng, zipfWords } from '../test/support/seeded.js';
 
 const MIB = 1024 * 1024;
@@ -78,11 +79,20 @@ function writeTextFile(file: string, size: number, source: TextSource): void {
   }
 }
 
-/** A daemon folder with `mib` MiB of payload: 3/8 random "models", 5/8 text-like "maps", in 32 MiB files. */
-export function makePayloadDaemon(dir: string, mib: number): void {
+/**
+ * A daemon folder with `mib` MiB of payload: 3/8 random "models", 5/8 text-like "maps", in 32 MiB
+ * files. With `architecture` (arm64), the payload and a small executable of that architecture go
+ * in files-<architecture>/, so the folder builds that architecture's package.
+ */
+export function makePayloadDaemon(dir: string, mib: number, architecture?: 'arm64'): void {
   const randomMiB = Math.round((mib * 96) / 256);
   const textMiB = mib - randomMiB;
-  const share = path.join(dir, 'files', 'usr', 'share', 'bench-payload');
+  const payloadRoot = path.join(dir, architecture === undefined ? 'files' : `files-${architecture}`);
+  const share = path.join(payloadRoot, 'usr', 'share', 'bench-payload');
+  if (architecture !== undefined) {
+    mkdirSync(path.join(payloadRoot, 'usr', 'bin'), { recursive: true });
+    writeFileSync(path.join(payloadRoot, 'usr', 'bin', 'bench-payload'), arm64Executable(), { mode: 0o755 });
+  }
   mkdirSync(path.join(share, 'models'), { recursive: true });
   mkdirSync(path.join(share, 'maps'), { recursive: true });
   writeFileSync(
@@ -94,7 +104,7 @@ export function makePayloadDaemon(dir: string, mib: number): void {
   <description>Benchmark payload: maps and models, ${mib} MiB.</description>
   <maintainer email="bench@example.org">Bench Mark</maintainer>
   <license>Apache-2.0</license>
-  <buildtool_depend>catkin</buildtool_depend>
+  <buildtool_depend>catkin</buildtool_depend>${architecture === undefined ? '' : '\n  <export><debforge><depends>libc6</depends></debforge></export>'}
 </package>
 `,
   );

@@ -11,64 +11,11 @@ import { readElf } from '../../src/load/elf.js';
 import { ARCHITECTURE_FACTS, architecturesOf, elfMatches } from '../../src/resolve/architecture.js';
 import { dependsProvide, policyPackageName } from '../../src/check/shared-libraries.js';
 import { DEBIAN_ARCHITECTURES } from '../../src/load/debian-syntax.js';
-import { amd64Executable, arm64Executable, EM_ARM, makeElf } from '../support/elf.js';
+import { arm64Executable, EM_ARM, makeElf } from '../support/elf.js';
+import { HOST, MANIFEST, OTHER, otherExecutable, twoArchitectureFolder } from '../support/multiarch.js';
 import { debforge, lintianFindings, must, run, tempDir } from '../support/tools.js';
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
-/** The machine's own architecture: its /usr/bin/true is a real binary of it. */
-const HOST = must('dpkg', ['--print-architecture']).trim();
-/** The other architecture of the pair, whose binary the test assembles. */
-const OTHER = HOST === 'arm64' ? 'amd64' : 'arm64';
-const otherExecutable = (): Buffer => (OTHER === 'arm64' ? arm64Executable() : amd64Executable());
-
-const MANIFEST = (extra = ''): string => `<?xml version="1.0"?>
-<package format="3">
-  <name>robot_driver</name>
-  <version>1.2.0</version>
-  <description>Motor driver daemon for the robot base.
-
-  Talks to the motor controllers and publishes odometry.</description>
-  <maintainer email="robotics@example.org">Robotics Team</maintainer>
-  <license>Apache-2.0</license>
-  <export><debforge><depends>libc6</depends>${extra}</debforge></export>
-</package>
-`;
-
-const UNIT = `[Unit]
-Description=Robot motor driver
-
-[Service]
-ExecStart=/usr/libexec/robot-driver/robot-driver
-Environment=ROBOT_ARCH=@DEB_HOST_ARCH@ ROBOT_TRIPLET=@DEB_HOST_MULTIARCH@
-
-[Install]
-WantedBy=multi-user.target
-`;
-
-/** A daemon folder with files/ (a script, a path using the triplet) and files-<host>/, files-<other>/ holding each one's binary. */
-async function twoArchitectureFolder(swap = false): Promise<string> {
-  const dir = path.join(await tempDir(), 'robot_driver');
-  await fs.mkdir(path.join(dir, 'etc'), { recursive: true });
-  await fs.writeFile(path.join(dir, 'package.xml'), MANIFEST());
-  await fs.writeFile(path.join(dir, 'etc', 'robot-driver.service.in'), UNIT);
-  const script = path.join(dir, 'files', 'usr', 'libexec', 'robot-driver', 'robot-driver');
-  await fs.mkdir(path.dirname(script), { recursive: true });
-  await fs.writeFile(script, '#!/bin/sh\nexec /usr/libexec/robot-driver/robot-driver-bin "$@"\n', { mode: 0o755 });
-  const triplet = path.join(dir, 'files', 'usr', 'lib', '@DEB_HOST_MULTIARCH@', 'robot-driver', 'calibration.yaml');
-  await fs.mkdir(path.dirname(triplet), { recursive: true });
-  await fs.writeFile(triplet, 'wheel_base: 0.42\n');
-  const binaries: [string, Buffer][] = [
-    [HOST, await fs.readFile('/usr/bin/true')],
-    [OTHER, otherExecutable()],
-  ];
-  for (const [arch, bytes] of binaries) {
-    const folder = swap ? (arch === HOST ? OTHER : HOST) : arch;
-    const file = path.join(dir, `files-${folder}`, 'usr', 'libexec', 'robot-driver', 'robot-driver-bin');
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, bytes, { mode: 0o755 });
-  }
-  return dir;
-}
 
 function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line !== '' && !/: (warning|note): /.test(line));
@@ -247,7 +194,7 @@ describe('architectures: files-<arch>/ payload and ELF checks', function () {
   it('check warns about NEEDED libraries no dependency is known to provide, and not about those one does', async () => {
     const dir = await twoArchitectureFolder();
     const binary = path.join(dir, `files-${OTHER}`, 'usr', 'libexec', 'robot-driver', 'robot-driver-bin');
-    await fs.writeFile(binary, OTHER === 'arm64' ? arm64Executable(['libc.so.6', 'libstdc++.so.6', 'libyaml-cpp.so.0.7', 'libroscpp.so']) : amd64Executable(['libc.so.6', 'libstdc++.so.6', 'libyaml-cpp.so.0.7', 'libroscpp.so']));
+    await fs.writeFile(binary, otherExecutable(['libc.so.6', 'libstdc++.so.6', 'libyaml-cpp.so.0.7', 'libroscpp.so']));
     const warnings = (): string[] => {
       const result = debforge(['check', dir, '--profile', 'noetic'], { env });
       assert.equal(result.code, 0, result.stderr);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { PROFILES } from '../../src/index.js';
 import { FIXTURES, REPO_ROOT, must, run, tempDir } from '../support/tools.js';
+import { twoArchitectureFolder } from '../support/multiarch.js';
 
 const FILES = ['action.yml', '.github/workflows/release.yml', '.github/workflows/ci.yml'];
 const VALIDATOR = path.join(REPO_ROOT, 'node_modules', '.bin', 'action-validator');
@@ -96,6 +97,8 @@ describe('workflows and the reusable action', function () {
     const matrix = asRecord(asRecord(asRecord(jobs['build'])['strategy'])['matrix']);
     const profiles = matrix['profile'] as string[];
     for (const name of profiles) assert.ok(PROFILES.some((p) => p.name === name), `${name} is a debforge profile`);
+    const build = (asRecord(jobs['build'])['steps'] as Yaml[]).map(asRecord).find((step) => step['uses'] === './');
+    assert.deepEqual(String(asRecord(build?.['with'] ?? {})['architectures']).split(/\s+/).sort(), ['amd64', 'arm64'], 'amd64 and arm64 from one run');
     const suites = profiles.map((name) => PROFILES.find((p) => p.name === name)!.os.codename);
     assert.equal(new Set(suites).size, suites.length, 'one profile per suite: two profiles in one suite would publish two files under one name');
   });
@@ -106,6 +109,11 @@ describe('workflows and the reusable action', function () {
     const temp = await tempDir();
     const daemons = path.join(temp, 'daemons');
     await fs.cp(path.join(FIXTURES, 'repo'), daemons, { recursive: true });
+    // A daemon with files-amd64/ and files-arm64/: both packages from one run of the action.
+    const driver = path.join(daemons, 'robot_driver');
+    await fs.cp(await twoArchitectureFolder(), driver, { recursive: true });
+    const manifest = path.join(driver, 'package.xml');
+    await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace('<version>1.2.0</version>', '<version>1.0.0</version>'));
     const home = await tempDir('debforge-gpg-');
     await fs.chmod(home, 0o700);
     const gpgEnv = { ...process.env, GNUPGHOME: home };
@@ -113,7 +121,7 @@ describe('workflows and the reusable action', function () {
     const secretKey = must('gpg', ['--batch', '--armor', '--export-secret-keys'], { env: gpgEnv });
     run('gpgconf', ['--kill', 'all'], { env: gpgEnv });
 
-    const inputs: Record<string, string> = { paths: 'daemons', profiles: 'plain\nnoetic', revision: '3', out: 'out dir', compression: 'xz', tag: 'v1.0.0', repo: 'apt', suite: '', 'sign-key': secretKey };
+    const inputs: Record<string, string> = { paths: 'daemons', profiles: 'plain\nnoetic', architectures: 'amd64\narm64', revision: '3', out: 'out dir', compression: 'xz', tag: 'v1.0.0', repo: 'apt', suite: '', 'sign-key': secretKey };
     const outputs: Record<string, string> = {};
     const expression = (value: string): string =>
       value.replace(/\$\{\{\s*(inputs\.[\w-]+|steps\.build\.outputs\.files)\s*\}\}/g, (_, name: string) => (name.startsWith('inputs.') ? inputs[name.slice(7)]! : outputs['files'] ?? ''));
@@ -131,7 +139,14 @@ describe('workflows and the reusable action', function () {
       }
     }
     const files = JSON.parse(outputs['files'] ?? '[]') as string[];
-    assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['repo-demo_1.0.0-3_all.deb', 'ros-noetic-repo-demo_1.0.0-3_all.deb']);
+    assert.deepEqual(files.map((f) => path.basename(f)).sort(), [
+      'repo-demo_1.0.0-3_all.deb',
+      'robot-driver_1.0.0-3_amd64.deb',
+      'robot-driver_1.0.0-3_arm64.deb',
+      'ros-noetic-repo-demo_1.0.0-3_all.deb',
+      'ros-noetic-robot-driver_1.0.0-3_amd64.deb',
+      'ros-noetic-robot-driver_1.0.0-3_arm64.deb',
+    ]);
     for (const file of files) assert.ok(file.startsWith('out dir/'), file);
     for (const suite of ['bookworm', 'focal']) {
       must('gpgv', ['--keyring', path.join(temp, 'apt', 'archive-keyring.gpg'), path.join(temp, 'apt', 'dists', suite, 'InRelease')]);
@@ -139,9 +154,14 @@ describe('workflows and the reusable action', function () {
 
     // A wrong tag stops the action before it builds anything.
     const check = steps.find((s) => String(s['name']).startsWith('Check that the release tag'))!;
-    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], GITHUB_ACTION_PATH: REPO_ROOT, DEBFORGE_PATHS: 'daemons', DEBFORGE_PROFILES: 'plain', DEBFORGE_TAG: 'v9.9.9' };
+    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], GITHUB_ACTION_PATH: REPO_ROOT, DEBFORGE_PATHS: 'daemons', DEBFORGE_PROFILES: 'plain', DEBFORGE_ARCHITECTURES: '', DEBFORGE_TAG: 'v9.9.9' };
     const wrong = run('bash', ['-e', '-c', String(check['run'])], { cwd: temp, env });
     assert.equal(wrong.code, 1, wrong.stderr);
     assert.match(wrong.stderr, /daemon daemons\/repo_demo has version 1\.0\.0, but the release tag v9\.9\.9/);
+    // The architectures input reaches build: only arm64 asked for, only arm64 built.
+    const buildStep = steps.find((s) => s['id'] === 'build')!;
+    const only = { PATH: process.env['PATH'], GITHUB_ACTION_PATH: REPO_ROOT, RUNNER_TEMP: temp, GITHUB_OUTPUT: path.join(temp, 'only-output'), DEBFORGE_PATHS: 'daemons/robot_driver', DEBFORGE_PROFILES: 'plain', DEBFORGE_ARCHITECTURES: 'arm64', DEBFORGE_REVISION: '1', DEBFORGE_OUT: 'only', DEBFORGE_COMPRESSION: 'gzip' };
+    assert.equal(run('bash', ['-e', '-c', String(buildStep['run'])], { cwd: temp, env: only }).code, 0);
+    assert.deepEqual(await fs.readdir(path.join(temp, 'only')), ['robot-driver_1.0.0-1_arm64.deb']);
   });
 });
