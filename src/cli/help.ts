@@ -10,6 +10,10 @@ Commands:
   profiles             list the built-in target profiles and their variables
   repo <deb-or-dir>... --out DIR
                        create or update a signed APT repository from .deb files
+  repo prune --out DIR --keep N
+                       drop the versions of each package beyond the newest N
+  repo phase PACKAGE VERSION|latest PERCENT --out DIR
+                       phase a published version out to PERCENT% of robots
 
 <path> is a daemon folder (with package.xml) or a folder of daemon folders.
 Run \`debforge <command> --help\` for a command's options.
@@ -115,23 +119,39 @@ Options:
 `;
 
 export const REPO_HELP = `Usage: debforge repo <deb-or-dir>... --out DIR [options]
+       debforge repo prune --out DIR --keep N [options]
+       debforge repo phase PACKAGE VERSION|latest PERCENT --out DIR [options]
 
 Creates or updates a static APT repository in DIR that any web server can host:
   pool/<component>/<prefix>/<source>/<package>_<version>_<arch>.deb
   dists/<suite>/<component>/binary-<arch>/Packages (.gz, .xz); binary-all for
     Architecture: all packages, read by robots of every architecture
   dists/<suite>/Release, InRelease, Release.gpg
-  archive-keyring.gpg, archive-keyring.asc (the signing key's public half)
-Folders are searched for .deb files. Earlier versions stay published; a different
-file for a name/version/architecture already published is refused, and so is a
-control file with a field given twice, a malformed field name, a second stanza or
-control characters. Prints the Release file of each suite.
+  archive-keyring.gpg, archive-keyring.asc (the signing keys' public halves)
+Folders are searched for .deb files (a folder named prune or phase is given as
+./prune or ./phase). Earlier versions stay published, the newest 3 of each
+package and architecture unless --keep says otherwise, so a robot can go back
+with apt-get install PACKAGE=VERSION; older ones leave the index, and their pool
+files go once no index names them. A different file for a name/version/
+architecture already published is refused, and so is a control file with a
+field given twice, a malformed field name, a second stanza or control
+characters. Prints the Release file of each suite.
+
+What was read from each .deb is remembered in DIR/.debforge-cache.json, so a run
+reads only new or changed files (a file is known by its inode, size, mtime and
+ctime; a damaged cache is ignored and rebuilt).
 
 One run at a time per DIR: a second run waits for the first (flock on DIR).
 Everything new is written and signed in DIR/.debforge-staging first, then
-renamed into place: pool files, indexes, Release/InRelease last, so a robot
-reading meanwhile sees the old repository or the new one. A run that fails
-(a wrong passphrase, say) leaves DIR as it was.
+renamed into place: pool files, indexes, Release/InRelease, then pool files no
+longer listed, so a robot reading meanwhile sees the old repository or the new
+one. A run that fails (a wrong passphrase, say) leaves DIR as it was.
+
+Commands:
+  prune                   drop the versions beyond --keep N of each package
+                          from the indexes and the pool (see repo prune --help)
+  phase                   set the Phased-Update-Percentage of a published
+                          version without rebuilding (see repo phase --help)
 
 Options:
   --out DIR               repository folder (required)
@@ -142,7 +162,17 @@ Options:
                           honoured), a file holding the secret key, or env:NAME
                           for an environment variable holding it (armored); a
                           passphrase comes from DEBFORGE_SIGN_PASSPHRASE. Without
-                          it the repository is unsigned (a warning says so)
+                          it the repository is unsigned (a warning says so).
+                          Repeat it during a key rotation: InRelease and
+                          Release.gpg then carry one signature per key, and
+                          robots that trust any one of the keys accept them
+  --keep N                versions kept per package and architecture in each
+                          suite this run changes (default: 3; all keeps every
+                          version); a given version older than those is not
+                          published (a warning says so)
+  --phase [PKG=]PERCENT   Phased-Update-Percentage of the versions this run adds
+                          (of PKG only, repeatable): apt upgrades about PERCENT%
+                          of robots to them; raise it later with repo phase
   --arch A                also list architecture A, with its own index (repeatable;
                           Architecture: all packages are listed once, under all,
                           which apt reads on every architecture)
@@ -150,7 +180,52 @@ Options:
                           printable characters, no control characters
   --label NAME            Label of a new suite (default: the Origin), the same
   --lock-wait SECONDS     how long to wait for another run on DIR (default: 600)
-  --json                  print the packages and suites as JSON
+  --json                  print the packages, suites, dropped versions and
+                          removed pool files as JSON
+  -h, --help              show this help
+`;
+
+export const REPO_PRUNE_HELP = `Usage: debforge repo prune --out DIR --keep N [options]
+
+Drops from the indexes of every suite of the repository in DIR (or --suite's)
+the versions of each package and architecture beyond the newest N, and removes
+their pool files once no index of any suite names them. Only the indexes, the
+Release files (signed again) and those pool files change, staged and renamed
+into place under the repository lock like a publish: the new Release first,
+then the pool files it no longer names.
+
+Options:
+  --out DIR               repository folder (required)
+  --keep N                versions to keep of each package and architecture
+                          (required; all keeps every version)
+  --suite S               only this suite (default: every suite)
+  --component C           component (default: main)
+  --sign-key KEY          as for repo (repeatable); a signed suite is refused
+                          without one, rather than left unsigned
+  --lock-wait SECONDS     how long to wait for another run on DIR (default: 600)
+  --json                  print the suites, dropped versions and removed pool
+                          files as JSON
+  -h, --help              show this help
+`;
+
+export const REPO_PHASE_HELP = `Usage: debforge repo phase PACKAGE VERSION|latest PERCENT --out DIR [options]
+
+Sets Phased-Update-Percentage of PACKAGE VERSION (every architecture; latest:
+the newest each suite lists) in every suite of DIR that lists it (or --suite's),
+without rebuilding: only the indexes and the Release files (signed again)
+change. apt 2.1.16 and later (Debian 12 and 13, Ubuntu 22.04 and later) then
+upgrades an installed PACKAGE to that version on about PERCENT% of machines,
+chosen by their /etc/machine-id; 100 removes the field, and every robot takes
+it. Ubuntu 20.04's apt ignores the field. docs/fleet.md has the details.
+
+Options:
+  --out DIR               repository folder (required)
+  --suite S               only this suite (default: every suite that lists it)
+  --component C           component (default: main)
+  --sign-key KEY          as for repo (repeatable); a signed suite is refused
+                          without one, rather than left unsigned
+  --lock-wait SECONDS     how long to wait for another run on DIR (default: 600)
+  --json                  print the versions phased and the suites as JSON
   -h, --help              show this help
 `;
 

@@ -13,8 +13,11 @@
  *   finds the `all` packages, with no notice: apt 2.6 on amd64 reads an `all`-only repository
  *   silently, while listing `all` packages only under named architectures would hide them, just
  *   as silently, from a robot whose architecture is not named.
- * - Publishing is append-only: earlier versions stay (robots can pin or downgrade), and a
- *   different file for a name/version/architecture that is already published is refused.
+ * - Earlier versions stay listed, DEFAULT_KEEP per package and architecture unless told otherwise
+ *   (retention.ts), so a robot can go back with `apt-get install pkg=<previous>`; a different
+ *   file for a name/version/architecture that is already published is refused.
+ * - Phasing (phasing.ts) and several signatures during a key rotation (signatures.ts).
+ * - A publish reads only new or changed .deb files (cache.ts).
  * - One run at a time per repository (lock.ts): a second run waits for the first, and plans from
  *   what the first published, so no package is lost.
  * - A robot reading mid-publish never sees a mismatch (staging.ts): everything new is written and
@@ -30,4 +33,20 @@ export { poolDirectory, poolPath } from './pool.js';
 export { packagesStanza, renderPackages } from './indexes.js';
 export { releaseDate } from './release.js';
 export { publishRepository } from './publish.js';
-export { DEFAULT_COMPONENT, DEFAULT_LOCK_WAIT_SECONDS, DEFAULT_ORIGIN, KEYRING_NAME, type RepoOptions, type RepoPackage, type RepoResult, type RepoSuite } from './types.js';
+export { phaseRepository, pruneRepository } from './maintain.js';
+export { DEFAULT_KEEP, parseKeep, type Keep } from './retention.js';
+export { parsePercent } from './phasing.js';
+export {
+  DEFAULT_COMPONENT,
+  DEFAULT_LOCK_WAIT_SECONDS,
+  DEFAULT_ORIGIN,
+  KEYRING_NAME,
+  type PhaseOptions,
+  type PruneOptions,
+  type RepoDropped,
+  type RepoOptions,
+  type RepoPackage,
+  type RepoResult,
+  type RepoRunOptions,
+  type RepoSuite,
+} from './types.js';

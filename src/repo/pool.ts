@@ -64,9 +64,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
-/** What each .deb holds, in the order given. */
-export function readDebs(files: readonly string[]): Promise<DebInfo[]> {
+/** What each .deb holds, in the order given (`read` may remember what it read before). */
+export function readDebs(files: readonly string[], read: (file: string) => Promise<DebInfo> = readDebInfo): Promise<DebInfo[]> {
   // Two packages read at a time: each read holds a decompressor (up to ~80 MiB for xz), and
   // reading is bound by the CPU anyway, so memory stays bounded whatever the number of packages.
-  return mapLimit(files, 2, readDebInfo);
+  return mapLimit(files, 2, read);
 }

@@ -3,17 +3,20 @@ import path from 'node:path';
 import { DebforgeError, printable, type Problem } from '../errors.js';
 import { exists } from '../fs-exists.js';
 import { makeDirectory } from '../make-directory.js';
-import type { DebInfo } from './deb.js';
-import { compareEntries, entryKey, packagesStanza, readEntries, stageIndexes, type Entry } from './indexes.js';
+import { CACHE_NAME, ReadCache } from './cache.js';
+import { readDebInfo, type DebInfo } from './deb.js';
+import { entryKey, packagesStanza, readEntries, type Entry } from './indexes.js';
 import { readIfExists, sha256 } from './io.js';
 import { lockRepository } from './lock.js';
+import { withPhase } from './phasing.js';
 import { collectDebs, poolPath, readDebs } from './pool.js';
-import { parseRelease, stageRelease, type ReleaseInfo, type StagedSuite } from './release.js';
-import { openSigner, type Signer } from './sign.js';
-import { Phase, Staging } from './staging.js';
-import { DEFAULT_COMPONENT, DEFAULT_LOCK_WAIT_SECONDS, KEYRING_NAME, type RepoOptions, type RepoPackage, type RepoResult } from './types.js';
+import { parseRelease, type ReleaseInfo } from './release.js';
+import { applyRetention, DEFAULT_KEEP } from './retention.js';
+import { openSigners, type Signer } from './sign.js';
+import { DEFAULT_COMPONENT, DEFAULT_LOCK_WAIT_SECONDS, type RepoDropped, type RepoOptions, type RepoPackage, type RepoResult } from './types.js';
+import { applyUpdate, type SuiteUpdate } from './update.js';
+import { checkRunOptions, signKeys, NAME } from './options.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
 /** A one-line Release value: printable, no leading or trailing space (deb822 would drop it), at most 200 characters. */
 const RELEASE_TEXT = /^[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029](?:[^\u0000-\u001f\u007f-\u009f\u2028\u2029]{0,198}[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029])?$/;
@@ -23,6 +26,7 @@ interface SuitePlan {
   dir: string;
   release?: ReleaseInfo;
   existing: Map<string, Entry>;
+  /** Versions this run adds (not yet listed in the suite). */
   incoming: Map<string, Entry>;
 }
 
@@ -33,8 +37,7 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   const log = options.log ?? ((): void => undefined);
   const env = options.env ?? process.env;
   const usage = (what: string, message: string): DebforgeError => new DebforgeError({ file: what, message, severity: 'error' });
-  if (!NAME.test(component)) throw usage(`--component ${printable(component)}`, 'must be a name of letters, digits, ".", "_", "+" and "-"');
-  if (options.suite !== undefined && !NAME.test(options.suite)) throw usage(`--suite ${printable(options.suite)}`, 'must be a name of letters, digits, ".", "_", "+" and "-"');
+  checkRunOptions(options);
   for (const arch of options.architectures ?? []) {
     if (!ARCHITECTURE.test(arch) || arch === 'all') throw usage(`--arch ${printable(arch)}`, 'must be a Debian architecture such as amd64 or arm64');
   }
@@ -45,7 +48,9 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   }
 
   const files = await collectDebs(inputs, outDir);
-  const debs = await readDebs(files);
+  const cache = await ReadCache.load(outDir);
+  const debs = await readDebs(files, (file) => cache.get(file, readDebInfo));
+  checkPhaseNames(options, debs);
 
   // A new repository folder is only created for input that would be accepted.
   if (!(await exists(outDir))) refuseProblems(await planPublish(debs, outDir, component, options));
@@ -60,41 +65,48 @@ export async function publishRepository(inputs: readonly string[], options: Repo
     // Under the lock, the repository cannot change until this run is done: plan from what is there now.
     const plan = await planPublish(debs, outDir, component, options);
     refuseProblems(plan);
-    if (options.signKey !== undefined) signer = await openSigner(options.signKey, env);
+    const keys = signKeys(options.signKey);
+    if (keys.length > 0) signer = await openSigners(keys, env);
     else log(`warning: no --sign-key: ${outDir} is unsigned, and apt refuses unsigned repositories unless a robot marks it [trusted=yes]`);
-    const staging = await Staging.open(outDir);
-    try {
-      const added: string[] = [];
-      for (const [filename, deb] of plan.byPoolPath) {
-        const target = path.join(outDir, filename);
-        if (await exists(target)) continue;
-        await staging.copy(deb.file, target, Phase.Pool);
-        added.push(filename);
+    const keep = options.keep ?? DEFAULT_KEEP;
+    const suites: SuiteUpdate[] = [];
+    const additions = new Map<string, string>();
+    const droppedPaths = new Set<string>();
+    const dropped: RepoDropped[] = [];
+    const unlisted = new Set<string>();
+    for (const suitePlan of plan.plans.values()) {
+      const retained = applyRetention([...suitePlan.existing.values(), ...suitePlan.incoming.values()], keep);
+      for (const entry of retained.kept) {
+        const deb = suitePlan.incoming.has(entry.key) ? plan.byPoolPath.get(entry.filename) : undefined;
+        if (deb !== undefined) additions.set(entry.filename, deb.file);
       }
-      const suites: StagedSuite[] = [];
-      for (const suitePlan of [...plan.plans.values()].sort((a, b) => (a.suite < b.suite ? -1 : 1))) {
-        suites.push(await stageSuite(suitePlan, component, signer, options, staging));
+      for (const entry of retained.dropped) {
+        dropped.push({ package: entry.package, version: entry.version, architecture: entry.architecture, suite: suitePlan.suite, filename: entry.filename });
+        if (suitePlan.incoming.has(entry.key)) {
+          unlisted.add(`${suitePlan.suite}\u0000${entry.key}`);
+          log(`warning: ${entry.package} ${entry.version} (${entry.architecture}) is older than the ${keep} versions ${suitePlan.suite} keeps: not published (give --keep to keep more)`);
+        } else droppedPaths.add(entry.filename);
       }
-      if (signer !== undefined) {
-        const key = await signer.exportPublicKey();
-        const binaryPath = path.join(outDir, `${KEYRING_NAME}.gpg`);
-        if (!(await readIfExists(binaryPath))?.equals(key.binary)) {
-          await staging.write(binaryPath, key.binary, Phase.Keyring);
-          await staging.write(path.join(outDir, `${KEYRING_NAME}.asc`), key.armored, Phase.Keyring);
-        }
-      }
-      lock.assertHeld();
-      await staging.commit();
-      for (const filename of added) log(`added ${filename}`);
-      for (const suite of suites) {
-        await suite.pruneByHash();
-        log(suite.summary);
-      }
-      return { packages: plan.results, suites: suites.map((suite) => suite.result) };
-    } catch (error) {
-      await staging.discard();
-      throw error;
+      suites.push({ suite: suitePlan.suite, dir: suitePlan.dir, ...(suitePlan.release !== undefined ? { release: suitePlan.release } : {}), entries: retained.kept });
     }
+    const applied = await applyUpdate({
+      outDir,
+      component,
+      suites,
+      additions,
+      dropped: droppedPaths,
+      extras: new Map([[CACHE_NAME, cache.serialize()]]),
+      signer,
+      architectures: options.architectures,
+      origin: options.origin,
+      label: options.label,
+      now: options.now,
+      lock,
+      log,
+    });
+    log(`read ${cache.read} of ${debs.length} package${debs.length === 1 ? '' : 's'} (${cache.reused} remembered)`);
+    const packages = plan.results.filter((result) => !unlisted.has(`${result.suite}\u0000${entryKey(result.package, result.version, result.architecture)}`));
+    return { packages, suites: applied.suites, dropped, removed: applied.removed };
   } finally {
     await signer?.close();
     await lock.release();
@@ -113,12 +125,26 @@ function refuseProblems(plan: PublishPlan): void {
   if (plan.problems.length > 0) throw new DebforgeError(plan.problems);
 }
 
+/** Every package --phase names must be one this run publishes: a misspelt name would phase nothing. */
+function checkPhaseNames(options: RepoOptions, debs: readonly DebInfo[]): void {
+  if (options.phase === undefined || typeof options.phase === 'number') return;
+  const names = new Set(debs.map((deb) => deb.package));
+  for (const name of Object.keys(options.phase)) {
+    if (!names.has(name)) throw new DebforgeError({ file: `--phase ${printable(name)}`, message: `no package ${printable(name)} is given to this run: name a package it publishes (later, use \`repo phase\`)`, severity: 'error' });
+  }
+}
+
+function phaseFor(options: RepoOptions, pkg: string): number | undefined {
+  return typeof options.phase === 'number' ? options.phase : options.phase?.[pkg];
+}
+
 /** What a publish would change, and every reason to refuse it; reads the repository, writes nothing. */
 async function planPublish(debs: readonly DebInfo[], outDir: string, component: string, options: RepoOptions): Promise<PublishPlan> {
   const problems: Problem[] = [];
   const plans = new Map<string, SuitePlan>();
   const byPoolPath = new Map<string, DebInfo>();
   const results: RepoPackage[] = [];
+  const seen = new Set<string>();
   for (const deb of debs) {
     const suite = options.suite ?? deb.distribution;
     if (suite === undefined || !NAME.test(suite)) {
@@ -156,9 +182,14 @@ async function planPublish(debs: readonly DebInfo[], outDir: string, component: 
       continue;
     }
     const added = published === undefined;
-    if (!plan.incoming.has(key)) {
-      plan.incoming.set(key, { key, package: deb.package, version: deb.version, architecture: deb.architecture, filename, sha256: deb.sha256, stanza: packagesStanza(deb, filename) });
-      results.push({ package: deb.package, version: deb.version, architecture: deb.architecture, suite, filename, sha256: deb.sha256, added });
+    if (seen.has(`${suite}\u0000${key}`)) continue;
+    seen.add(`${suite}\u0000${key}`);
+    results.push({ package: deb.package, version: deb.version, architecture: deb.architecture, suite, filename, sha256: deb.sha256, added });
+    // A version already listed keeps its entry (and its phasing, which `repo phase` may have raised).
+    if (added) {
+      const percent = phaseFor(options, deb.package);
+      const stanza = packagesStanza(deb, filename);
+      plan.incoming.set(key, { key, package: deb.package, version: deb.version, architecture: deb.architecture, filename, sha256: deb.sha256, stanza: percent === undefined ? stanza : withPhase(stanza, percent) });
     }
   }
   for (const plan of plans.values()) {
@@ -172,34 +203,4 @@ async function planPublish(debs: readonly DebInfo[], outDir: string, component: 
     }
   }
   return { plans, byPoolPath, results, problems };
-}
-
-/** Stages a suite's changed indexes and its new Release files (signed); nothing in the repository is touched. */
-async function stageSuite(plan: SuitePlan, component: string, signer: Signer | undefined, options: RepoOptions, staging: Staging): Promise<StagedSuite> {
-  const entries = new Map(plan.existing);
-  for (const [key, entry] of plan.incoming) entries.set(key, entry);
-  const sorted = [...entries.values()].sort(compareEntries);
-
-  const architectures = new Set<string>([...(plan.release?.architectures ?? []), ...(options.architectures ?? [])]);
-  for (const entry of sorted) architectures.add(entry.architecture);
-  // `all` first, as Debian's Release files have it; then the real architectures.
-  const archList = [...architectures].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a < b ? -1 : a > b ? 1 : 0));
-
-  const indexes = await stageIndexes(plan.dir, component, sorted, archList, staging);
-  return stageRelease(
-    {
-      suite: plan.suite,
-      dir: plan.dir,
-      ...(plan.release !== undefined ? { previous: plan.release } : {}),
-      archList,
-      packages: sorted.length,
-      fresh: indexes.fresh,
-      indexesChanged: indexes.changed,
-      signer,
-      ...(options.origin !== undefined ? { origin: options.origin } : {}),
-      ...(options.label !== undefined ? { label: options.label } : {}),
-      ...(options.now !== undefined ? { now: options.now } : {}),
-    },
-    staging,
-  );
 }

@@ -160,6 +160,6 @@ export async function stageRelease(input: ReleaseInput, staging: Staging): Promi
       for (const name of names) if (/^[0-9a-f]{64}$/.test(name) && !keep.has(name)) await fs.rm(path.join(byHash, name), { force: true });
     }
   };
-  const summary = `${input.suite}: ${signed ? `signed with ${signer!.fingerprint}` : 'unsigned'}, ${input.packages} package${input.packages === 1 ? '' : 's'}, Date ${date}`;
+  const summary = `${input.suite}: ${signed ? `signed with ${signer!.fingerprints.join(' and ')}` : 'unsigned'}, ${input.packages} package${input.packages === 1 ? '' : 's'}, Date ${date}`;
   return { result: { suite: input.suite, release: signed ? inReleasePath : releasePath, signed, changed: true, architectures: archList, components, date, packages: input.packages }, summary, pruneByHash };
 }

@@ -11,10 +11,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DebforgeError } from '../errors.js';
+import { armor, joinClearSignatures, joinDetachedSignatures } from './signatures.js';
 
 export interface Signer {
-  /** Full fingerprint of the signing key. */
-  readonly fingerprint: string;
+  /** Full fingerprints of the signing keys (more than one during a key rotation). */
+  readonly fingerprints: readonly string[];
   clearsign(input: string, output: string): Promise<void>;
   detachSign(input: string, output: string): Promise<void>;
   /** The public key, binary (for a `.gpg` keyring) and armored (for `.asc`). */
@@ -116,7 +117,7 @@ export async function openSigner(key: string, env: NodeJS.ProcessEnv = process.e
       if (result.code !== 0) fail(`gpg could not sign ${input}: ${firstLine(result.stderr)}`);
     };
     return {
-      fingerprint,
+      fingerprints: [fingerprint],
       clearsign: (input, output) => sign(['--clearsign'], input, output),
       detachSign: (input, output) => sign(['--armor', '--detach-sign'], input, output),
       async exportPublicKey() {
@@ -131,4 +132,64 @@ export async function openSigner(key: string, env: NodeJS.ProcessEnv = process.e
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * One signer for every key given: a single key signs as gpg does; several (a key rotation
+ * window) each sign the Release on their own, and their signatures are joined into one
+ * InRelease and one Release.gpg, so robots that trust any one of the keys accept the repository.
+ * The public halves are exported together.
+ */
+export async function openSigners(keys: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Signer> {
+  if (keys.length === 1) return openSigner(keys[0]!, env);
+  const signers: Signer[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const signer of signers) await signer.close();
+  };
+  try {
+    for (const key of keys) {
+      const signer = await openSigner(key, env);
+      signers.push(signer);
+      const twin = signers.slice(0, -1).findIndex((other) => other.fingerprints[0] === signer.fingerprints[0]);
+      if (twin >= 0) throw new DebforgeError({ file: `--sign-key ${key}`, message: `is the same key as --sign-key ${keys[twin]!} (${signer.fingerprints[0]!}): give each key once`, severity: 'error' });
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  const each = async (output: string, sign: (signer: Signer, file: string) => Promise<void>): Promise<string[]> => {
+    const texts: string[] = [];
+    for (const [index, signer] of signers.entries()) {
+      const file = `${output}.${index}`;
+      await sign(signer, file);
+      texts.push(await fs.readFile(file, 'utf8'));
+      await fs.rm(file, { force: true });
+    }
+    return texts;
+  };
+  const join = (output: string, joiner: () => string): Promise<void> => {
+    let text: string;
+    try {
+      text = joiner();
+    } catch (error) {
+      throw new DebforgeError({ file: path.basename(output), message: (error as Error).message, severity: 'error' });
+    }
+    return fs.writeFile(output, text);
+  };
+  return {
+    fingerprints: signers.flatMap((signer) => signer.fingerprints),
+    async clearsign(input, output) {
+      const documents = await each(output, (signer, file) => signer.clearsign(input, file));
+      await join(output, () => joinClearSignatures(documents));
+    },
+    async detachSign(input, output) {
+      const signatures = await each(output, (signer, file) => signer.detachSign(input, file));
+      await join(output, () => joinDetachedSignatures(signatures));
+    },
+    async exportPublicKey() {
+      const binary = Buffer.concat(await Promise.all(signers.map(async (signer) => (await signer.exportPublicKey()).binary)));
+      return { binary, armored: armor(binary, 'PUBLIC KEY BLOCK') };
+    },
+    close: closeAll,
+  };
 }

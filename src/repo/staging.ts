@@ -21,8 +21,10 @@ export const Phase = {
   Index: 2,
   /** The signing key's public half, before anything it signs. */
   Keyring: 3,
-  /** Release, Release.gpg, InRelease: last, once all they name is there. */
+  /** Release, Release.gpg, InRelease: once all they name is there. */
   Release: 4,
+  /** Pool files no index names any more (and the read cache): after the Release that stopped naming them. */
+  Cleanup: 5,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 

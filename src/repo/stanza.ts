@@ -104,8 +104,8 @@ export function renderStanza(stanza: Stanza): string {
 export const PACKAGES_FIELD_ORDER: readonly string[] = [
   'Package', 'Package-Type', 'Architecture', 'Subarchitecture', 'Version', 'Revision', 'Package-Revision',
   'Package_Revision', 'Kernel-Version', 'Built-Using', 'Built-For-Profiles', 'Auto-Built-Package', 'Multi-Arch',
-  'Status', 'Priority', 'Class', 'Essential', 'Installer-Menu-Item', 'Section', 'Source', 'Origin', 'Maintainer',
-  'Original-Maintainer', 'Bugs', 'Config-Version', 'Conffiles', 'Triggers-Awaited', 'Triggers-Pending',
+  'Status', 'Priority', 'Class', 'Essential', 'Installer-Menu-Item', 'Section', 'Source', 'Origin', 'Phased-Update-Percentage',
+  'Maintainer', 'Original-Maintainer', 'Bugs', 'Config-Version', 'Conffiles', 'Triggers-Awaited', 'Triggers-Pending',
   'Installed-Size', 'Provides', 'Pre-Depends', 'Depends', 'Recommends', 'Recommended', 'Suggests', 'Optional',
   'Conflicts', 'Breaks', 'Replaces', 'Enhances', 'Filename', 'MSDOS-Filename', 'Size', 'MD5sum', 'SHA1', 'SHA256',
   'SHA512', 'Homepage', 'Description', 'Tag', 'Task',

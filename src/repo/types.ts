@@ -1,18 +1,19 @@
-/** What a publish is asked to do, and what it reports. */
+/** What a publish (or prune, or phase) is asked to do, and what it reports. */
+import type { Keep } from './retention.js';
 
-export interface RepoOptions {
-  /** Repository root (created if missing). */
+/** What every run that changes a repository is given. */
+export interface RepoRunOptions {
+  /** Repository root (created if missing by a publish). */
   outDir: string;
-  /** Suite for every package; default: the distribution in each package's changelog (the profile's codename). */
+  /** Publish: suite for every package (default: the distribution in each package's changelog, the profile's codename). Prune and phase: only this suite (default: every suite). */
   suite?: string;
   component?: string;
-  /** gpg key ID/fingerprint in the keyring, a file holding a secret key, or `env:NAME`; none: unsigned. */
-  signKey?: string;
-  /** Architectures to list (each with its binary-<arch> index) besides those already listed and those of the packages. */
-  architectures?: readonly string[];
-  /** Release Origin and Label for a new suite (an existing suite keeps its own). */
-  origin?: string;
-  label?: string;
+  /**
+   * gpg key ID/fingerprint in the keyring, a file holding a secret key, or `env:NAME`; several
+   * during a key rotation (the Release is signed by each). None: unsigned (prune and phase refuse
+   * to leave a signed suite unsigned).
+   */
+  signKey?: string | readonly string[];
   /** Publish time (default now); Date always moves past the previous Release's. */
   now?: Date;
   /** Seconds to wait for another run that holds the repository's lock (default DEFAULT_LOCK_WAIT_SECONDS). */
@@ -20,6 +21,30 @@ export interface RepoOptions {
   /** Progress and warnings, one line each. */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+}
+
+export interface RepoOptions extends RepoRunOptions {
+  /** Architectures to list (each with its binary-<arch> index) besides those already listed and those of the packages. */
+  architectures?: readonly string[];
+  /** Release Origin and Label for a new suite (an existing suite keeps its own). */
+  origin?: string;
+  label?: string;
+  /** Versions kept per package and architecture in each suite the run changes (default DEFAULT_KEEP); older ones are dropped, pool files too. */
+  keep?: Keep;
+  /** Phased-Update-Percentage (0-100) of the versions this run adds: one for all, or by package name. */
+  phase?: number | Readonly<Record<string, number>>;
+}
+
+export interface PruneOptions extends RepoRunOptions {
+  keep: Keep;
+}
+
+export interface PhaseOptions extends RepoRunOptions {
+  package: string;
+  /** A published version, or `latest` (the newest each suite lists). */
+  version: string;
+  /** 0-100; 100 lets every robot take it (the field is dropped). */
+  percent: number;
 }
 
 export interface RepoPackage {
@@ -47,9 +72,21 @@ export interface RepoSuite {
   packages: number;
 }
 
+/** A package version a run took out of a suite's index (or, given to a publish, did not list) by retention. */
+export interface RepoDropped {
+  package: string;
+  version: string;
+  architecture: string;
+  suite: string;
+  filename: string;
+}
+
 export interface RepoResult {
   packages: RepoPackage[];
   suites: RepoSuite[];
+  dropped: RepoDropped[];
+  /** Pool files removed because no index names them any more. */
+  removed: string[];
 }
 
 export const DEFAULT_COMPONENT = 'main';

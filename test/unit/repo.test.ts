@@ -2,50 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { build } from '../../src/index.js';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { compareDebianVersions, parseStanzas, poolDirectory, publishRepository, releaseDate, type Stanza } from '../../src/repo/index.js';
-import { FIXTURES, copyTree, debforge, must, run, tempDir } from '../support/tools.js';
-
-const EPOCH = 1700000000;
-
-/** Builds the repo_demo fixture at a version (and build date, which changes the bytes) with a profile. */
-async function demo(out: string, options: { version?: string; profile?: string; epoch?: number; name?: string; arch?: string } = {}): Promise<string> {
-  const name = options.name ?? 'repo_demo';
-  const dir = path.join(await tempDir(), name);
-  await copyTree(path.join(FIXTURES, 'repo', 'repo_demo'), dir);
-  const manifest = path.join(dir, 'package.xml');
-  let xml = await fs.readFile(manifest, 'utf8');
-  xml = xml.replace(/<version>[^<]+<\/version>/, `<version>${options.version ?? '1.0.0'}</version>`).replace('<name>repo_demo</name>', `<name>${name}</name>`);
-  if (options.arch !== undefined) xml = xml.replace('</package>', `  <export><debforge><architecture>${options.arch}</architecture></debforge></export>\n</package>`);
-  await fs.writeFile(manifest, xml);
-  if (name !== 'repo_demo') {
-    const unit = path.join(dir, 'etc', `${name.replace(/_/g, '-')}.service.in`);
-    await fs.rename(path.join(dir, 'etc', 'repo-demo.service.in'), unit);
-    await fs.writeFile(unit, (await fs.readFile(unit, 'utf8')).replaceAll('@repo_demo_VERSION@', `@${name}_VERSION@`));
-  }
-  return (await build(dir, { outDir: out, profile: options.profile ?? 'plain', sourceDateEpoch: options.epoch ?? EPOCH })).path;
-}
-
-const gnupgHomes: string[] = [];
+import { EPOCH, demo, makeKey, stopGpgAgents } from '../support/repo-packages.js';
+import { FIXTURES, debforge, must, run, tempDir } from '../support/tools.js';
 
 /** Stops the gpg-agent each throwaway keyring started. */
-after(() => {
-  for (const home of gnupgHomes) run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
-});
-
-/** A throwaway key in its own GNUPGHOME. */
-async function makeKey(name: string): Promise<{ home: string; fingerprint: string; env: NodeJS.ProcessEnv }> {
-  const home = await tempDir('debforge-gpg-');
-  gnupgHomes.push(home);
-  await fs.chmod(home, 0o700);
-  const env = { ...process.env, GNUPGHOME: home };
-  must('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <test@example.org>`, 'default', 'default', 'never'], { env });
-  const fingerprint = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(must('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }))?.[1];
-  assert.ok(fingerprint);
-  return { home, fingerprint, env };
-}
+after(stopGpgAgents);
 
 function capture(): Io & { out: string; err: string } {
   const io = {
