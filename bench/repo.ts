@@ -1,21 +1,30 @@
-// Times `debforge repo` against `apt-ftparchive packages` on the same 1000 .debs: 1000 distinct
-// tiny daemons built with the library's build() (plain profile, one unit each). `BENCH_PACKAGES`
-// changes the count. Timings are for reading by people only: no test asserts any of them.
+// `npm run bench:repo` (also the last part of `npm run bench`): `debforge repo` side by side with
+// apt-ftparchive, aptly and reprepro on the same N tiny .debs (1000 and 10 000 by default), each
+// doing a full publish into a new repository and then adding one package. The packages are N
+// distinct tiny daemons built with the library's build() (plain profile, one unit each); the one
+// added is a new version of the first. Timings are for people to read: no test asserts any of them.
 //
 //   npx tsc -p tsconfig.json && node build/bench/repo.js
+//   BENCH_REPO_COUNTS=1000       package counts to run, comma-separated (default 1000,10000)
+//   BENCH_RUNS=N                 runs per row (default 3 at <= 1000 packages, else 1)
+//   BENCH_OUT=FILE               where to write the report (default BENCHMARKS.md: the section
+//                                between the repository-bench markers is replaced, or appended)
 //
-// What each row does:
-// - apt-ftparchive packages: reads every .deb and writes one uncompressed Packages index;
-// - the same, then gzip -9, xz -6 and apt-ftparchive release: one architecture's indexes and a
-//   Release, but no pool;
-// - debforge repo (new): the whole publish, as the CLI runs it: reads every .deb, copies it to
-//   the pool, writes Packages, .gz and .xz (and by-hash copies) under binary-all, and the Release
-//   file (unsigned, so that gpg's time is not counted);
-// - debforge repo (same again): the identical re-publish, which must change nothing;
-// - debforge repo (+1 package): one new version into the 1000-package repository.
-// Each is run BENCH_RUNS times (default 3); the table gives the fastest and the median.
+// What each row does, all unsigned so that gpg's time is not counted:
+// - apt-ftparchive: `packages` over the .debs (no pool), then gzip -9, xz -6 and `release`: one
+//   architecture's indexes and a Release. "+1" runs the same again over N + 1 files; "+1 (--db)"
+//   uses apt-ftparchive's own cache database, filled by a first run, as debforge uses its cache.
+// - debforge repo: the whole publish as the CLI runs it: reads every .deb, copies it to the pool,
+//   writes Packages, .gz and .xz (and by-hash copies) and Release. "+1" is given the folder of N
+//   plus the new file (it remembers what it read before); "+1, the new file only" is given it alone.
+// - aptly: `repo create` + `repo add` (copies into aptly's pool) + `publish repo` (links into the
+//   published pool, writes the indexes; -skip-contents, as the others write no Contents); "+1" is
+//   `repo add` + `publish update`.
+// - reprepro: `includedeb` of every file into a new repository (Packages, .gz, .xz); "+1" is
+//   `includedeb` of the new file (reprepro then drops the previous version, as it always does).
+// A tool that is not installed is reported as missing, not counted.
 import { spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,14 +32,19 @@ import { performance } from 'node:perf_hooks';
 import { build } from '../src/index.js';
 import { parseStanzas } from '../src/repo/index.js';
 
-const COUNT = Number(process.env['BENCH_PACKAGES'] ?? 1000);
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const COUNTS = (process.env['BENCH_REPO_COUNTS'] ?? '1000,10000').split(',').map((c) => Number(c.trim())).filter((n) => Number.isInteger(n) && n > 0);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'bin', 'debforge.js');
 const EPOCH = 1700000000;
+const BEGIN = '<!-- repository benchmark: written by bench/repo.ts -->';
+const END = '<!-- end of repository benchmark -->';
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
 
 async function daemon(parent: string, index: number, version = '1.0.0'): Promise<string> {
-  const name = `bench_daemon_${String(index).padStart(4, '0')}`;
+  const name = `bench_daemon_${String(index).padStart(5, '0')}`;
   // One parent folder per daemon: siblings in one folder would each be read by every build.
   const dir = path.join(parent, `${index}-${version}`, name);
   await fs.mkdir(path.join(dir, 'etc'), { recursive: true });
@@ -50,84 +64,173 @@ async function daemon(parent: string, index: number, version = '1.0.0'): Promise
   return dir;
 }
 
-function time(command: string, args: string[], options: { cwd?: string; stdout?: string } = {}): { ms: number; stdout: string } {
+function has(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
+}
+
+function time(command: string, args: readonly string[], cwd?: string): number {
   const started = performance.now();
-  const result = spawnSync(command, args, { cwd: options.cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return { ms, stdout: result.stdout };
+  return ms;
 }
 
-function summary(samples: number[]): { min: number; median: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]! };
+const sh = (script: string, cwd: string): number => time('sh', ['-c', script], cwd);
+
+interface Row {
+  tool: string;
+  full: number[];
+  plusOne: number[];
 }
 
-async function main(): Promise<void> {
+function fastest(samples: readonly number[]): string {
+  return samples.length === 0 ? '-' : `${Math.min(...samples).toFixed(0)} ms`;
+}
+
+/** Runs `step` `runs` times, each in a fresh folder. */
+async function measure(work: string, label: string, runs: number, step: (dir: string) => Promise<{ full: number; plusOne: number }>): Promise<{ full: number[]; plusOne: number[] }> {
+  const full: number[] = [];
+  const plusOne: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const dir = path.join(work, `${label}-${run}`);
+    await fs.mkdir(dir, { recursive: true });
+    const result = await step(dir);
+    full.push(result.full);
+    plusOne.push(result.plusOne);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  return { full, plusOne };
+}
+
+async function benchCount(count: number): Promise<string> {
+  const runs = Number(process.env['BENCH_RUNS'] ?? (count <= 1000 ? 3 : 1));
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'debforge-bench-repo-'));
   try {
     const sources = path.join(work, 'src');
     const debs = path.join(work, 'debs');
     const extra = path.join(work, 'extra');
-    await fs.mkdir(sources);
-    process.stderr.write(`building ${COUNT} tiny packages...\n`);
+    progress(`building ${count} tiny packages...`);
     const buildStarted = performance.now();
-    const dirs = await Promise.all(Array.from({ length: COUNT }, (_, i) => daemon(sources, i)));
-    for (let i = 0; i < dirs.length; i += 16) {
-      await Promise.all(dirs.slice(i, i + 16).map((dir) => build(dir, { outDir: debs, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })));
+    for (let i = 0; i < count; i += 16) {
+      const dirs = await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, k) => daemon(sources, i + k)));
+      await Promise.all(dirs.map((dir) => build(dir, { outDir: debs, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })));
     }
     const extraDeb = (await build(await daemon(sources, 0, '1.0.1'), { outDir: extra, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })).path;
-    const buildMs = performance.now() - buildStarted;
-    const totalBytes = (await Promise.all((await fs.readdir(debs)).map(async (f) => (await fs.stat(path.join(debs, f))).size))).reduce((a, b) => a + b, 0);
+    await fs.rm(sources, { recursive: true, force: true });
+    const buildSeconds = (performance.now() - buildStarted) / 1000;
+    const names = (await fs.readdir(debs)).sort();
+    const totalBytes = (await Promise.all(names.map(async (f) => (await fs.stat(path.join(debs, f))).size))).reduce((a, b) => a + b, 0);
+    // debforge remembers files by identity and skips those written in the last 2 s: let them settle.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
 
-    const rows: Array<[string, number[]]> = [];
-    const ftparchive: number[] = [];
+    const rows: Row[] = [];
+    const missing: string[] = [];
+    const pipeline = (list: string): string => `apt-ftparchive packages ${list} > Packages && gzip -9kf Packages && xz -6kf Packages && apt-ftparchive release . > Release`;
+    const both = path.join(work, 'both');
+    await fs.mkdir(both);
+    for (const name of names) await fs.link(path.join(debs, name), path.join(both, name));
+    await fs.link(extraDeb, path.join(both, path.basename(extraDeb)));
+
+    progress('apt-ftparchive...');
+    const ftp = await measure(work, 'ftp', runs, async (dir) => ({ full: sh(pipeline(debs), dir), plusOne: sh(pipeline(both), dir) }));
+    rows.push({ tool: 'apt-ftparchive packages + gzip + xz + release', ...ftp });
+    const ftpDb = await measure(work, 'ftpdb', runs, async (dir) => {
+      const withDb = (list: string): string => pipeline(list).replace('apt-ftparchive packages', 'apt-ftparchive --db cache.db packages');
+      return { full: sh(withDb(debs), dir), plusOne: sh(withDb(both), dir) };
+    });
+    rows.push({ tool: 'the same with apt-ftparchive --db (its cache)', ...ftpDb });
+
+    progress('debforge repo...');
     let reference = '';
-    for (let run = 0; run < RUNS; run++) {
-      const result = time('apt-ftparchive', ['packages', 'debs'], { cwd: work });
-      ftparchive.push(result.ms);
-      reference = result.stdout;
-    }
-    rows.push(['apt-ftparchive packages (1 uncompressed index)', ftparchive]);
-    const pipeline: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const script = 'apt-ftparchive packages debs > Packages && gzip -9kf Packages && xz -6kf Packages && apt-ftparchive release . > Release';
-      pipeline.push(time('sh', ['-c', script], { cwd: work }).ms);
-    }
-    rows.push(['apt-ftparchive packages + gzip + xz + release (1 arch)', pipeline]);
+    const ours = await measure(work, 'debforge', runs, async (dir) => {
+      const repo = path.join(dir, 'repo');
+      const full = time(process.execPath, [CLI, 'repo', debs, '--out', repo]);
+      const plusOne = time(process.execPath, [CLI, 'repo', debs, extraDeb, '--out', repo]);
+      reference = readFileSync(path.join(repo, 'dists', 'bookworm', 'main', 'binary-all', 'Packages'), 'utf8');
+      return { full, plusOne };
+    });
+    rows.push({ tool: 'debforge repo (+1: given all N + 1 files)', ...ours });
+    const alone = await measure(work, 'debforge-alone', runs, async (dir) => {
+      const repo = path.join(dir, 'repo');
+      return { full: time(process.execPath, [CLI, 'repo', debs, '--out', repo]), plusOne: time(process.execPath, [CLI, 'repo', extraDeb, '--out', repo]) };
+    });
+    rows.push({ tool: 'debforge repo (+1: given the new file only)', ...alone });
 
-    const fresh: number[] = [];
-    const again: number[] = [];
-    const plusOne: number[] = [];
-    let repo = '';
-    for (let run = 0; run < RUNS; run++) {
-      repo = path.join(work, `repo-${run}`);
-      fresh.push(time(process.execPath, [CLI, 'repo', debs, '--out', repo]).ms);
-      again.push(time(process.execPath, [CLI, 'repo', debs, '--out', repo]).ms);
-      plusOne.push(time(process.execPath, [CLI, 'repo', extraDeb, '--out', repo]).ms);
-    }
-    rows.push([`debforge repo, new (pool + 3 indexes + Release)`, fresh]);
-    rows.push(['debforge repo, same files again (no-op)', again]);
-    rows.push(['debforge repo, +1 package into the repository', plusOne]);
-    const startup = Array.from({ length: RUNS }, () => time(process.execPath, [CLI, '--version']).ms);
-    rows.push(['(node + debforge start-up alone)', startup]);
+    if (has('aptly')) {
+      progress('aptly...');
+      const aptly = await measure(work, 'aptly', runs, async (dir) => {
+        const config = path.join(dir, 'aptly.conf');
+        writeFileSync(config, JSON.stringify({ rootDir: path.join(dir, 'root'), gpgDisableSign: true, gpgDisableVerify: true, architectures: ['amd64'] }));
+        const aptly = (args: string): string => `aptly -config=${config} ${args} >/dev/null`;
+        const full = sh(`${aptly('repo create -distribution=bookworm -component=main bench')} && ${aptly(`repo add bench ${debs}`)} && ${aptly('publish repo -skip-signing -skip-contents -distribution=bookworm bench')}`, dir);
+        const plusOne = sh(`${aptly(`repo add bench ${extraDeb}`)} && ${aptly('publish update -skip-signing -skip-contents bookworm')}`, dir);
+        return { full, plusOne };
+      });
+      rows.push({ tool: 'aptly repo add + publish', ...aptly });
+    } else missing.push('aptly');
 
-    // The same stanzas as apt-ftparchive, less its SHA1/SHA512: a sanity check, not a test.
-    const ours = parseStanzas(await fs.readFile(path.join(repo, 'dists', 'bookworm', 'main', 'binary-all', 'Packages'), 'utf8'));
-    const theirs = parseStanzas(reference);
+    if (has('reprepro')) {
+      progress('reprepro...');
+      const reprepro = await measure(work, 'reprepro', runs, async (dir) => {
+        await fs.mkdir(path.join(dir, 'conf'));
+        writeFileSync(path.join(dir, 'conf', 'distributions'), 'Codename: bookworm\nArchitectures: amd64\nComponents: main\nDebIndices: Packages Release . .gz .xz\n');
+        const full = time('reprepro', ['-b', dir, 'includedeb', 'bookworm', ...names.map((name) => path.join(debs, name))]);
+        const plusOne = time('reprepro', ['-b', dir, 'includedeb', 'bookworm', extraDeb]);
+        return { full, plusOne };
+      });
+      rows.push({ tool: 'reprepro includedeb', ...reprepro });
+    } else missing.push('reprepro');
 
-    console.log(`${COUNT} packages, ${(totalBytes / 1024 / 1024).toFixed(1)} MiB of .debs (built in ${(buildMs / 1000).toFixed(1)} s); ${RUNS} runs each; ${os.cpus()[0]?.model ?? 'cpu'} x ${os.availableParallelism()}`);
-    console.log(`Packages stanzas: debforge ${ours.length} (of ${COUNT + 1} after +1), apt-ftparchive ${theirs.length}`);
-    console.log('');
-    const width = Math.max(...rows.map(([label]) => label.length));
-    console.log(`${'what'.padEnd(width)}  ${'fastest'.padStart(9)}  ${'median'.padStart(9)}`);
-    for (const [label, samples] of rows) {
-      const { min, median } = summary(samples);
-      console.log(`${label.padEnd(width)}  ${`${min.toFixed(0)} ms`.padStart(9)}  ${`${median.toFixed(0)} ms`.padStart(9)}`);
-    }
+    const startup = Array.from({ length: Math.max(3, runs) }, () => time(process.execPath, [CLI, '--version']));
+    const stanzas = parseStanzas(reference).length;
+    const lines = [
+      `### ${count} packages`,
+      '',
+      `${(totalBytes / 1024 / 1024).toFixed(1)} MiB of .debs (built in ${buildSeconds.toFixed(0)} s); fastest of ${runs} run${runs === 1 ? '' : 's'} each; debforge's index lists ${stanzas} packages after +1.`,
+      `Start-up of node + debforge alone (\`debforge --version\`): ${fastest(startup)}. Load average at the end: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}.`,
+      ...(missing.length > 0 ? [`Not installed, so not run: ${missing.join(', ')}.`] : []),
+      '',
+      '| tool | full publish | +1 package |',
+      '|---|---:|---:|',
+      ...rows.map((row) => `| ${row.tool} | ${fastest(row.full)} | ${fastest(row.plusOne)} |`),
+      '',
+    ];
+    return lines.join('\n');
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const sections: string[] = [];
+  for (const count of COUNTS) {
+    const section = await benchCount(count);
+    process.stdout.write(`${section}\n`);
+    sections.push(section);
+  }
+  const report = [
+    BEGIN,
+    '## APT repository: debforge repo, apt-ftparchive, aptly, reprepro',
+    '',
+    `Written by \`npm run bench:repo\` (bench/repo.ts) on ${new Date().toISOString().slice(0, 10)}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node.js ${process.version}.`,
+    'Wall times of whole command runs (start-up included), unsigned. bench/repo.ts says what each row does.',
+    '',
+    ...sections,
+    END,
+  ].join('\n');
+  const outFile = process.env['BENCH_OUT'] ?? path.join(ROOT, 'BENCHMARKS.md');
+  let text = '';
+  try {
+    text = readFileSync(outFile, 'utf8');
+  } catch {
+    text = '';
+  }
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  const updated = start >= 0 && end > start ? `${text.slice(0, start)}${report}${text.slice(end + END.length)}` : `${text}${text === '' || text.endsWith('\n\n') ? '' : '\n'}${report}\n`;
+  writeFileSync(outFile, updated);
+  progress(`wrote ${path.relative(ROOT, outFile) || outFile}`);
 }
 
 await main();

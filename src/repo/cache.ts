@@ -10,7 +10,7 @@
  * missing, unreadable or of another format is ignored and rebuilt; an entry whose shape is wrong
  * is ignored. It lives in the repository folder under a dot name, which apt never asks for.
  */
-import { promises as fs, type BigIntStats } from 'node:fs';
+import { promises as fs, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { DebInfo } from './deb.js';
 import { field, type Stanza } from './stanza.js';
@@ -66,7 +66,7 @@ export class ReadCache {
 
   /** What `file` holds: remembered if the same file was read before, read (with `reader`) otherwise. */
   async get(file: string, reader: (file: string) => Promise<DebInfo>): Promise<DebInfo> {
-    const before = await fs.stat(file, { bigint: true });
+    const before = statSync(file, { bigint: true });
     const key = identity(before);
     const remembered = validEntry(this.known.get(key));
     if (remembered !== undefined && BigInt(remembered.size) === before.size) {
@@ -76,7 +76,7 @@ export class ReadCache {
     }
     const info = await reader(file);
     this.read++;
-    const after = await fs.stat(file, { bigint: true });
+    const after = statSync(file, { bigint: true });
     const settled = Date.now() - Number(after.ctimeNs / 1_000_000n) >= RACY_MS;
     if (identity(after) === key && BigInt(info.size) === after.size && settled) {
       const { file: _file, ...rest } = info;

@@ -1,4 +1,5 @@
 /** `repo`: plans a publish from the .deb files given and the repository as it is, then stages and commits it. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError, printable, type Problem } from '../errors.js';
 import { exists } from '../fs-exists.js';
@@ -176,7 +177,7 @@ async function planPublish(debs: readonly DebInfo[], outDir: string, component: 
       continue;
     }
     // A pool file no index names (another suite's, or left by an interrupted publish) is checked too.
-    const onDisk = published === undefined ? await readIfExists(path.join(outDir, filename)) : undefined;
+    const onDisk = published === undefined && existsSync(path.join(outDir, filename)) ? await readIfExists(path.join(outDir, filename)) : undefined;
     if (onDisk !== undefined && sha256(onDisk) !== deb.sha256) {
       refuse(`is already published as ${filename} with different contents`);
       continue;

@@ -3,7 +3,7 @@
  * every suite that changes (signed), the keyring, then pool files no index names any more. All of
  * it is staged first and renamed into place in that order (staging.ts), under the lock.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError } from '../errors.js';
 import { exists } from '../fs-exists.js';
@@ -67,7 +67,7 @@ export async function applyUpdate(update: RepositoryUpdate): Promise<UpdateResul
     const added: string[] = [];
     for (const [filename, source] of update.additions) {
       const target = path.join(outDir, filename);
-      if (await exists(target)) continue;
+      if (existsSync(target)) continue;
       await staging.copy(source, target, Phase.Pool);
       added.push(filename);
     }
