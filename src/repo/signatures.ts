@@ -23,8 +23,10 @@ function crc24(data: Buffer): number {
 
 /** The binary packets of the armored signature block in `text`, and where the block starts. */
 function dearmor(text: string, what: string): { packets: Buffer; start: number } {
-  const start = text.indexOf(`${BEGIN}\n`);
-  const end = text.indexOf(END, start);
+  // The last armor line of its own: a signed Release could hold the same words inside a line.
+  const found = text.lastIndexOf(`\n${BEGIN}\n`);
+  const start = found < 0 ? (text.startsWith(`${BEGIN}\n`) ? 0 : -1) : found + 1;
+  const end = text.indexOf(`\n${END}`, start);
   if (start < 0 || end < 0) throw new Error(`${what}: gpg wrote no armored signature`);
   const lines = text.slice(start + BEGIN.length + 1, end).split('\n');
   const blank = lines.indexOf('');
