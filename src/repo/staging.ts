@@ -29,6 +29,9 @@ export const Phase = {
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
+/** Above this many staged copies, one syncfs replaces a fsync each. */
+const MANY_COPIES = 32;
+
 /** Its name in the repository root: a dot folder, which apt never asks for. */
 export const STAGING_NAME = '.debforge-staging';
 
@@ -92,13 +95,14 @@ export class Staging {
   }
 
   /**
-   * Every staged copy on disk before anything is renamed: one syncfs(2) of the file system
-   * (`sync -f`), which costs what one fsync does where a fsync per pool file would cost a
-   * thousand for a thousand packages; fsync per file where `sync -f` is missing or fails.
+   * Every staged copy on disk before anything is renamed: a fsync each for a few, and for many
+   * (a new repository of a thousand packages) one syncfs(2) of the file system (`sync -f`)
+   * instead of a thousand fsyncs; a fsync each where `sync -f` is missing or fails.
    */
   private syncCopies(): void {
     if (this.unsynced.length === 0) return;
-    if (spawnSync('sync', ['-f', this.dir], { stdio: 'ignore' }).status !== 0) {
+    const many = this.unsynced.length > MANY_COPIES;
+    if (!many || spawnSync('sync', ['-f', this.dir], { stdio: 'ignore' }).status !== 0) {
       for (const staged of this.unsynced) {
         const fd = openSync(staged, 'r');
         try {

@@ -11,7 +11,11 @@ import { aptComplaints, scratchApt, type ScratchApt } from '../support/apt.js';
 import { EPOCH, demo, makeKey, stopGpgAgents } from '../support/repo-packages.js';
 import { debforge, must, run, tempDir, type Run } from '../support/tools.js';
 
-after(stopGpgAgents);
+after(function () {
+  // One gpgconf per key made; slow on a busy machine.
+  this.timeout(120_000);
+  stopGpgAgents();
+});
 
 /** Every stanza of one index of the repository, as objects. */
 async function listed(repo: string, suite = 'bookworm'): Promise<Array<Record<string, string>>> {

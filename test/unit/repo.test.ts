@@ -9,7 +9,11 @@ import { EPOCH, demo, makeKey, stopGpgAgents } from '../support/repo-packages.js
 import { FIXTURES, debforge, must, run, tempDir } from '../support/tools.js';
 
 /** Stops the gpg-agent each throwaway keyring started. */
-after(stopGpgAgents);
+after(function () {
+  // One gpgconf per key made; slow on a busy machine.
+  this.timeout(120_000);
+  stopGpgAgents();
+});
 
 function capture(): Io & { out: string; err: string } {
   const io = {
