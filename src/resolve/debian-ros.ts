@@ -18,6 +18,7 @@ export const DEBIAN_BOOKWORM_ROS: ReadonlyMap<string, string> = new Map([
   ['camera_info_manager', 'libcamera-info-manager0d'],
   ['catkin', 'catkin'],
   ['class_loader', 'libclass-loader3d'],
+  ['cmake_modules', 'ros-cmake-modules'],
   ['collada_parser', 'libcollada-parser1d'],
   ['collada_urdf', 'libcollada-urdf1d'],
   ['cpp_common', 'libcpp-common0d'],

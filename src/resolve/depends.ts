@@ -5,8 +5,12 @@ import type { RosdepRule } from './rosdep-rule.js';
 import type { RosdepTable } from './rosdep.js';
 import type { RosdistroData } from './rosdistro.js';
 
-/** The dependency kinds that a robot needs at run time; test, doc and build-only keys never are. */
-export const RUNTIME_KINDS: ReadonlySet<DependencyKind> = new Set(['depend', 'exec_depend', 'run_depend', 'build_export_depend']);
+/**
+ * The dependency kinds that become Depends, as bloom's Debian generator makes them: catkin_pkg's
+ * run_depends (depend, exec_depend, build_export_depend; run_depend in format 1) and
+ * buildtool_export_depend. Test, doc and build-only keys never do.
+ */
+export const RUNTIME_KINDS: ReadonlySet<DependencyKind> = new Set(['depend', 'exec_depend', 'run_depend', 'build_export_depend', 'buildtool_export_depend']);
 
 /**
  * Keys rosdep has no rule for that name a package every Debian and Ubuntu release has under that

@@ -1,14 +1,14 @@
 // Daemon folders that reproduce the dependency patterns of real package.xml files (system keys
 // with per-release names, packages a distribution does not release, ROS 1 keys in ROS 2
-// packages, pip-only keys, format 3 conditions, interface groups, a team's own rosdep.yaml,
-// siblings), each with the seed's unit template, built for its natural profiles. Each one either
+// packages, pip-only keys, format 3 conditions, interface groups, exported build tools, a team's
+// own rosdep.yaml, siblings), each with the seed's unit template, built for its natural profiles. Each one either
 // builds lintian-clean with every Depends alternative resolvable, or is refused in one line per
 // problem that names it and the way out.
 import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { FIXTURES, REPO_ROOT, debforge, must, run, tempDir } from '../support/tools.js';
+import { FIXTURES, REPO_ROOT, copyTree, debforge, must, run, tempDir } from '../support/tools.js';
 
 const PATTERNS = path.join(FIXTURES, 'real-patterns');
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000', DEBFORGE_ROSDEP_SOURCES: path.join(PATTERNS, 'no-machine-sources') };
@@ -39,6 +39,16 @@ const EXPECTED: Record<string, Record<string, Outcome>> = {
     humble: [/package\.xml:10: dependency "python3-adafruit-circuitpython-ads1x15-pip": rosdep installs it only with pip \(adafruit-circuitpython-ads1x15\) on ubuntu jammy/],
     jazzy: [/only with pip \(adafruit-circuitpython-ads1x15\) on ubuntu noble/],
   },
+  geometry_macros: { noetic: 'builds', 'debian-bookworm': 'builds' },
+  lidar_cmake_helpers: { humble: 'builds', jazzy: 'builds' },
+};
+
+/** What bloom makes Depends of: the buildtool_export_depend keys, beside the others (read by hand). */
+const EXPORTED_BUILD_TOOLS: Record<string, string[]> = {
+  'geometry_macros noetic': ['ros-noetic-catkin', 'ros-noetic-cmake-modules'],
+  'geometry_macros debian-bookworm': ['catkin', 'ros-cmake-modules'],
+  'lidar_cmake_helpers humble': ['ros-humble-ament-cmake-core', 'ros-humble-ament-cmake-vendor-package'],
+  'lidar_cmake_helpers jazzy': ['ros-jazzy-ament-cmake-core', 'ros-jazzy-ament-cmake-vendor-package', 'ros-jazzy-ament-cmake-gen-version-h'],
 };
 
 const PLATFORMS: Record<string, { os: string; codename: string; distro?: string }> = {
@@ -125,6 +135,38 @@ describe('real dependency patterns: built for their natural profiles, or refused
       });
     }
   }
+
+  it('buildtool_export_depend keys are Depends as bloom makes them, their conditions honoured', () => {
+    for (const [key, expected] of Object.entries(EXPORTED_BUILD_TOOLS)) {
+      const [fixture, profile] = key.split(' ');
+      const deb = built.find((b) => b.fixture === fixture && b.profile === profile)?.deb;
+      assert.ok(deb, `${key} was built`);
+      const depends = must('dpkg-deb', ['-f', deb, 'Depends']).trim().split(/,\s*/);
+      for (const name of expected) assert.ok(depends.includes(name), `${key}: ${name} in ${depends.join(', ')}`);
+      // ament_cmake_gen_version_h holds only on jazzy; build and test keys never reach Depends.
+      assert.ok(!depends.some((d) => /gen-version-h/.test(d)) || profile === 'jazzy', depends.join(', '));
+      assert.ok(!depends.some((d) => /ament-lint-auto|roscpp|-ament-cmake$/.test(d)), depends.join(', '));
+    }
+  });
+
+  it('an unknown buildtool_export_depend key is refused at its line like any run-time key', async () => {
+    const dir = path.join(await tempDir(), 'geometry_macros');
+    await copyTree(path.join(PATTERNS, 'geometry_macros'), dir);
+    const manifest = path.join(dir, 'package.xml');
+    const text = await fs.readFile(manifest, 'utf8');
+    await fs.writeFile(manifest, text.replace('</package>', '  <buildtool_export_depend>geometry_macro_toolz</buildtool_export_depend>\n</package>'));
+    const line = text.trimEnd().split('\n').length;
+    for (const profile of ['noetic', 'debian-bookworm']) {
+      const out = await tempDir();
+      const result = debforge(['build', dir, '--profile', profile, '--out', out], { env });
+      assert.equal(result.code, 1, result.stderr);
+      const lines = result.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, new RegExp(`geometry_macros/package\\.xml:${line}: unknown dependency key "geometry_macro_toolz" for profile ${profile}`));
+      assert.match(lines[0]!, /rosdep\.yaml beside package\.xml, or give a raw Debian relation under <export><debforge>/);
+      assert.deepEqual(await fs.readdir(out), [], 'nothing written');
+    }
+  });
 
   it('every package built is lintian-clean (no E: line)', () => {
     assert.ok(built.length >= 10, `${built.length} packages built`);
