@@ -306,6 +306,7 @@ function parseDebforgeOptions(root: XmlElement, file: string, problems: ProblemL
       }
       options[key] = key === 'synopsis' ? value.replace(/\s+/g, ' ') : value;
       if (key === 'rosdep') options.rosdepLine = element.line;
+      if (key === 'synopsis') options.synopsisLine = element.line;
       if (key === 'architecture') options.architectureLine = element.line;
     } else if (element.name === 'unit') {
       rejectAttributes(element, UNIT_ATTRIBUTES, file, problems);

@@ -86,6 +86,7 @@ export interface DebforgeOptions {
   rosdep?: string;
   rosdepLine?: number;
   architectureLine?: number;
+  synopsisLine?: number;
   line?: number;
 }
 

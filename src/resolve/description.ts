@@ -5,7 +5,9 @@ import { wrapDescriptionLine } from '../render/control.js';
  * A ROS `<description>` made into a Debian synopsis and extended description that lintian accepts,
  * whatever the manifest says: the synopsis under 80 characters (cut at a clause or word boundary,
  * never refused), not starting with an article or the package name, no final period, more than
- * one word and not the package name; the extended description never repeating it.
+ * one word and not the package name; the extended description never repeating it. An explicit
+ * `<synopsis>` is used as written where lintian accepts it, else adjusted by the same rules with a
+ * warning.
  */
 
 /** Lintian warns above 80 characters; Debian's tools show the synopsis on one 80-column line. */
@@ -14,8 +16,10 @@ export const SYNOPSIS_MAX = 79;
 export interface DescribeInput {
   /** The text of `<description>` (markup removed, block elements as blank lines). */
   description: string;
-  /** `<export><debforge><synopsis>`, used as given. */
+  /** `<export><debforge><synopsis>`, used as written where lintian accepts it. */
   synopsisOverride?: string;
+  /** The line of `<synopsis>`, where warnings about it point. */
+  synopsisLine?: number;
   /** The ROS package name (`<name>`), as written. */
   rosName: string;
   /** The Debian package name. */
@@ -66,8 +70,8 @@ export function firstSentence(paragraph: string): string {
 export function describe(input: DescribeInput, problems: ProblemList): Description {
   const paragraphs = paragraphsOf(input.description);
   if (input.synopsisOverride !== undefined) {
-    const synopsis = input.synopsisOverride.replace(/\s+/g, ' ').trim();
-    return { synopsis, paragraphs: withFallback(paragraphs, input) };
+    const given = explicitSynopsis(input.synopsisOverride, paragraphs, input, problems);
+    if (given !== undefined) return given;
   }
   const first = paragraphs[0] ?? '';
   const sentence = firstSentence(first);
@@ -110,6 +114,48 @@ export function describe(input: DescribeInput, problems: ProblemList): Descripti
   return { synopsis, paragraphs: withFallback(extended, input) };
 }
 
+/**
+ * An explicit `<synopsis>`, as written unless lintian refuses or warns about it: then without a
+ * leading article or package name, cut under 80 characters (the whole text then opening the
+ * extended description), never the first line of the extended description, with a warning saying
+ * what it became and why. Undefined (the synopsis comes from
+ * `<description>`) when it is one word or the package name, which no adjustment can mend.
+ */
+function explicitSynopsis(text: string, paragraphs: string[], input: DescribeInput, problems: ProblemList): Description | undefined {
+  const given = text.replace(/\s+/g, ' ').trim();
+  const line = input.synopsisLine ?? input.line;
+  const reasons: string[] = [];
+  let synopsis = given;
+  if (ARTICLE.test(synopsis)) {
+    synopsis = synopsis.replace(ARTICLE, '');
+    reasons.push('it starts with an article (lintian: description-synopsis-starts-with-article)');
+  }
+  const withoutName = synopsis.replace(leadingPackageName(input.packageName), '');
+  if (withoutName !== synopsis) {
+    synopsis = withoutName;
+    reasons.push(`it starts with the package name ${input.packageName} (lintian: description-starts-with-package-name)`);
+  }
+  if (reasons.length > 0) synopsis = capitalise(synopsis, input.rosName);
+  if (synopsis.split(' ').length < 2 || sameWords(synopsis, input.rosName) || sameWords(synopsis, input.packageName)) {
+    problems.warn(input.file, `<synopsis> "${printable(given)}" is one word or the package name, which lintian refuses (description-too-short): the synopsis comes from <description> instead; say in a few words what the daemon does`, line);
+    return undefined;
+  }
+  let extended = withFallback(paragraphs, input);
+  if (synopsis.length > SYNOPSIS_MAX) {
+    reasons.push(`it is ${synopsis.length} characters, over the 79 a synopsis may have (lintian: synopsis-too-long)`);
+    // Nothing written is lost: the whole text opens the extended description.
+    extended = [given, ...paragraphs];
+    synopsis = shorten(synopsis, firstWrappedLine(given));
+  } else if (sameWords(synopsis, firstWrappedLine(extended[0] ?? ''))) {
+    reasons.push('it repeats the first line of the extended description (lintian: description-synopsis-is-duplicated)');
+    synopsis = dropLastWord(synopsis);
+  }
+  if (reasons.length > 0) {
+    problems.warn(input.file, `<synopsis> "${printable(given)}" becomes "${printable(synopsis)}": ${reasons.join('; ')}; shorten or reword <synopsis> to choose the words yourself`, line);
+  }
+  return { synopsis, paragraphs: extended };
+}
+
 function withFallback(paragraphs: string[], input: DescribeInput): string[] {
   return paragraphs.length > 0 ? paragraphs : [`This package installs the ${input.rosName} daemon and its systemd units.`];
 }
@@ -131,12 +177,17 @@ function sameWords(a: string, b: string): boolean {
 function tidy(sentence: string, input: DescribeInput): string {
   let text = sentence.replace(/[\s.]+$/, '').trim();
   text = text.replace(ARTICLE, '');
-  // Lintian refuses a synopsis that starts with the Debian package name (as a whole word, any
-  // case): drop "<name> [package] [is a]" there. Elsewhere a leading identifier stays as written.
-  const escaped = input.packageName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const leading = new RegExp(`^${escaped}\\b(?:\\s+(?:ros\\s+)?(?:package|node|library|driver|daemon|stack|metapackage))?(?:\\s+(?:is|are)(?:\\s+(?:a|an|the))?)?\\s*[:,\\u2013\\u2014-]?\\s*`, 'i');
-  text = text.replace(leading, '');
+  text = text.replace(leadingPackageName(input.packageName), '');
   return capitalise(text, input.rosName);
+}
+
+/**
+ * Lintian refuses a synopsis that starts with the Debian package name (as a whole word, any
+ * case): this matches "<name> [package] [is a]" there. Elsewhere a leading identifier stays as written.
+ */
+function leadingPackageName(packageName: string): RegExp {
+  const escaped = packageName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped}\\b(?:\\s+(?:ros\\s+)?(?:package|node|library|driver|daemon|stack|metapackage))?(?:\\s+(?:is|are)(?:\\s+(?:a|an|the))?)?\\s*[:,\\u2013\\u2014-]?\\s*`, 'i');
 }
 
 /** An English first word gets its capital; an identifier (`move_base`, `ros2`, `iRobot`) stays as written. */

@@ -6,7 +6,7 @@ import { architectureProblem, DEBIAN_RELATION } from '../load/package-xml.js';
 import type { DaemonSource, Dependency, HealthCheck, PayloadFile, RelationField, UnitOptions, UnitSource } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
 import { placeholderLicenses } from '../render/copyright.js';
-import { describe, SYNOPSIS_MAX } from './description.js';
+import { describe } from './description.js';
 import { chooseMaintainer, MAINTAINER_WAY_OUT } from './maintainer.js';
 import { substitutePayloadPaths } from './payload-paths.js';
 import { architecturesOf, describeElf, elfMatches, multiarchTriplet } from './architecture.js';
@@ -155,6 +155,7 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     {
       description: manifest.description,
       ...(synopsisOverride !== undefined ? { synopsisOverride } : {}),
+      ...(manifest.debforge.synopsisLine !== undefined ? { synopsisLine: manifest.debforge.synopsisLine } : {}),
       rosName: manifest.name,
       packageName,
       kind: profile.ros ? `ROS${profile.ros.version === 2 ? ' 2' : ''} package` : 'Daemon',
@@ -168,9 +169,7 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     problems.warn(manifestFile, `<license> "${printable(license)}" is a placeholder: the package states no license (its copyright file says so); name the license, e.g. BSD-3-Clause or Apache-2.0`, manifest.licenseLines[index]);
   });
   if (synopsis === '') {
-    problems.error(manifestFile, '<synopsis> is empty: say in one line what the daemon does', manifest.debforge.line);
-  } else if (synopsis.length > SYNOPSIS_MAX) {
-    problems.error(manifestFile, `<synopsis> "${printable(synopsis)}" is ${synopsis.length} characters: keep it under 80, or leave it out and debforge derives one from <description>`, manifest.debforge.line);
+    problems.error(manifestFile, '<synopsis> is empty: say in one line what the daemon does', manifest.debforge.synopsisLine ?? manifest.debforge.line);
   }
 
   if (problems.errors.length > before && !options.partial) return undefined;

@@ -95,6 +95,40 @@ describe('metadata from real-world package.xml patterns', function () {
     }
   });
 
+  it('cuts an explicit <synopsis> of 80 characters or more at a clause boundary, with a warning at its line, never an error', () => {
+    for (const profile of PROFILES) {
+      const [synopsis, ...extended] = field(built.get(`long_synopsis ${profile}`)!, 'Description').split('\n');
+      assert.equal(synopsis, 'Battery watchdog: polls the battery management system over CAN');
+      // The whole text opens the extended description, the <description> follows.
+      assert.match(extended.join(' ').replace(/\s+/g, ' '), /^ ?Battery watchdog: polls .* over CAN, publishes the state of charge and shuts the robot down cleanly before the pack is empty \. Watches the battery pack/);
+      const warnings = buildOutput.get(`long_synopsis ${profile}`)!.stderr.split('\n').filter((l) => l.includes('<synopsis>'));
+      assert.equal(warnings.length, 1, buildOutput.get(`long_synopsis ${profile}`)!.stderr);
+      assert.match(warnings[0]!, /long_synopsis\/package\.xml:13: warning: <synopsis> "Battery watchdog: .* empty" becomes "Battery watchdog: polls the battery management system over CAN": it is 151 characters, .*synopsis-too-long/);
+    }
+  });
+
+  it('mends an explicit <synopsis> lintian refuses (the package name first, one word), with a warning', async () => {
+    const work = await tempDir();
+    const cases: [string, string, RegExp][] = [
+      ['long-synopsis reads the battery management system over CAN', 'Reads the battery management system over CAN', /<synopsis> "long-synopsis reads .*" becomes "Reads the battery .*": it starts with the package name long-synopsis \(lintian: description-starts-with-package-name\)/],
+      ['Battery', 'Watches the battery pack of the base', /<synopsis> "Battery" is one word or the package name, which lintian refuses \(description-too-short\): the synopsis comes from <description>/],
+    ];
+    const debs: string[] = [];
+    for (const [index, [written, expected, warning]] of cases.entries()) {
+      const dir = path.join(work, `case${index}`, 'long_synopsis');
+      await copyTree(path.join(METADATA, 'long_synopsis'), dir);
+      const manifest = path.join(dir, 'package.xml');
+      await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace(/<synopsis>[^<]*<\/synopsis>/, `<synopsis>${written}</synopsis>`));
+      const result = debforge(['build', dir, '--profile', 'plain', '--out', path.join(work, `out${index}`)], { env: cleanEnv() });
+      assert.equal(result.code, 0, result.stderr);
+      const deb = result.stdout.trim();
+      assert.equal(field(deb, 'Description').split('\n')[0], expected);
+      assert.match(result.stderr, new RegExp(`long_synopsis/package\\.xml:13: warning: ${warning.source}`));
+      debs.push(deb);
+    }
+    for (const [deb, findings] of lintianByPackage(debs)) assert.deepEqual(findings, [], deb);
+  });
+
   it('normalises multi-line, indented and marked-up descriptions into paragraphs', () => {
     const deb = built.get('wrapped_markup noetic')!;
     const lines = field(deb, 'Description').split('\n');
