@@ -3,11 +3,11 @@ import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import { DEBIAN_ARCHITECTURES, MAX_NAME_COMPONENT_BYTES } from '../load/debian-syntax.js';
 import { architectureProblem, DEBIAN_RELATION } from '../load/package-xml.js';
-import type { DaemonSource, Dependency, HealthCheck, PayloadFile, RelationField, UnitOptions, UnitSource } from '../load/types.js';
+import type { DaemonSource, Dependency, HealthCheck, PayloadFile, Person, RelationField, UnitOptions, UnitSource } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
 import { placeholderLicenses } from '../render/copyright.js';
 import { describe } from './description.js';
-import { chooseMaintainer, MAINTAINER_WAY_OUT } from './maintainer.js';
+import { chooseMaintainer, MAINTAINER_WAY_OUT, maintainerProblem, parseMaintainer } from './maintainer.js';
 import { substitutePayloadPaths } from './payload-paths.js';
 import { architecturesOf, describeElf, elfMatches, multiarchTriplet } from './architecture.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
@@ -143,11 +143,19 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
   checkElfPayload(source, payload, architecture, problems);
   checkAbsoluteSymlinks(source, payload, units, problems);
 
-  const firstMaintainer = manifest.maintainers[0];
+  const [firstMaintainer, ...otherMaintainers] = manifest.maintainers;
   const maintainer = chooseMaintainer(firstMaintainer, options.maintainer, options.environmentMaintainer?.maintainer);
   if (maintainer.problem !== undefined && firstMaintainer) {
     const environment = options.environmentMaintainer?.missing ? ` (${options.environmentMaintainer.missing})` : '';
-    problems.error(manifestFile, `${maintainer.problem}: ${MAINTAINER_WAY_OUT}${environment}`, firstMaintainer.line);
+    const usable = otherMaintainers.find((person) => maintainerProblem(person) === undefined);
+    const reorder = usable ? ` (the <maintainer> "${printable(usable.name)}" at line ${usable.line} is usable: list it first)` : '';
+    problems.error(manifestFile, `${maintainer.problem}: ${MAINTAINER_WAY_OUT}${reorder}${environment}`, firstMaintainer.line);
+  }
+  // As in bloom, only the first <maintainer> is Maintainer and signs the changelog: the others'
+  // addresses reach no field of the package, but a placeholder among them is still worth fixing.
+  for (const other of otherMaintainers) {
+    const problem = maintainerProblem(other);
+    if (problem !== undefined) problems.warn(manifestFile, `${problem}: only the first <maintainer> becomes the package's Maintainer, so this one is left out; fix it in package.xml`, other.line);
   }
   const website = manifest.urls.find((u) => u.type === 'website') ?? manifest.urls.find((u) => u.type === '');
   const synopsisOverride = manifest.debforge.synopsis;
@@ -192,7 +200,7 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     payload,
     ...(manifest.debforge.systemUser ? { systemUser: manifest.debforge.systemUser } : {}),
     licenses: manifest.licenses,
-    copyrightHolders: (manifest.authors.length > 0 ? manifest.authors : manifest.maintainers).map((p) => p.name),
+    copyrightHolders: copyrightHolders(manifest.authors, manifest.maintainers, maintainer.maintainer),
     sourceDateEpoch: options.sourceDateEpoch,
   };
 }
@@ -258,6 +266,18 @@ function checkElfPayload(source: DaemonSource, payload: readonly PayloadFile[], 
     else advice = builtFor !== undefined ? `set <architecture> to ${builtFor}, or ship the ${architecture} build` : `ship the ${architecture} build`;
     problems.error(file, `${what}: ${advice}`);
   }
+}
+
+/**
+ * Who the copyright file names: the authors, else the maintainers that are people (not a
+ * placeholder such as `someone` or `root`), else the maintainer the package is signed by.
+ */
+function copyrightHolders(authors: readonly Person[], maintainers: readonly Person[], signedBy: string | undefined): string[] {
+  if (authors.length > 0) return authors.map((p) => p.name);
+  const people = maintainers.filter((p) => maintainerProblem(p) === undefined).map((p) => p.name);
+  if (people.length > 0) return people;
+  const signer = signedBy === undefined ? undefined : parseMaintainer(signedBy)?.name;
+  return signer !== undefined ? [signer] : maintainers.map((p) => p.name);
 }
 
 async function loadRosdep(source: DaemonSource, profile: Profile, problems: ProblemList): Promise<RosdepTable | undefined> {

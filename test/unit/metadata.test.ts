@@ -247,6 +247,7 @@ describe('placeholder maintainers: refused with the way out, overridden without 
   for (const [fixture, line, pattern] of [
     ['todo_maintainer', 6, /email "user@todo\.todo" is a placeholder.*bogus-mail-host/],
     ['root_maintainer', 6, /"root <root@localhost>" is the root account.*root-in-contact/],
+    ['swapped_maintainer', 6, /email "someone@todo\.todo" is a placeholder.*\(the <maintainer> "Drives Team" at line 7 is usable: list it first\)/],
   ] as const) {
     it(`${fixture}: build and check exit 1 with one line at package.xml:${line}, nothing written`, async () => {
       const out = path.join(work, `${fixture}.out`);
@@ -288,6 +289,26 @@ describe('placeholder maintainers: refused with the way out, overridden without 
     }
     // Same package and version each time: one lintian run judges the first.
     assert.deepEqual(lintianByPackage([debs[0]!]).get(debs[0]!), []);
+  });
+
+  it('placeholders among the later maintainers: the first signs Maintainer and changelog, each placeholder warned at its line', () => {
+    const dir = path.join(METADATA, 'co_maintainers');
+    for (const profile of ['noetic', 'debian-bookworm']) {
+      const result = debforge(['build', dir, '--profile', profile, '--out', path.join(work, `co-${profile}`)], { env: cleanEnv() });
+      assert.equal(result.code, 0, result.stderr);
+      const deb = result.stdout.trim();
+      const name = field(deb, 'Package');
+      assert.equal(field(deb, 'Maintainer'), 'Lights Team <lights@example.org>');
+      const changelog = gunzipSync(extract(deb, `./usr/share/doc/${name}/changelog.Debian.gz`)).toString('utf8');
+      assert.match(changelog, /^ -- Lights Team <lights@example\.org>  /m);
+      // The placeholders are not people: the copyright file names only the real maintainer.
+      const copyright = extract(deb, `./usr/share/doc/${name}/copyright`).toString('utf8');
+      assert.match(copyright, /^Copyright: \d{4} Lights Team\nLicense: /m);
+      const warnings = result.stderr.split('\n').filter((l) => l.includes(': warning: '));
+      assert.equal(warnings.length, 2, result.stderr);
+      assert.match(warnings[0]!, /co_maintainers\/package\.xml:7: warning: <maintainer> email "someone@todo\.todo" is a placeholder.*only the first <maintainer> becomes the package's Maintainer/);
+      assert.match(warnings[1]!, /co_maintainers\/package\.xml:8: warning: <maintainer> "root <root@localhost>" is the root account.*only the first <maintainer>/);
+    }
   });
 
   it('the environment never replaces a real maintainer; --maintainer does', () => {
