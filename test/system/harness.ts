@@ -85,6 +85,8 @@ export interface Release {
   rootfsVersion: string;
   /** Installed with apt after debootstrap (see EXTRA_PACKAGES for why each is there). */
   packages: readonly string[];
+  /** debootstrap's --include (default: what systemd needs to boot as PID 1); [] for its minimal system. */
+  include?: readonly string[];
 }
 
 /** Debian 12: systemd 252, init-system-helpers 1.65 (no `deb-systemd-invoke --user`). */
@@ -507,8 +509,8 @@ async function buildRootfs(release: Release, rootfs: string, log: string): Promi
   const logStep = (text: string): void => fs.appendFileSync(log, text);
 
   const boot = await runInPrivateMountNs(
-    'exec debootstrap --variant=minbase --include="$1" "$2" "$3" "$4"',
-    [DEBOOTSTRAP_INCLUDE.join(','), release.suite, rootfs, mirror],
+    'include="$1"; shift; exec debootstrap --variant=minbase ${include:+--include="$include"} "$@"',
+    [(release.include ?? DEBOOTSTRAP_INCLUDE).join(','), release.suite, rootfs, mirror],
     { timeoutMs: 30 * 60_000 },
   );
   logStep(boot.stdout + boot.stderr);

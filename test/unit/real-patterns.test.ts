@@ -5,7 +5,7 @@
 // builds lintian-clean with every Depends alternative resolvable, or is refused in one line per
 // problem that names it and the way out.
 import assert from 'node:assert/strict';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FIXTURES, REPO_ROOT, copyTree, debforge, must, run, tempDir } from '../support/tools.js';
@@ -81,12 +81,58 @@ function ubuntuOracle(profile: string): Set<string> {
   return names;
 }
 
-/** Debian 12's real archive, as this machine's apt sees it. */
-function debianOracle(): Set<string> {
-  assert.match(readFileSync('/etc/os-release', 'utf8'), /^VERSION_CODENAME=bookworm$/m, 'the Debian 12 oracle is the apt archive of a bookworm machine');
-  const names = new Set(must('apt-cache', ['dumpavail']).match(/^Package: \S+$/gm)?.map((line) => line.slice('Package: '.length)));
-  assert.ok(names.size > 10_000, 'apt knows the bookworm archive (run apt-get update)');
+/** Debian 12's real archive: this machine's apt on a bookworm machine, else bookworm's index fetched apart. */
+async function debianOracle(): Promise<Set<string>> {
+  const bookworm = /^VERSION_CODENAME=bookworm$/m.test(readFileSync('/etc/os-release', 'utf8'));
+  const index = bookworm ? must('apt-cache', ['dumpavail']) : await fetchBookwormIndex();
+  const names = new Set(index.match(/^Package: \S+$/gm)?.map((line) => line.slice('Package: '.length)));
+  assert.ok(names.size > 10_000, bookworm ? 'apt knows the bookworm archive (run apt-get update)' : 'bookworm\'s package index was fetched');
   return names;
+}
+
+/** The first Debian mirror this machine's apt uses (deb822 URIs: or a sources.list deb line). */
+function aptMirror(): string {
+  const parts = (() => {
+    try {
+      return readdirSync('/etc/apt/sources.list.d').map((name) => path.join('/etc/apt/sources.list.d', name));
+    } catch {
+      return [];
+    }
+  })();
+  for (const file of ['/etc/apt/sources.list', ...parts]) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const uri = /^URIs:\s*(https?:\/\/\S+\/debian\/?)\s*$/m.exec(text)?.[1] ?? /^deb\s+(?:\[[^\]]*\]\s+)?(https?:\/\/\S+\/debian\/?)\s/m.exec(text)?.[1];
+    if (uri !== undefined) return uri;
+  }
+  throw new Error('no Debian mirror in /etc/apt/sources.list(.d): the Debian 12 oracle needs one');
+}
+
+/**
+ * Bookworm's package index, fetched by apt into a folder of its own with the archive keyring,
+ * leaving the machine's apt state untouched (on a machine that is not Debian 12 itself).
+ */
+async function fetchBookwormIndex(): Promise<string> {
+  const dir = await tempDir('debforge-bookworm-index-');
+  await fs.mkdir(path.join(dir, 'lists', 'partial'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'parts'));
+  await fs.writeFile(path.join(dir, 'sources.list'), `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${aptMirror()} bookworm main\n`);
+  const options = [
+    '-o', `Dir::Etc::SourceList=${path.join(dir, 'sources.list')}`,
+    '-o', `Dir::Etc::SourceParts=${path.join(dir, 'parts')}`,
+    '-o', `Dir::State::Lists=${path.join(dir, 'lists')}`,
+    '-o', `Dir::Cache=${dir}`,
+    '-o', 'APT::Sandbox::User=root',
+    '-o', 'Debug::NoLocking=1',
+  ];
+  must('apt-get', [...options, '-qq', 'update']);
+  const lists = (await fs.readdir(path.join(dir, 'lists'))).filter((name) => name.endsWith('_Packages'));
+  assert.ok(lists.length > 0, 'apt fetched bookworm\'s Packages index');
+  return (await Promise.all(lists.map((name) => fs.readFile(path.join(dir, 'lists', name), 'utf8')))).join('\n');
 }
 
 async function localRosdepPackages(dir: string): Promise<Set<string>> {
@@ -178,7 +224,7 @@ describe('real dependency patterns: built for their natural profiles, or refused
   it('every Depends alternative is a released package, a rosdep package of the release, a sibling, or one debforge adds', async () => {
     const oracles = new Map<string, Set<string>>();
     for (const { fixture, profile, deb } of built) {
-      if (!oracles.has(profile)) oracles.set(profile, profile === 'debian-bookworm' ? debianOracle() : ubuntuOracle(profile));
+      if (!oracles.has(profile)) oracles.set(profile, profile === 'debian-bookworm' ? await debianOracle() : ubuntuOracle(profile));
       const known = oracles.get(profile)!;
       const prefix = PLATFORMS[profile]!.distro ? `ros-${PLATFORMS[profile]!.distro}-` : '';
       const siblingPackages = new Set(siblings.map((name) => `${prefix}${name.replace(/_/g, '-')}`));
