@@ -447,7 +447,7 @@ describe('compress: zstd', function () {
       assert.equal(sha256(await run(() => createZstd({ jobs: 2, blockSize }), input, 9)), expected, 'chunked');
     });
 
-    it('with the default 8 MiB frames at level 3, is within 1 % of zstd -3', async () => {
+    it('by default ONE frame (dpkg-deb reads only the first), at level 3 within 1 % of zstd -3', async () => {
       const one = await run(() => createCompressor('zstd', { jobs: 2 }), input);
       assertZstdOracle(one, input);
       const single = tool('zstd', ['-3', '--no-check', '-c', '-q'], input);
@@ -455,7 +455,7 @@ describe('compress: zstd', function () {
       const big = Buffer.concat([textLike(10 * MIB, 92), input, textLike(5 * MIB, 93)]);
       const ours = await run(() => createCompressor('zstd', { jobs: 2 }), big);
       assertZstdOracle(ours, big);
-      assert.equal(zstdFrames(ours), 3);
+      assert.equal(zstdFrames(ours), 1);
       const reference3 = tool('zstd', ['-3', '-c', '-q'], big);
       assert.ok(ours.length <= 1.01 * reference3.length, `ours ${ours.length} bytes, zstd -3 ${reference3.length} bytes`);
     });

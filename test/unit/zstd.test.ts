@@ -5,6 +5,7 @@
  * and reading dpkg-deb -Zzstd packages in reader.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkSet, compressionProblem } from '../../src/build.js';
 import { distributionCompression, dpkgReadsZstd, PROFILES, type Profile } from '../../src/resolve/profiles.js';
@@ -45,6 +46,20 @@ describe('zstd packages', function () {
     const gzipExtracted = await tempDir();
     must('dpkg-deb', ['-x', gzip.stdout.trim(), gzipExtracted]);
     assert.equal(run('diff', ['-r', extracted, gzipExtracted]).code, 0);
+  });
+
+  it('a payload larger than any block is one frame that dpkg-deb unpacks whole (dpkg stops after a first frame)', async () => {
+    const dir = path.join(await tempDir(), 'big_daemon');
+    assert.equal(debforge(['new', 'big_daemon', '--kind', 'plain', '--dir', path.dirname(dir)]).code, 0);
+    const big = path.join(dir, 'files', 'usr', 'share', 'big-daemon', 'map.txt');
+    await mkdir(path.dirname(big), { recursive: true });
+    await writeFile(big, Array.from({ length: 400_000 }, (_, i) => `waypoint ${i} ${(i * 7919) % 100003}`).join('\n'));
+    const out = await tempDir();
+    const built = debforge(['build', dir, '--profile', 'plain', '--compression', 'zstd', '--out', out], { env });
+    assert.equal(built.code, 0, built.stderr);
+    const extracted = await tempDir();
+    must('dpkg-deb', ['-x', built.stdout.trim(), extracted]);
+    assert.equal(run('cmp', [big, path.join(extracted, 'usr/share/big-daemon/map.txt')]).code, 0);
   });
 
   it('--compression distribution writes what each profile names: zstd for jammy and noble, xz for focal and Debian', async () => {

@@ -1,18 +1,15 @@
 /**
  * zstd compression, as Ubuntu's packages have it since 21.10 (dpkg-deb -Zzstd, level 3 by
- * default): the input is cut into blocks of 8 MiB at fixed offsets, each block becomes one zstd
- * frame (with its content size) on one of `jobs` zstd threads (zstd-worker.ts), and the frames are
- * written in order. A zstd stream may hold several frames; dpkg, zstd and the .deb reader here
- * read them as one. Block boundaries depend only on the input, so the bytes are the same for any
- * job count and any chunking of the input: that is what makes the output reproducible, where
- * zstd's own multithreaded mode is not across thread counts. The cost is that a frame does not see
- * the frame before it: at level 3 (a 2 MiB window) that is one window lost per 8 MiB.
+ * default). A .deb member must be ONE zstd frame: dpkg-deb 1.21 stops reading after the first
+ * frame of a member (`tar: Unexpected EOF`), so by default the whole member is gathered in memory
+ * and compressed as one frame on one zstd thread (zstd-worker.ts): the bytes are the same for any
+ * --jobs, and memory grows with the member (about twice its size, and the WebAssembly heap
+ * limits a member to about 1 GiB). With `blockSize` the input is cut into frames of that size at
+ * fixed offsets, compressed on `jobs` threads and written in order (zstd(1) reads that; dpkg
+ * does not), which is kept for what reads streams of frames.
  *
  * Always the WebAssembly build, never Node's zlib zstd (Node >= 22.15): another libzstd version
  * may compress differently, and a package must be the same bytes on every machine.
- *
- * Memory is bounded: at most 2 x jobs blocks between the input and the output, each in a block
- * buffer reused to the end, and one compressor per thread.
  */
 import os from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
@@ -26,7 +23,10 @@ export interface ZstdOptions {
   jobs?: number;
   /** zstd level, 1-19. Default 3, as dpkg-deb uses. */
   level?: number;
-  /** Uncompressed bytes per frame. Default 8 MiB. */
+  /**
+   * Uncompressed bytes per frame, for a stream of several frames (zstd(1) reads them, dpkg-deb
+   * 1.21 does not: it stops after the first frame). Default: the whole input in ONE frame.
+   */
   blockSize?: number;
 }
 
@@ -47,6 +47,8 @@ class ZstdCompressor extends Transform {
   private readonly freeBuffers: ArrayBuffer[] = [];
   private readonly queue: Job[] = [];
   private gather: Buffer;
+  /** The whole input, for one frame (no blockSize given). */
+  private pieces: Buffer[] = [];
   private filled = 0;
   private framesStarted = 0;
   private settleWaiter: (() => void) | undefined;
@@ -56,10 +58,11 @@ class ZstdCompressor extends Transform {
     private readonly level: number,
     private readonly jobs: number,
     private readonly blockSize: number,
+    private readonly singleFrame: boolean,
   ) {
     super();
     this.pool = new ThreadPool(ZSTD_WORKER, jobs, 1);
-    this.gather = this.blockBuffer();
+    this.gather = singleFrame ? Buffer.alloc(0) : this.blockBuffer();
   }
 
   private blockBuffer(): Buffer {
@@ -97,6 +100,10 @@ class ZstdCompressor extends Transform {
   }
 
   private async consume(chunk: Buffer): Promise<void> {
+    if (this.singleFrame) {
+      this.pieces.push(Buffer.from(chunk));
+      return;
+    }
     let offset = 0;
     while (offset < chunk.length && !this.destroyed) {
       const n = Math.min(chunk.length - offset, this.blockSize - this.filled);
@@ -108,6 +115,12 @@ class ZstdCompressor extends Transform {
   }
 
   private async finish(): Promise<void> {
+    if (this.singleFrame) {
+      const whole = Buffer.concat(this.pieces);
+      this.pieces = [];
+      this.gather = Buffer.from(whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.length));
+      this.filled = whole.length;
+    }
     // Empty input still gives one (empty) frame: a zstd stream is never zero bytes.
     if (this.filled > 0 || this.framesStarted === 0) await this.startBlock();
     while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
@@ -179,5 +192,5 @@ export function createZstd(options: ZstdOptions = {}): Transform {
   const level = checkInteger('zstd', 'level', options.level ?? DEFAULT_ZSTD_LEVEL, 1, 19);
   const jobs = checkInteger('zstd', 'jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
   const blockSize = checkInteger('zstd', 'blockSize', options.blockSize ?? DEFAULT_ZSTD_BLOCK_SIZE, 4096, 1024 * 1024 * 1024);
-  return new ZstdCompressor(level, jobs, blockSize);
+  return new ZstdCompressor(level, jobs, blockSize, options.blockSize === undefined);
 }
