@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/tools.js';
-import { chrootSh, requireRoot, shellQuote, withOverlay, type Release } from './harness.js';
+import { chrootSh, requireRoot, shellQuote, withOverlay, type Release } from '../system/harness.js';
 
 /**
  * The README's quick start, as a new user meets it: a fresh Debian 13 (debootstrap's minimal
