@@ -6,44 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { HOST, OTHER, twoArchitectureFolder } from '../support/multiarch.js';
-import { debforge, must, run, tempDir } from '../support/tools.js';
+import { debforge, must, tempDir } from '../support/tools.js';
+import { makeKey, serve, stopKeyAgents } from './apt-repo.js';
 import { Machine, requireRoot } from './harness.js';
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
 const KEYRING = '/usr/share/keyrings/debforge-multiarch.gpg';
 
-/** A static file server on 127.0.0.1 (the machine shares the host's network). */
-async function serve(root: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((request, response) => {
-    const file = path.join(root, path.normalize(decodeURIComponent((request.url ?? '/').split('?')[0]!)));
-    if (!file.startsWith(root + path.sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    fs.readFile(file).then(
-      (data) => response.writeHead(200, { 'Content-Length': data.length }).end(request.method === 'HEAD' ? undefined : data),
-      () => response.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 describe('a repository of two architectures on a booted Debian 12 with a foreign architecture', function () {
   this.timeout(900_000);
   let machine: Machine | undefined;
   let server: Awaited<ReturnType<typeof serve>> | undefined;
-  let gnupg: string | undefined;
 
   after(async () => {
     await machine?.poweroff();
     await server?.close();
-    if (gnupg !== undefined) run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: gnupg } });
+    stopKeyAgents();
   });
 
   it(`acceptance 3: apt-get update is clean and apt-get download robot-driver:${OTHER} fetches the ${OTHER} package`, async () => {
@@ -56,14 +36,10 @@ describe('a repository of two architectures on a booted Debian 12 with a foreign
     const all = debforge(['build', config, '--profile', 'plain', '--out', out], { env });
     assert.equal(all.code, 0, all.stderr);
 
-    gnupg = await tempDir('debforge-gpg-');
-    await fs.chmod(gnupg, 0o700);
-    const gpgEnv = { ...process.env, GNUPGHOME: gnupg };
-    must('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'Robot Fleet <fleet@example.org>', 'default', 'default', 'never'], { env: gpgEnv });
-    const fingerprint = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(must('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env: gpgEnv }))?.[1];
-    assert.ok(fingerprint);
+    const key = await makeKey('Robot Fleet');
+    const gpgEnv = { ...process.env, GNUPGHOME: key.home };
     const repo = path.join(await tempDir('debforge-repo-'), 'apt');
-    const published = debforge(['repo', out, '--out', repo, '--sign-key', fingerprint], { env: gpgEnv });
+    const published = debforge(['repo', out, '--out', repo, '--sign-key', key.fingerprint], { env: gpgEnv });
     assert.equal(published.code, 0, published.stderr);
     const release = await fs.readFile(path.join(repo, 'dists', 'bookworm', 'Release'), 'utf8');
     assert.match(release, new RegExp(`^Architectures: all ${[HOST, OTHER].sort().join(' ')}$`, 'm'));
