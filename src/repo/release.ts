@@ -128,9 +128,11 @@ export async function stageRelease(input: ReleaseInput, staging: Staging): Promi
     return { result, summary: `${input.suite}: unchanged`, pruneByHash: nothingToPrune };
   }
 
-  // Date is the publish time and always moves forward: apt ignores a Release older than the one it has.
+  // Date is the publish time and never moves backward: apt ignores a Release strictly older than the
+  // one it has. It never moves ahead of the clock either (apt refuses a Date in the future as "not
+  // valid yet"), so several publishes within one second share that second: apt accepts an equal Date.
   const nowSeconds = Math.floor((input.now ?? new Date()).getTime() / 1000);
-  const seconds = previousDate !== undefined ? Math.max(nowSeconds, Math.floor(previousDate / 1000) + 1) : nowSeconds;
+  const seconds = previousDate !== undefined ? Math.max(nowSeconds, Math.floor(previousDate / 1000)) : nowSeconds;
   const date = releaseDate(new Date(seconds * 1000));
   const text = `${[...head, `Date: ${date}`, ...tail].join('\n')}\n`;
 

@@ -150,16 +150,18 @@ describe('debforge repo', function () {
     await assert.rejects(fs.access(path.join(repo, 'dists')), 'nothing was written');
   });
 
-  it('Date is the publish time and always moves forward', async () => {
+  it('Date is the publish time: never behind the previous Date, never ahead of the clock', async () => {
     const repo = await tempDir();
     const now = new Date('2026-01-02T03:04:05Z');
     const first = await publishRepository([debs[0]!], { outDir: repo, now });
     assert.equal(first.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:05 UTC');
     assert.equal(releaseDate(now), first.suites[0]!.date);
     const second = await publishRepository([debs[1]!], { outDir: repo, now });
-    assert.equal(second.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:06 UTC');
+    assert.equal(second.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:05 UTC', 'a second publish within the same second keeps that second, not one in the future');
     const third = await publishRepository([debs[2]!], { outDir: repo, now: new Date('2025-01-01T00:00:00Z') });
-    assert.equal(third.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:07 UTC');
+    assert.equal(third.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:05 UTC', 'a clock set back does not move Date backward');
+    const fourth = await publishRepository([native], { outDir: repo, now: new Date('2026-01-02T03:04:09Z') });
+    assert.equal(fourth.suites[0]!.date, 'Fri, 02 Jan 2026 03:04:09 UTC');
   });
 
   it('the suite comes from the package (its profile codename) unless --suite says otherwise', async () => {
