@@ -5,9 +5,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
-import { createCompressor } from '../write/compress/index.js';
 import { exists } from '../fs-exists.js';
 import type { DebInfo } from './deb.js';
+import { compressIndex } from './index-xz.js';
 import { parseRepositoryFile, readIfExists, sha256 } from './io.js';
 import { Phase, type Staging } from './staging.js';
 import { field, orderPackagesFields, renderStanza, type Stanza } from './stanza.js';
@@ -85,15 +85,11 @@ export async function readEntries(componentDir: string): Promise<Map<string, Ent
   return entries;
 }
 
-function xz(data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const compressor = createCompressor('xz', { jobs: 1 });
-    const chunks: Buffer[] = [];
-    compressor.on('data', (chunk: Buffer) => chunks.push(chunk));
-    compressor.on('end', () => resolve(Buffer.concat(chunks)));
-    compressor.on('error', reject);
-    compressor.end(data);
-  });
+/** What a repository remembers of the Packages.xz files it wrote (cache.ts), so that a publish re-encodes only what changed. */
+export interface IndexMemory {
+  /** The sha256 of the Packages that the Packages.xz of sha256 `xzSha256` was written from, if this repository wrote it. */
+  indexSource(xzSha256: string): string | undefined;
+  rememberIndex(xzSha256: string, plainSha256: string): void;
 }
 
 export interface StagedIndexes {
@@ -106,7 +102,7 @@ export interface StagedIndexes {
  * Stages the Packages indexes of one component of a suite, one per architecture listed: rewritten
  * only where their contents change; identical ones share one compression.
  */
-export async function stageIndexes(suiteDir: string, component: string, sorted: readonly Entry[], archList: readonly string[], staging: Staging): Promise<StagedIndexes> {
+export async function stageIndexes(suiteDir: string, component: string, sorted: readonly Entry[], archList: readonly string[], staging: Staging, memory?: IndexMemory): Promise<StagedIndexes> {
   const fresh = new Map<string, Buffer>();
   const compressed = new Map<string, Array<[name: string, data: Buffer]>>();
   let changed = false;
@@ -120,10 +116,15 @@ export async function stageIndexes(suiteDir: string, component: string, sorted: 
     const plainHash = sha256(plain);
     let variants = compressed.get(plainHash);
     if (variants === undefined) {
+      // The blocks of the Packages.xz there, if this repository wrote it from the Packages there, are reused.
+      const previousXz = current !== undefined && memory !== undefined ? await readIfExists(path.join(dir, 'Packages.xz')) : undefined;
+      const trusted = previousXz !== undefined && current !== undefined && memory?.indexSource(sha256(previousXz)) === sha256(current);
+      const { xz } = await compressIndex(plain, trusted ? { plain: current, xz: previousXz } : undefined);
+      memory?.rememberIndex(sha256(xz), plainHash);
       variants = [
         ['Packages', plain],
         ['Packages.gz', gzipSync(plain, { level: zlibConstants.Z_BEST_COMPRESSION })],
-        ['Packages.xz', await xz(plain)],
+        ['Packages.xz', xz],
       ];
       compressed.set(plainHash, variants);
     }

@@ -7,7 +7,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError } from '../errors.js';
 import { exists } from '../fs-exists.js';
-import { compareEntries, readEntries, stageIndexes, type Entry } from './indexes.js';
+import { compareEntries, readEntries, stageIndexes, type Entry, type IndexMemory } from './indexes.js';
 import { readIfExists } from './io.js';
 import type { RepositoryLock } from './lock.js';
 import { stageRelease, type ReleaseInfo, type StagedSuite } from './release.js';
@@ -32,8 +32,10 @@ export interface RepositoryUpdate {
   additions: ReadonlyMap<string, string>;
   /** Pool paths of entries no longer listed: removed once no index of any suite names them. */
   dropped: ReadonlySet<string>;
-  /** Files of our own written last (the read cache): path in the repository and contents. */
-  extras?: ReadonlyMap<string, string>;
+  /** Files of our own written last (the read cache): path in the repository and contents, asked for once the indexes are staged. */
+  extras?: () => ReadonlyMap<string, string>;
+  /** What the repository remembers of its Packages.xz files; without it every Packages.xz is encoded afresh. */
+  indexMemory?: IndexMemory;
   signer: Signer | undefined;
   /** Architectures to list besides those listed and those of the entries. */
   architectures?: readonly string[];
@@ -83,7 +85,7 @@ export async function applyUpdate(update: RepositoryUpdate): Promise<UpdateResul
     }
     const removed = await unreferenced(update);
     for (const filename of removed) staging.remove(path.join(outDir, filename), Phase.Cleanup);
-    for (const [name, text] of update.extras ?? []) await staging.write(path.join(outDir, name), text, Phase.Cleanup);
+    for (const [name, text] of update.extras?.() ?? []) await staging.write(path.join(outDir, name), text, Phase.Cleanup);
     update.lock.assertHeld();
     await staging.commit();
     for (const filename of added) log(`added ${filename}`);
@@ -125,7 +127,7 @@ async function stageSuite(suite: SuiteUpdate, update: RepositoryUpdate, staging:
   // `all` first, as Debian's Release files have it; then the real architectures.
   const archList = [...architectures].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a < b ? -1 : a > b ? 1 : 0));
 
-  const indexes = await stageIndexes(suite.dir, update.component, sorted, archList, staging);
+  const indexes = await stageIndexes(suite.dir, update.component, sorted, archList, staging, update.indexMemory);
   return stageRelease(
     {
       suite: suite.suite,

@@ -4,9 +4,23 @@
  * the .deb reader (src/deb/decompress.ts) to decode.
  */
 
+/** LZMA2 options in full (liblzma's lzma_options_lzma), instead of a preset. */
+export interface Lzma2Options {
+  dictSize: number;
+  lc: number;
+  lp: number;
+  pb: number;
+  /** liblzma's lzma_mode: 1 fast, 2 normal. */
+  mode: number;
+  niceLen: number;
+  /** liblzma's lzma_match_finder, e.g. 0x14 for BT4. */
+  mf: number;
+  depth: number;
+}
+
 /** lzma-native's native stream: one raw LZMA2 encoding, after which it frees its encoder. */
 export interface LzmaNativeStream {
-  rawEncoder(options: { filters: { id: string; options: { preset: number } }[] }): void;
+  rawEncoder(options: { filters: { id: string; options: { preset: number } | Lzma2Options }[] }): void;
   /** An .xz decoder refusing to use more than `memlimit` bytes; `flags` are liblzma's (CONCATENATED). */
   streamDecoder(options: { memlimit: number; flags: number }): void;
   /** Frees the coder's memory now rather than at garbage collection. */
