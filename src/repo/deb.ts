@@ -3,7 +3,7 @@
  * distribution its changelog names (debforge writes the profile's codename there, which is the
  * APT suite the package belongs in).
  */
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { DebFormatError, readDeb, type DebContents } from '../deb/reader.js';
 import { DebforgeError } from '../errors.js';
 import { Deb822Error, field, parseControlStanza, type Stanza } from './stanza.js';
@@ -89,6 +89,12 @@ function parseControl(text: string, file: string): Stanza {
 /** The first line of a gzipped text, decompressing no more than that needs (a changelog could be a bomb). */
 async function gzipFirstLine(data: Buffer): Promise<string> {
   const FIRST_LINE_LIMIT = 64 * 1024;
+  // A changelog of up to FIRST_LINE_LIMIT bytes in one call; a longer (or corrupt) one through the stream below.
+  try {
+    return gunzipSync(data, { maxOutputLength: FIRST_LINE_LIMIT }).toString('utf8').split('\n')[0]!;
+  } catch {
+    // read as a stream
+  }
   const gunzip = createGunzip();
   const collected: Buffer[] = [];
   let length = 0;
