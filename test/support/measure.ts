@@ -23,6 +23,8 @@ export interface StartedRun {
   pid: number;
   /** The debforge process's own pid (GNU time's child), once it has started. */
   debforgePid(): Promise<number>;
+  /** What debforge has written to stderr so far. */
+  stderr(): string;
   done: Promise<MeasuredRun>;
 }
 
@@ -64,7 +66,7 @@ export async function startDebforge(args: readonly string[], options: { env?: No
     }
     throw new Error('debforge did not start under GNU time');
   };
-  return { pid, debforgePid, done };
+  return { pid, debforgePid, stderr: () => stderr, done };
 }
 
 /** GNU time writes "Command exited with non-zero status N" or "Command terminated by signal N" before the format's line. */

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { arMember } from '../../src/write/ar.js';
-import { measuredDebforge, snapshot, type MeasuredRun } from '../support/measure.js';
+import { measuredDebforge, snapshot, startDebforge, type MeasuredRun } from '../support/measure.js';
 import { CLI, dpkgUnpack, must, run, scratchRoot, tempDir } from '../support/tools.js';
 
 const TIME_BOUND_MS = 30_000;
@@ -201,15 +201,32 @@ describe('repo: one run at a time, nothing in place until everything is signed',
 
   it('a run waits for the one that holds the lock, says so, and then publishes', async () => {
     const { repo, inputs } = await seededRepository();
-    const holder = spawn('flock', ['--exclusive', repo, 'sleep', '3'], { stdio: 'ignore' });
+    const before = await snapshot(repo);
+    // The holder keeps the lock until the test closes its stdin: however slowly debforge starts on
+    // a busy machine, it finds the lock taken, and it is released only once debforge says it waits.
+    const holder = spawn('flock', ['--exclusive', repo, 'cat'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const holderExit = new Promise((resolve) => holder.on('exit', resolve));
-    await waitUntilLocked(repo);
-    const deb = await craftDeb(inputs, 'next.deb', controlText('next-package'));
-    const result = await measuredDebforge(['repo', deb, '--out', repo, '--suite', 'stable']);
-    await holderExit;
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /waiting for another debforge repo run that is updating .*apt \(at most 600 s\)/);
-    assert.ok(result.ms >= 2_000, `it waited (${result.ms} ms)`);
+    try {
+      await waitUntilLocked(repo);
+      const deb = await craftDeb(inputs, 'next.deb', controlText('next-package'));
+      const started = await startDebforge(['repo', deb, '--out', repo, '--suite', 'stable']);
+      let finished: MeasuredRun | undefined;
+      void started.done.then((result) => (finished = result));
+      const deadline = Date.now() + 120_000;
+      while (!/waiting for another/.test(started.stderr()) && finished === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(finished, undefined, `it did not wait for the lock: ${finished?.stderr ?? ''}`);
+      assert.match(started.stderr(), /waiting for another debforge repo run that is updating .*apt \(at most 600 s\)/);
+      // Still waiting a moment later, with nothing published meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(finished, undefined, 'it published while the lock was held');
+      assert.deepEqual(await snapshot(repo), before, 'nothing changed while the lock was held');
+      holder.stdin?.end();
+      await holderExit;
+      const result = await started.done;
+      assert.equal(result.code, 0, result.stderr);
+    } finally {
+      holder.kill('SIGKILL');
+    }
     const packages = await fs.readFile(path.join(repo, 'dists', 'stable', 'main', 'binary-all', 'Packages'), 'utf8');
     assert.deepEqual([...packages.matchAll(/^Package: (.*)$/gm)].map((m) => m[1]), ['good-package', 'next-package']);
   });
