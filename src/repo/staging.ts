@@ -7,10 +7,9 @@
  * repository byte for byte as it was. The staging folder of a run that was killed is removed by
  * the next run, under the repository lock.
  */
-import { closeSync, copyFileSync, existsSync, fchmodSync, fsyncSync, openSync, promises as fs, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { makeDirectory } from '../make-directory.js';
 
 /** The order in which staged changes are put in place. */
 export const Phase = {
@@ -36,6 +35,19 @@ const MANY_COPIES = 32;
 export const STAGING_NAME = '.debforge-staging';
 
 type Change = { phase: Phase; target: string } & ({ kind: 'rename'; staged: string } | { kind: 'remove' });
+
+/** `mkdir -p` of a folder inside the repository, each level tried once (a new repository makes one per source package). */
+function makeFolderSync(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(dir).isDirectory()) return;
+    if (code !== 'ENOENT' || path.dirname(dir) === dir) throw error;
+    makeFolderSync(path.dirname(dir));
+    mkdirSync(dir);
+  }
+}
 
 export class Staging {
   private readonly changes: Change[] = [];
@@ -85,12 +97,7 @@ export class Staging {
   async copy(from: string, target: string, phase: Phase): Promise<void> {
     const staged = this.reserve(target, phase);
     copyFileSync(from, staged);
-    const fd = openSync(staged, 'r');
-    try {
-      fchmodSync(fd, 0o644);
-    } finally {
-      closeSync(fd);
-    }
+    chmodSync(staged, 0o644);
     this.unsynced.push(staged);
   }
 
@@ -131,7 +138,7 @@ export class Staging {
       }
       const folder = path.dirname(change.target);
       if (!folders.has(folder)) {
-        if (!existsSync(folder)) await makeDirectory(folder);
+        makeFolderSync(folder);
         folders.add(folder);
       }
       renameSync(change.staged, change.target);
