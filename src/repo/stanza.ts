@@ -26,6 +26,8 @@ export class Deb822Error extends SyntaxError {
 const FIELD_NAME = /^[!"$-,.-9;-~][!-9;-~]*$/;
 /** C0 controls but tab and newline, DEL and C1 controls: apt and dpkg take them as data, terminals as commands. */
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+/** The same, but for newline: text with none of them needs no check line by line (an index of thousands of lines). */
+const CONTROL_CHARACTER_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 /**
  * Splits deb822 text into stanzas; blank (or whitespace-only) lines separate them, `#` comment
@@ -44,9 +46,10 @@ function parseWithLines(text: string): { stanzas: Stanza[]; starts: number[] } {
   let names = new Set<string>();
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  const checkLines = CONTROL_CHARACTER_IN_TEXT.test(text);
   lines.forEach((line, index) => {
     const lineNumber = index + 1;
-    const control = CONTROL_CHARACTER.exec(line);
+    const control = checkLines ? CONTROL_CHARACTER.exec(line) : null;
     if (control !== null) throw new Deb822Error(lineNumber, `control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
     if (line.trim() === '') {
       if (current.length > 0) stanzas.push(current);
