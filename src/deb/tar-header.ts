@@ -71,15 +71,17 @@ function writeNumber(buffer: Buffer, value: number, offset: number, length: numb
 }
 
 function headerChecksums(header: Buffer): { unsigned: number; signed: number } {
-  let unsigned = 0;
-  let signed = 0;
+  // The checksum field counts as eight spaces while summing; a byte of 0x80 or more counts 256
+  // less in the signed sum (old tars summed signed chars).
+  let unsigned = 8 * 0x20;
+  let high = 0;
   for (let i = 0; i < TAR_BLOCK; i++) {
-    // The checksum field counts as eight spaces while summing.
-    const byte = i >= 148 && i < 156 ? 0x20 : header[i]!;
+    if (i === 148) i = 156;
+    const byte = header[i]!;
     unsigned += byte;
-    signed += byte >= 0x80 ? byte - 0x100 : byte;
+    if (byte >= 0x80) high++;
   }
-  return { unsigned, signed };
+  return { unsigned, signed: unsigned - 256 * high };
 }
 
 /** One GNU-format header block (ustar layout, GNU magic), names cut at 100 bytes: the caller adds long-name records. */
@@ -120,18 +122,23 @@ export function decodeTarNumber(field: Buffer, what: string): number {
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new DebFormatError(`${what} ${value} is too large`);
     return Number(value);
   }
-  const text = field.toString('latin1');
-  const match = /^ *([0-7]*)[ \0]*$/.exec(text);
-  if (match === null) throw new DebFormatError(`${what} field ${JSON.stringify(text.replace(/\0+$/, ''))} is not an octal number`);
-  if (match[1] === '') return 0;
-  const value = Number.parseInt(match[1]!, 8);
-  if (!Number.isSafeInteger(value)) throw new DebFormatError(`${what} ${match[1]} is too large`);
+  // Spaces, octal digits, then spaces and NULs (/^ *([0-7]*)[ \0]*$/), read byte by byte: a
+  // package has a dozen headers of seven numbers each, and a repository thousands of packages.
+  let at = 0;
+  while (at < field.length && field[at] === 0x20) at++;
+  let value = 0;
+  const digitsStart = at;
+  for (; at < field.length && field[at]! >= 0x30 && field[at]! <= 0x37; at++) value = value * 8 + (field[at]! - 0x30);
+  const digitsEnd = at;
+  while (at < field.length && (field[at] === 0x20 || field[at] === 0x00)) at++;
+  if (at !== field.length) throw new DebFormatError(`${what} field ${JSON.stringify(field.toString('latin1').replace(/\0+$/, ''))} is not an octal number`);
+  if (!Number.isSafeInteger(value)) throw new DebFormatError(`${what} ${field.toString('latin1', digitsStart, digitsEnd)} is too large`);
   return value;
 }
 
 /** True for the all-zero block that ends an archive. */
 export function isZeroBlock(block: Buffer): boolean {
-  for (const byte of block) if (byte !== 0) return false;
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
   return true;
 }
 
