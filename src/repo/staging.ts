@@ -7,7 +7,7 @@
  * repository byte for byte as it was. The staging folder of a run that was killed is removed by
  * the next run, under the repository lock.
  */
-import { chmodSync, closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -28,8 +28,10 @@ export const Phase = {
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
-/** Above this many staged copies, one syncfs replaces a fsync each. */
-const MANY_COPIES = 32;
+/** Above this many staged files, one syncfs replaces a fsync each. */
+const MANY_FILES = 32;
+/** Fsyncs in flight at once otherwise. */
+const SYNCS_AT_ONCE = 16;
 
 /** Its name in the repository root: a dot folder, which apt never asks for. */
 export const STAGING_NAME = '.debforge-staging';
@@ -51,7 +53,6 @@ function makeFolderSync(dir: string): void {
 
 export class Staging {
   private readonly changes: Change[] = [];
-  private readonly unsynced: string[] = [];
   private count = 0;
 
   private constructor(readonly dir: string) {}
@@ -86,40 +87,41 @@ export class Staging {
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     return staged;
   }
 
-  /** Stages a copy of `from` (a pool file); it reaches the disk with the others at commit. */
+  /** Stages a copy of `from` (a pool file). */
   async copy(from: string, target: string, phase: Phase): Promise<void> {
     const staged = this.reserve(target, phase);
     copyFileSync(from, staged);
     chmodSync(staged, 0o644);
-    this.unsynced.push(staged);
   }
 
   /**
-   * Every staged copy on disk before anything is renamed: a fsync each for a few, and for many
-   * (a new repository of a thousand packages) one syncfs(2) of the file system (`sync -f`)
-   * instead of a thousand fsyncs; a fsync each where `sync -f` is missing or fails.
+   * Every staged file on disk before anything is renamed: for many (a new repository of a
+   * thousand packages) one syncfs(2) of the file system (`sync -f`) instead of a thousand fsyncs;
+   * otherwise (or where `sync -f` is missing or fails) a fsync each, several at a time, so that
+   * the file system commits them together rather than one journal transaction after another.
    */
-  private syncCopies(): void {
-    if (this.unsynced.length === 0) return;
-    const many = this.unsynced.length > MANY_COPIES;
-    if (!many || spawnSync('sync', ['-f', this.dir], { stdio: 'ignore' }).status !== 0) {
-      for (const staged of this.unsynced) {
-        const fd = openSync(staged, 'r');
+  private async syncStaged(): Promise<void> {
+    const staged = this.changes.flatMap((change) => (change.kind === 'rename' ? [change.staged] : []));
+    if (staged.length === 0) return;
+    if (staged.length > MANY_FILES && spawnSync('sync', ['-f', this.dir], { stdio: 'ignore' }).status === 0) return;
+    let next = 0;
+    const syncer = async (): Promise<void> => {
+      while (next < staged.length) {
+        const handle = await fs.open(staged[next++]!, 'r');
         try {
-          fsyncSync(fd);
+          await handle.sync();
         } finally {
-          closeSync(fd);
+          await handle.close();
         }
       }
-    }
-    this.unsynced.length = 0;
+    };
+    await Promise.all(Array.from({ length: Math.min(SYNCS_AT_ONCE, staged.length) }, syncer));
   }
 
   remove(target: string, phase: Phase): void {
@@ -128,7 +130,7 @@ export class Staging {
 
   /** Puts every staged change in place, phase by phase, each phase in the order it was staged. */
   async commit(): Promise<void> {
-    this.syncCopies();
+    await this.syncStaged();
     const ordered = this.changes.map((change, index) => ({ change, index })).sort((a, b) => a.change.phase - b.change.phase || a.index - b.index);
     const folders = new Set<string>();
     for (const { change } of ordered) {
