@@ -1,5 +1,10 @@
 /** debforge's library API: the CLI, the GitHub Action and the tests all call these. */
-export { build, buildAll, plannedArchitectures, check, checkSet, preparePackage, expandDaemonPaths, resolveProfile, sourceDateEpochFor, type BuildOptions, type BuildResult } from './build.js';
+export { buildAll, type BuildAllOptions, type BuildAllResult, type BuildEvent, type BuildTask } from './build/all.js';
+export { build } from './build/package.js';
+export { check, checkSet } from './build/check.js';
+export { plannedArchitectures, expandDaemonPaths } from './build/plan.js';
+export { preparePackage, resolveProfile, sourceDateEpochFor } from './build/stage.js';
+export type { BuildOptions, BuildResult } from './build/options.js';
 export { DebforgeError, UsageError, formatProblem, type Problem } from './errors.js';
 export { PROFILES, DEFAULT_PROFILE, findProfile, type Profile } from './resolve/index.js';
 export { readDeb, type DebContents } from './deb/index.js';

@@ -1,14 +1,12 @@
-import os from 'node:os';
-import { build, checkBuild, expandDaemonPaths, plannedArchitectures, resolveProfile, type BuildResult } from '../build.js';
-import { daemonNames } from '../load/index.js';
+import { checkBuild } from '../build/check.js';
+import { expandDaemonPaths } from '../build/plan.js';
+import { resolveProfile } from '../build/stage.js';
 import { DebforgeError, UsageError, formatProblem, terminalSafe } from '../errors.js';
 import { distributionCompression, dpkgReadsZstd, PROFILES, templateVariables } from '../resolve/index.js';
-import { isCompression } from '../write/compress/index.js';
-import { removeTemporariesSync } from '../write/temporary.js';
-import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directory.js';
-import { architectureList, defines, maintainerOptions, parse, positiveInteger } from './args.js';
+import { architectureList, defines, maintainerOptions, parse } from './args.js';
+import { buildCommand } from './build.js';
 import type { Io } from './io.js';
-import { BUILD_HELP, CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
+import { CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
 
 // Commands other than build and check (new, repo, inspect) and what only they use (the .deb reader,
 // semver, the repository writer) are imported when run, so a build never pays to load them.
@@ -73,152 +71,6 @@ function reportError(error: unknown, io: Io): number {
   return 1;
 }
 
-async function buildCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      out: { type: 'string' },
-      profile: { type: 'string', multiple: true },
-      define: { type: 'string', multiple: true },
-      revision: { type: 'string' },
-      maintainer: { type: 'string' },
-      compression: { type: 'string' },
-      jobs: { type: 'string' },
-      json: { type: 'boolean' },
-      rosdistro: { type: 'string' },
-      arch: { type: 'string', multiple: true },
-    },
-    'build',
-  );
-  if (values.help) {
-    io.stdout(BUILD_HELP);
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError('build needs at least one daemon folder (see `debforge build --help`)');
-  const compression = values.compression ?? 'gzip';
-  if (!isCompression(compression) && compression !== 'distribution') throw new UsageError(`--compression "${compression}" must be gzip, xz, zstd, none or distribution`);
-  const jobs = positiveInteger(values.jobs, '--jobs') ?? os.availableParallelism();
-  const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
-  const variables = defines(values.define);
-  const maintainer = maintainerOptions(values.maintainer, process.env);
-  const architectures = architectureList(values.arch);
-  const daemons = await expandDaemonPaths(positionals);
-  const runSiblings = await daemonNames(daemons);
-  // Before anything is written: every input problem (a run with one writes nothing, so the
-  // output folder stays as it was), the collisions between the packages of this run, and the
-  // warnings `check` gives, each printed once.
-  const preflight = await checkBuild(daemons, profiles.map((p) => p.name), {
-    defines: variables,
-    compression,
-    ...maintainer,
-    ...(values.revision !== undefined ? { revision: values.revision } : {}),
-    ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
-    ...(architectures !== undefined ? { architectures } : {}),
-    runSiblings,
-  });
-  // Errors first and alone (what to fix before anything is built); else each distinct warning or
-  // note once: the builds below find them again and print only new ones.
-  const preflightErrors = preflight.filter((p) => p.severity === 'error');
-  if (preflightErrors.length > 0) throw new DebforgeError(preflightErrors);
-  const printed = new Set<string>();
-  for (const problem of preflight) {
-    printed.add(formatProblem(problem));
-    io.stderr(`debforge: ${formatProblem(problem)}\n`);
-  }
-
-  const outDir = values.out ?? 'dist';
-  let createdOut: string | undefined;
-  // A signal ends the build at once: this process's temporary files (and an output folder it
-  // created, if still empty) are removed synchronously, then it dies of the signal itself, as a
-  // well-behaved Unix program does (the shell sees 128 + its number). Waiting for the pipeline to
-  // wind down instead left a window where compressor threads were stopped inside native code,
-  // which aborts the process with a C++ exception.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    removeTemporariesSync();
-    removeCreatedSync(outDir, createdOut);
-    for (const name of INTERRUPTING_SIGNALS) process.off(name, onSignal);
-    process.kill(process.pid, signal);
-  };
-  for (const name of INTERRUPTING_SIGNALS) process.on(name, onSignal);
-  const controller = new AbortController();
-  let code = 0;
-  let finished = false;
-  try {
-    // An output folder that cannot be made fails now, before any work.
-    try {
-      createdOut = await makeDirectory(outDir);
-    } catch (error) {
-      throw new DebforgeError({ file: outDir, message: `cannot create the output folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): give --out a folder that can be written`, severity: 'error' });
-    }
-    const tasks: { dir: string; profile: (typeof profiles)[number]; architecture: string | undefined }[] = [];
-    for (const dir of daemons) {
-      const planned = await plannedArchitectures(dir, architectures);
-      for (const profile of profiles) for (const architecture of planned.architectures) tasks.push({ dir, profile, architecture });
-    }
-    // --jobs N is one budget for the whole call, never N per package (that made N x N threads,
-    // and N x N xz encoders of ~100 MiB each). Up to min(N, tasks) packages are built at once and
-    // each one's compressors get floor(N / that) threads, so packages x threads <= N: one package
-    // gets all N threads, N or more packages get one each. Memory is bounded the same way: each
-    // package streams through its pipeline with back-pressure, holding at most its threads' blocks
-    // in flight. The output bytes do not depend on the thread count.
-    const packagesAtOnce = Math.min(jobs, tasks.length);
-    const threadsPerPackage = Math.max(1, Math.floor(jobs / packagesAtOnce));
-    const results: BuildResult[] = [];
-    const failures: unknown[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < tasks.length && !controller.signal.aborted) {
-        const task = tasks[next++]!;
-        try {
-          const result = await build(task.dir, {
-            outDir,
-            profile: task.profile.name,
-            defines: variables,
-            ...maintainer,
-            ...(values.revision !== undefined ? { revision: values.revision } : {}),
-            compression,
-            ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
-            runSiblings,
-            ...(task.architecture !== undefined ? { architecture: task.architecture } : {}),
-            jobs: threadsPerPackage,
-            signal: controller.signal,
-          });
-          results.push(result);
-          for (const warning of result.warnings) {
-            const line = formatProblem(warning);
-            if (printed.has(line)) continue;
-            printed.add(line);
-            io.stderr(`debforge: ${line}\n`);
-          }
-          io.stderr(`debforge: built ${result.path} (${formatSize(result.size)}, ${task.profile.name})\n`);
-          if (!values.json) io.stdout(`${result.path}\n`);
-        } catch (error) {
-          failures.push(error);
-          if (!(error instanceof DebforgeError)) controller.abort();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: packagesAtOnce }, worker));
-    if (values.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-    for (const failure of failures) code = Math.max(code, reportError(failure, io));
-    finished = true;
-  } finally {
-    for (const name of INTERRUPTING_SIGNALS) process.off(name, onSignal);
-    // A failed build leaves no output folder it created, if it holds nothing.
-    if (code !== 0 || !finished) await removeCreated(outDir, createdOut);
-  }
-  return code;
-}
-
-/** Ctrl-C, kill, and a closed terminal or SSH session. */
-const INTERRUPTING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 async function checkCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, maintainer: { type: 'string' }, tag: { type: 'string' }, rosdistro: { type: 'string' }, arch: { type: 'string', multiple: true } }, 'check');
   if (values.help) {
@@ -241,7 +93,7 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   }
   // The daemons are checked as one set: a unit may be pulled in, or a file shipped, by another.
   const options = { defines: variables, ...maintainer, ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}), ...(architectures !== undefined ? { architectures } : {}) };
-  for (const problem of await checkBuild(daemons, profiles.map((p) => p.name), options)) {
+  for (const problem of await checkBuild(daemons, profiles, options)) {
     if (problem.severity === 'error') errors++;
     io.stderr(`${formatProblem(problem)}\n`);
   }

@@ -7,7 +7,7 @@ import { hashFileInto } from '../hash-file.js';
 import type { PackageLayout } from '../layout/types.js';
 import { AR_HEADER_LENGTH, AR_MAGIC, AR_SIZE_OFFSET, arMember, arMemberHeader, arPadding, arSizeField } from './ar.js';
 import { compressionExtension, createCompressor, gzipSync, type Compression } from './compress/index.js';
-import { tarBuffer, tarStream } from './tar.js';
+import { tarBuffer, tarSize, tarStream } from './tar.js';
 import { forgetTemporary, removeStaleTemporaries, temporaryFor } from './temporary.js';
 import { makeDirectory } from '../make-directory.js';
 
@@ -27,6 +27,8 @@ export interface WriteOptions {
    * with the same bytes (gzip and none; xz always streams). Default SMALL_PACKAGE_BYTES; 0 streams all.
    */
   smallPackageBytes?: number;
+  /** Told the bytes of data.tar the compressor has consumed so far, of its whole size. */
+  onProgress?: (bytes: number, total: number) => void;
 }
 
 /**
@@ -42,11 +44,18 @@ export interface WrittenDeb {
   sha256: string;
 }
 
-/** Counts bytes passing through, to patch the ar size of a member that was streamed. */
+/**
+ * Counts bytes passing through: to patch the ar size of a member that was streamed, and to tell
+ * how much of the payload the compressor has taken.
+ */
 class ByteCounter extends Transform {
   bytes = 0;
+  constructor(private readonly onChunk?: (bytes: number) => void) {
+    super();
+  }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
+    this.onChunk?.(this.bytes);
     callback(null, chunk);
   }
 }
@@ -86,8 +95,11 @@ export async function writeDeb(layout: PackageLayout, options: WriteOptions): Pr
     out.write(prefix);
     // Size 0 for now: patched below once the compressed size is known.
     out.write(arMemberHeader(`data.tar${extension}`, 0, options.mtime));
+    const onProgress = options.onProgress;
+    const total = onProgress === undefined ? 0 : tarSize(layout.data);
     await pipeline(
       Readable.from(tarStream(layout.data)),
+      new ByteCounter(onProgress === undefined ? undefined : (bytes) => onProgress(bytes, total)),
       createCompressor(options.compression, { jobs: options.jobs }),
       counter,
       out,
@@ -122,12 +134,14 @@ async function writeSmallDeb(layout: PackageLayout, options: WriteOptions, desti
   let handle: fs.FileHandle | undefined;
   try {
     options.signal?.throwIfAborted();
+    const dataTar = tarBuffer(layout.data);
     const deb = Buffer.concat([
       AR_MAGIC,
       arMember('debian-binary', Buffer.from('2.0\n', 'ascii'), options.mtime),
       arMember(`control.tar${extension}`, compress(tarBuffer(layout.control)), options.mtime),
-      arMember(`data.tar${extension}`, compress(tarBuffer(layout.data)), options.mtime),
+      arMember(`data.tar${extension}`, compress(dataTar), options.mtime),
     ]);
+    options.onProgress?.(dataTar.length, dataTar.length);
     handle = await fs.open(temporary, 'wx', 0o644);
     await handle.writeFile(deb);
     await handle.sync();

@@ -99,6 +99,16 @@ export async function* tarStream(entries: readonly ArchiveEntry[]): AsyncGenerat
   yield archiveEnd(written);
 }
 
+/** How many bytes tarStream() yields for `entries` (as long as no file changes meanwhile). */
+export function tarSize(entries: readonly ArchiveEntry[]): number {
+  let written = 0;
+  for (const entry of entries) {
+    written += entryHeader(entry).length;
+    if (entry.type === 'file') written += entry.size + padding(entry.size).length;
+  }
+  return written + archiveEnd(written).length;
+}
+
 /**
  * The bytes tarStream() yields, as one Buffer, payload files read whole and synchronously: for
  * small packages only (src/write decides), where streaming costs more than it saves.

@@ -1,0 +1,70 @@
+import { buildAll, type BuildEvent } from '../build/all.js';
+import { resolveProfile } from '../build/stage.js';
+import { UsageError, formatProblem } from '../errors.js';
+import { isCompression } from '../write/compress/index.js';
+import { architectureList, defines, maintainerOptions, parse, positiveInteger } from './args.js';
+import { BUILD_HELP } from './help.js';
+import type { Io } from './io.js';
+
+/** `debforge build`: the options read, then one call of the library's buildAll. */
+export async function buildCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      out: { type: 'string' },
+      profile: { type: 'string', multiple: true },
+      define: { type: 'string', multiple: true },
+      revision: { type: 'string' },
+      maintainer: { type: 'string' },
+      compression: { type: 'string' },
+      jobs: { type: 'string' },
+      json: { type: 'boolean' },
+      rosdistro: { type: 'string' },
+      arch: { type: 'string', multiple: true },
+    },
+    'build',
+  );
+  if (values.help) {
+    io.stdout(BUILD_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('build needs at least one daemon folder (see `debforge build --help`)');
+  const compression = values.compression;
+  if (compression !== undefined && !isCompression(compression) && compression !== 'distribution') throw new UsageError(`--compression "${compression}" must be gzip, xz, zstd, none or distribution`);
+  const jobs = positiveInteger(values.jobs, '--jobs');
+  const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
+  const architectures = architectureList(values.arch);
+  const json = values.json === true;
+  let planned = false;
+  const onEvent = (event: BuildEvent): void => {
+    if (event.kind === 'plan') planned = true;
+    if (event.kind === 'problem') io.stderr(`debforge: ${formatProblem(event.problem)}\n`);
+    if (event.kind !== 'built') return;
+    const { result } = event;
+    io.stderr(`debforge: built ${result.path} (${formatSize(result.size)}, ${result.profile})\n`);
+    if (!json) io.stdout(`${result.path}\n`);
+  };
+  const { results, problems } = await buildAll(positionals, {
+    profiles,
+    defines: defines(values.define),
+    ...maintainerOptions(values.maintainer, process.env),
+    ...(values.out !== undefined ? { outDir: values.out } : {}),
+    ...(values.revision !== undefined ? { revision: values.revision } : {}),
+    ...(compression !== undefined ? { compression } : {}),
+    ...(jobs !== undefined ? { jobs } : {}),
+    ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
+    ...(architectures !== undefined ? { architectures } : {}),
+    exitOnSignal: true,
+    onEvent,
+  });
+  // An input error found before building leaves stdout empty; once packages were built, the JSON
+  // lists those written even if another failed.
+  if (json && planned) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
+  return problems.some((p) => p.severity === 'error') ? 1 : 0;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
