@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { fail, printable } from '../errors.js';
 import { decodeUtf8Strict, MAX_YAML_BYTES, readInputFile } from '../load/read-input.js';
 import type { Profile } from './profiles.js';
+import { loadBoundedYaml } from './bounded-yaml.js';
 import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
 
 /** ROS dependency key -> what rosdep installs for it on one profile's OS release, from a rosdep-format YAML file. */
@@ -16,19 +15,7 @@ export async function loadRosdepFile(absolutePath: string, displayName: string, 
   // A regular file only (a fifo would hang the build), capped in size, inside `confineTo` if given.
   const bytes = await readInputFile(absolutePath, displayName, { what: 'rosdep file', maxBytes: MAX_YAML_BYTES, ...options });
   const text = decodeUtf8Strict(bytes, displayName, 'save the rosdep file as UTF-8');
-  let document: unknown;
-  try {
-    // require, not import: js-yaml's ESM build costs ~40 ms to load, its CommonJS build ~8 ms.
-    const { load } = createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
-    // No aliases (`*name`): a few hundred bytes of nested aliases stand for gigabytes of data to
-    // whatever walks the result. rosdep's own rule files use none; a rule written out costs a line.
-    document = load(text, { filename: path.basename(absolutePath), maxAliases: 0 });
-  } catch (error) {
-    const mark = (error as { mark?: { line?: number } }).mark;
-    const reason = (error as { reason?: string }).reason ?? (error as Error).message;
-    const alias = /alias/i.test(reason) ? ': YAML aliases (*name) are not accepted in rosdep files; write the packages out' : '';
-    fail(displayName, `invalid YAML: ${printable(reason)}${alias}`, mark?.line === undefined ? undefined : mark.line + 1);
-  }
+  const document = loadBoundedYaml(text, displayName);
   const table: RosdepTable = new Map();
   if (document === null || document === undefined) return table;
   if (!isRecord(document)) fail(displayName, 'a rosdep file maps keys to per-OS package lists');

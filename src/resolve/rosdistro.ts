@@ -1,9 +1,9 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { decodeUtf8Strict, MAX_YAML_BYTES, readInputFile } from '../load/read-input.js';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../errors.js';
+import { loadBoundedYaml } from './bounded-yaml.js';
 import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
 
 /**
@@ -40,22 +40,10 @@ export interface IndexOptions {
 const ROSDEP_FILES = ['base.yaml', 'python.yaml', 'ruby.yaml'];
 const SUPPORTED_OS = new Set(['debian', 'ubuntu']);
 
-function loadYaml(text: string, file: string): unknown {
-  // require, not import: js-yaml's ESM build costs ~40 ms to load, its CommonJS build ~8 ms.
-  const { load } = createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
-  try {
-    // No aliases, as in rosdep files (rosdep.ts says why); rosdistro's files use none.
-    return load(text, { filename: file, maxAliases: 0 });
-  } catch (error) {
-    const mark = (error as { mark?: { line?: number } }).mark;
-    fail(file, `invalid YAML: ${(error as { reason?: string }).reason ?? (error as Error).message}`, mark?.line === undefined ? undefined : mark.line + 1);
-  }
-}
-
 async function readYaml(file: string): Promise<unknown> {
   // A regular file only, capped in size, decoded strictly: the checkout is the user's input too.
   const bytes = await readInputFile(file, file, { what: 'rosdistro YAML file', maxBytes: MAX_YAML_BYTES });
-  return loadYaml(decodeUtf8Strict(bytes, file, 'rosdistro files are UTF-8'), file);
+  return loadBoundedYaml(decodeUtf8Strict(bytes, file, 'rosdistro files are UTF-8'), file);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

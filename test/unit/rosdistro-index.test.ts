@@ -96,6 +96,11 @@ only_fedora:
     noble: [python3-sprocket]
 spline:
   ubuntu: [shadowed-by-base]
+python-gear-pip: &migrate_eol_python_gear_pip
+  ubuntu:
+    pip:
+      packages: [gear]
+python3-gear-pip: *migrate_eol_python_gear_pip
 `,
   );
   await write('rosdep/ruby.yaml', 'rubygem:\n  ubuntu:\n    gem: [rubygem]\n  debian: [ruby-rubygem]\n');
@@ -128,6 +133,9 @@ describe('the rosdistro index', function () {
     assert.deepEqual(index.platforms, ['debian:bookworm', 'ubuntu:focal', 'ubuntu:jammy', 'ubuntu:noble']);
     assert.deepEqual(index.rosdep, {
       only_fedora: null,
+      // rosdistro's python.yaml gives a migrated key the rule of another through a YAML alias.
+      'python-gear-pip': [null, 'pip:gear', 'pip:gear', 'pip:gear'],
+      'python3-gear-pip': [null, 'pip:gear', 'pip:gear', 'pip:gear'],
       'python3-sprocket': ['python3-sprocket', 'pip:sprocket', 'pip:sprocket', 'python3-sprocket'],
       rubygem: ['ruby-rubygem', 'gem:rubygem', 'gem:rubygem', 'gem:rubygem'],
       spline: ['libspline-dev', 'libspline1-dev', null, 'libspline2-dev'],
