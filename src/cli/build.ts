@@ -1,10 +1,11 @@
 import { buildAll, type BuildEvent } from '../build/all.js';
 import { resolveProfile } from '../build/stage.js';
-import { UsageError, formatProblem } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { isCompression } from '../write/compress/index.js';
 import { architectureList, defines, maintainerOptions, parse, positiveInteger } from './args.js';
 import { BUILD_HELP } from './help.js';
 import type { Io } from './io.js';
+import { buildReporter, colorWanted } from './progress.js';
 
 /** `debforge build`: the options read, then one call of the library's buildAll. */
 export async function buildCommand(argv: string[], io: Io): Promise<number> {
@@ -19,6 +20,7 @@ export async function buildCommand(argv: string[], io: Io): Promise<number> {
       compression: { type: 'string' },
       jobs: { type: 'string' },
       json: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
       rosdistro: { type: 'string' },
       arch: { type: 'string', multiple: true },
     },
@@ -36,13 +38,15 @@ export async function buildCommand(argv: string[], io: Io): Promise<number> {
   const architectures = architectureList(values.arch);
   const json = values.json === true;
   let planned = false;
+  const reporter = buildReporter(io, { terminalColumns: io.terminalColumns, color: colorWanted(process.env), quiet: values.quiet === true });
   const onEvent = (event: BuildEvent): void => {
     if (event.kind === 'plan') planned = true;
-    if (event.kind === 'problem') io.stderr(`debforge: ${formatProblem(event.problem)}\n`);
-    if (event.kind !== 'built') return;
-    const { result } = event;
-    io.stderr(`debforge: built ${result.path} (${formatSize(result.size)}, ${result.profile})\n`);
-    if (!json) io.stdout(`${result.path}\n`);
+    if (event.kind === 'built' && !json) {
+      // Off the terminal's progress lines first: stdout is often the same terminal.
+      reporter.finish();
+      io.stdout(`${event.result.path}\n`);
+    }
+    reporter.onEvent(event);
   };
   const { results, problems } = await buildAll(positionals, {
     profiles,
@@ -56,15 +60,9 @@ export async function buildCommand(argv: string[], io: Io): Promise<number> {
     ...(architectures !== undefined ? { architectures } : {}),
     exitOnSignal: true,
     onEvent,
-  });
+  }).finally(reporter.finish);
   // An input error found before building leaves stdout empty; once packages were built, the JSON
   // lists those written even if another failed.
   if (json && planned) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
   return problems.some((p) => p.severity === 'error') ? 1 : 0;
-}
-
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -23,7 +23,10 @@ Exit status: 0 success, 1 an input or build failed, 2 usage error.
 export const BUILD_HELP = `Usage: debforge build <path>... [options]
 
 Builds <out>/<package>_<version>_<arch>.deb for every daemon folder and profile.
-Prints the paths written (or JSON with --json) on stdout; progress and errors on stderr.
+Prints the paths written (or JSON with --json) on stdout; problems and one
+line per package written on stderr. When stderr is a terminal, each package being compressed
+also shows a line redrawn in place: bytes compressed of the total, rate and time left (no
+colour when NO_COLOR is set).
 
 Options:
   --out DIR               output folder (default: dist)
@@ -39,6 +42,7 @@ Options:
                           and Debian; see \`debforge profiles\`)
   --jobs N                compression threads and packages built at once (default: cores)
   --json                  print results as JSON
+  -q, --quiet             print only problems on stderr (no progress, no per-package lines)
   --rosdistro DIR         resolve dependency keys against this ros/rosdistro checkout instead of
                           the index shipped with debforge (default: $DEBFORGE_ROSDISTRO)
   --arch A                build only architecture A of folders with files-<arch>/ folders

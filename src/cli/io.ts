@@ -2,4 +2,6 @@
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The width of the terminal stderr is, in columns; undefined when it is not a terminal (a pipe, a file, CI). */
+  readonly terminalColumns?: number | undefined;
 }

@@ -14,6 +14,9 @@ import { CHECK_HELP, INSPECT_HELP, MAIN_HELP, PROFILES_HELP } from './help.js';
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  get terminalColumns() {
+    return process.stderr.isTTY ? process.stderr.columns || 80 : undefined;
+  },
 };
 
 /** Runs the CLI; returns the exit code. Never throws: every failure becomes one line on stderr. */
