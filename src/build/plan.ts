@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { DebforgeError, UsageError, terminalSafe, type Problem } from '../errors.js';
 import { exists } from '../fs-exists.js';
 import { architectureFolders } from '../load/index.js';
-import { DEBIAN_ARCHITECTURES } from '../load/debian-syntax.js';
+import { DEBIAN_ARCHITECTURES } from '../debian/architectures.js';
 
 /**
  * The packages a daemon folder gives in a run, by architecture: one per `files-<arch>/` folder

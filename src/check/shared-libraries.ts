@@ -22,6 +22,7 @@
  *    Depends on the profile's package of ROS package `foo` (`ros-noetic-foo`), or `foo`'s
  *    Debian package name.
  */
+import { relationNames } from '../debian/relations.js';
 import type { Problem } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import type { RenderedPackage } from '../render/index.js';
@@ -41,18 +42,6 @@ function knownPackages(soname: string): string[] {
   const python = /^libpython(3\.[0-9]+)\.so\.1\.0$/.exec(soname);
   if (python) return [`libpython${python[1]}`];
   return [];
-}
-
-/** Package names of a relation field's values: every alternative, without version or architecture qualifier. */
-function relationNames(values: readonly string[] | undefined): Set<string> {
-  const names = new Set<string>();
-  for (const value of values ?? []) {
-    for (const alternative of value.split(/[,|]/)) {
-      const name = /^\s*([a-z0-9][a-z0-9+.-]*)/.exec(alternative)?.[1];
-      if (name !== undefined) names.add(name);
-    }
-  }
-  return names;
 }
 
 /** The package name Debian's library packaging policy gives a versioned soname, if it is one. */

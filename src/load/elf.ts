@@ -9,14 +9,9 @@
  * does not is only left unread (its libraries are unknown), since the loader would refuse it.
  */
 import { constants, promises as fs } from 'node:fs';
+import type { ElfIdentity } from '../debian/architectures.js';
 
-export interface ElfInfo {
-  bits: 32 | 64;
-  endian: 'little' | 'big';
-  /** e_machine (EM_*). */
-  machine: number;
-  /** e_flags: on ARM they say hard- or soft-float (armhf or armel). */
-  flags: number;
+export interface ElfInfo extends ElfIdentity {
   /** DT_NEEDED sonames, in order; undefined when the file has no readable dynamic segment. */
   needed?: string[];
   /** DT_SONAME, for a shared library. */

@@ -1,6 +1,9 @@
 import { ProblemList, printable } from '../errors.js';
-import { EMAIL } from '../resolve/maintainer.js';
-import { DEBIAN_ARCHITECTURES, DEBIAN_VERSION, DEPENDENCY_KEY } from './debian-syntax.js';
+import { DEBIAN_ARCHITECTURES } from '../debian/architectures.js';
+import { PRIORITIES, SECTION } from '../debian/names.js';
+import { DEBIAN_RELATION } from '../debian/relations.js';
+import { DEBIAN_VERSION } from '../debian/version.js';
+import { DEPENDENCY_KEY, EMAIL } from './ros-syntax.js';
 import { decodeXml, parseXml, type XmlElement } from './xml.js';
 import type {
   DebforgeOptions,
@@ -62,10 +65,7 @@ const USER_ATTRIBUTES = new Set(['name', 'home']);
 /** A URL for Homepage and the copyright file's Source: one word, no spaces or control characters. */
 const URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s<>"'\\]+$/i;
 /** Debian sections (optionally with an archive area, `contrib/net`) and priorities. */
-const SECTION = /^([a-z0-9-]+\/)?[a-z0-9][a-z0-9+.-]*$/;
-const PRIORITIES = new Set(['required', 'important', 'standard', 'optional', 'extra']);
 /** One Debian relation: a package, optionally `(op version)`, alternatives joined with `|`. */
-export const DEBIAN_RELATION = /^[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?(\s*\|\s*[a-z0-9][a-z0-9+.\-]*(\s*\([<>=]{1,2}\s*[A-Za-z0-9.+~:-]+\))?)*$/;
 const VERSION = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
 
 /**

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError, UsageError, printable } from '../errors.js';
-import { DEBIAN_PACKAGE_NAME } from '../resolve/index.js';
+import { PACKAGE_NAME } from '../debian/names.js';
 import { DAEMON_KINDS, scaffoldFiles, type DaemonKind } from './templates.js';
 
 export { DAEMON_KINDS, scaffoldFiles, type DaemonKind, type ScaffoldFile } from './templates.js';
@@ -33,7 +33,7 @@ export function isDaemonKind(value: string): value is DaemonKind {
  */
 export async function newDaemon(name: string, options: NewOptions = {}): Promise<NewResult> {
   const kind = options.kind ?? 'ros';
-  if (!ROS_NAME.test(name) || name.length < 2 || !DEBIAN_PACKAGE_NAME.test(name.replace(/_/g, '-'))) {
+  if (!ROS_NAME.test(name) || name.length < 2 || !PACKAGE_NAME.test(name.replace(/_/g, '-'))) {
     throw new UsageError(`"${printable(name)}" is not a ROS package name: use lower case letters, digits and _, starting with a letter (at least two characters)`);
   }
   const parent = options.dir ?? 'daemons';

@@ -5,6 +5,9 @@
  */
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { DebFormatError, readDeb, type DebContents } from '../deb/reader.js';
+import { ARCHITECTURE_NAME } from '../debian/architectures.js';
+import { PACKAGE_NAME } from '../debian/names.js';
+import { DEBIAN_VERSION } from '../debian/version.js';
 import { DebforgeError } from '../errors.js';
 import { Deb822Error, field, parseControlStanza, type Stanza } from './stanza.js';
 
@@ -24,9 +27,6 @@ export interface DebInfo {
   distribution?: string;
 }
 
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-const VERSION = /^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~:-]*$/;
-const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
 
 export async function readDebInfo(file: string): Promise<DebInfo> {
   const bad = (message: string): DebforgeError => new DebforgeError({ file, message, severity: 'error' });
@@ -56,8 +56,8 @@ export async function readDebInfo(file: string): Promise<DebInfo> {
   const version = field(control, 'Version');
   const architecture = field(control, 'Architecture');
   if (pkg === undefined || !PACKAGE_NAME.test(pkg)) throw bad(`control field Package ${JSON.stringify(pkg ?? '')} is missing or not a Debian package name`);
-  if (version === undefined || !VERSION.test(version)) throw bad(`control field Version ${JSON.stringify(version ?? '')} is missing or not a Debian version`);
-  if (architecture === undefined || !ARCHITECTURE.test(architecture)) throw bad(`control field Architecture ${JSON.stringify(architecture ?? '')} is missing or invalid`);
+  if (version === undefined || !DEBIAN_VERSION.test(version)) throw bad(`control field Version ${JSON.stringify(version ?? '')} is missing or not a Debian version`);
+  if (architecture === undefined || !ARCHITECTURE_NAME.test(architecture)) throw bad(`control field Architecture ${JSON.stringify(architecture ?? '')} is missing or invalid`);
   const sourceField = field(control, 'Source');
   const source = sourceField !== undefined ? sourceField.split(/[\s(]/)[0]! : pkg;
   if (!PACKAGE_NAME.test(source)) throw bad(`control field Source ${JSON.stringify(sourceField)} is not a source package name`);

@@ -26,7 +26,7 @@
  *   still finds the indexes it names), Release/Release.gpg/InRelease last. A failure before that
  *   (a wrong passphrase) leaves the repository byte for byte as it was.
  */
-export { compareDebianVersions, parseDebianVersion } from './version.js';
+export { compareDebianVersions, parseDebianVersion } from '../debian/version.js';
 export { parseStanzas, renderStanza, orderPackagesFields, type Stanza } from './stanza.js';
 export { readDebInfo, type DebInfo } from './deb.js';
 export { poolDirectory, poolPath } from './pool.js';

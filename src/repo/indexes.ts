@@ -11,7 +11,7 @@ import { compressIndex } from './index-xz.js';
 import { parseRepositoryFile, readIfExists, sha256 } from './io.js';
 import { Phase, type Staging } from './staging.js';
 import { field, orderPackagesFields, renderStanza, type Stanza } from './stanza.js';
-import { compareDebianVersions } from './version.js';
+import { compareDebianVersions } from '../debian/version.js';
 
 export const INDEX_NAMES = ['Packages', 'Packages.gz', 'Packages.xz'] as const;
 const INDEX_GZIP_LEVEL = 6;

@@ -16,10 +16,9 @@ import { applyRetention } from './retention.js';
 import { openSigners, type Signer } from './sign.js';
 import { DEFAULT_COMPONENT, DEFAULT_LOCK_WAIT_SECONDS, type PhaseOptions, type PruneOptions, type RepoDropped, type RepoPackage, type RepoResult, type RepoRunOptions } from './types.js';
 import { applyUpdate, assertSigningKept, type SuiteUpdate } from './update.js';
-import { compareDebianVersions } from './version.js';
+import { PACKAGE_NAME } from '../debian/names.js';
+import { compareDebianVersions, DEBIAN_VERSION } from '../debian/version.js';
 
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-const VERSION = /^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~:-]*$/;
 
 interface Change {
   /** The suites whose entries change, with their new entries. */
@@ -96,7 +95,7 @@ export async function phaseRepository(options: PhaseOptions): Promise<RepoResult
   checkRunOptions(options);
   const usage = (what: string, message: string): DebforgeError => new DebforgeError({ file: what, message, severity: 'error' });
   if (!PACKAGE_NAME.test(options.package)) throw usage(`repo phase ${printable(options.package)}`, 'is not a Debian package name');
-  if (options.version !== 'latest' && !VERSION.test(options.version)) throw usage(`repo phase ${options.package} ${printable(options.version)}`, 'is not a Debian version: give a published version or latest');
+  if (options.version !== 'latest' && !DEBIAN_VERSION.test(options.version)) throw usage(`repo phase ${options.package} ${printable(options.version)}`, 'is not a Debian version: give a published version or latest');
   if (!Number.isInteger(options.percent) || options.percent < 0 || options.percent > 100) throw usage(`repo phase ${options.package} ${options.version} ${options.percent}`, 'the percentage must be a whole number from 0 to 100');
   return maintain(options, 'repo phase', (suites) => {
     const change: Change = { suites: [], packages: [], dropped: [] };

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError } from '../errors.js';
 import { readDebInfo, type DebInfo } from './deb.js';
-import { versionWithoutEpoch } from './version.js';
+import { versionWithoutEpoch } from '../debian/version.js';
 
 /** `pool/<component>/<prefix>/<source>/`: the prefix is `lib` + one letter for lib* sources, as Debian does. */
 export function poolDirectory(component: string, source: string): string {

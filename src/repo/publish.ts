@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError, printable, type Problem } from '../errors.js';
+import { ARCHITECTURE_NAME } from '../debian/architectures.js';
 import { exists } from '../fs-exists.js';
 import { makeDirectory } from '../make-directory.js';
 import { CACHE_NAME, ReadCache } from './cache.js';
@@ -18,7 +19,6 @@ import { DEFAULT_COMPONENT, DEFAULT_LOCK_WAIT_SECONDS, type RepoDropped, type Re
 import { applyUpdate, type SuiteUpdate } from './update.js';
 import { checkRunOptions, signKeys, NAME } from './options.js';
 
-const ARCHITECTURE = /^[a-z0-9][a-z0-9-]*$/;
 /** A one-line Release value: printable, no leading or trailing space (deb822 would drop it), at most 200 characters. */
 const RELEASE_TEXT = /^[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029](?:[^\u0000-\u001f\u007f-\u009f\u2028\u2029]{0,198}[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029])?$/;
 
@@ -40,7 +40,7 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   const usage = (what: string, message: string): DebforgeError => new DebforgeError({ file: what, message, severity: 'error' });
   checkRunOptions(options);
   for (const arch of options.architectures ?? []) {
-    if (!ARCHITECTURE.test(arch) || arch === 'all') throw usage(`--arch ${printable(arch)}`, 'must be a Debian architecture such as amd64 or arm64');
+    if (!ARCHITECTURE_NAME.test(arch) || arch === 'all') throw usage(`--arch ${printable(arch)}`, 'must be a Debian architecture such as amd64 or arm64');
   }
   for (const [option, value] of [['--origin', options.origin], ['--label', options.label]] as const) {
     if (value !== undefined && !RELEASE_TEXT.test(value)) {

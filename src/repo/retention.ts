@@ -3,7 +3,7 @@
  * kept, so a robot can go back with `apt-get install <package>=<previous version>`; what falls
  * out is dropped from the indexes, and its pool file goes once no index names it.
  */
-import { compareDebianVersions } from './version.js';
+import { compareDebianVersions } from '../debian/version.js';
 
 /** Versions kept per package and architecture unless told otherwise: the current one and two before it. */
 export const DEFAULT_KEEP = 3;

@@ -1,15 +1,17 @@
 import path from 'node:path';
 import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
-import { DEBIAN_ARCHITECTURES, MAX_NAME_COMPONENT_BYTES } from '../load/debian-syntax.js';
-import { architectureProblem, DEBIAN_RELATION } from '../load/package-xml.js';
+import { architecturesOf, DEBIAN_ARCHITECTURES, describeElf, elfMatches, multiarchTriplet } from '../debian/architectures.js';
+import { MAX_NAME_COMPONENT_BYTES, PACKAGE_NAME } from '../debian/names.js';
+import { DEBIAN_RELATION } from '../debian/relations.js';
+import { DEBIAN_REVISION } from '../debian/version.js';
+import { architectureProblem } from '../load/package-xml.js';
 import type { DaemonSource, Dependency, HealthCheck, PayloadFile, Person, RelationField, UnitOptions, UnitSource } from '../load/types.js';
 import { ConditionError, evaluateCondition } from './condition.js';
 import { placeholderLicenses } from '../render/copyright.js';
 import { describe } from './description.js';
 import { chooseMaintainer, MAINTAINER_WAY_OUT, maintainerProblem, parseMaintainer } from './maintainer.js';
 import { substitutePayloadPaths } from './payload-paths.js';
-import { architecturesOf, describeElf, elfMatches, multiarchTriplet } from './architecture.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
 import { evaluateInstallRules } from './install-rules.js';
 import { machineRosdep } from './machine-rosdep.js';
@@ -43,8 +45,6 @@ export interface ResolveOptions {
   architecture?: string;
 }
 
-export const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-const REVISION = /^[A-Za-z0-9.+~]+$/;
 const DEFAULT_UNIT_OPTIONS: Omit<UnitOptions, 'line'> = { enable: true, start: true, restartOnUpgrade: true, instances: [] };
 
 /** The package name a daemon gets under a profile: `ros-<distro>-<name>` with `_` as `-`. */
@@ -101,8 +101,8 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
   const packageName = debianPackageName(manifest.name, profile);
   // Checked without the profile's prefix too, so a name is valid (or not) on every profile alike.
   const unprefixed = manifest.name.replace(/_/g, '-');
-  if (!DEBIAN_PACKAGE_NAME.test(packageName) || !DEBIAN_PACKAGE_NAME.test(unprefixed)) {
-    problems.error(manifestFile, `<name> "${printable(manifest.name)}" gives Debian package name "${printable(DEBIAN_PACKAGE_NAME.test(packageName) ? unprefixed : packageName)}", which is not valid: use lower case letters, digits and _ (at least two characters)`, manifest.nameLine);
+  if (!PACKAGE_NAME.test(packageName) || !PACKAGE_NAME.test(unprefixed)) {
+    problems.error(manifestFile, `<name> "${printable(manifest.name)}" gives Debian package name "${printable(PACKAGE_NAME.test(packageName) ? unprefixed : packageName)}", which is not valid: use lower case letters, digits and _ (at least two characters)`, manifest.nameLine);
   }
   // The package name is a folder name on the robot (/usr/share/doc/<package>), and part of the .deb's name.
   const selected = selectArchitecture(source, options.architecture, problems);
@@ -113,7 +113,7 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
     problems.error(manifestFile, `<name> "${printable(manifest.name)}" is too long: the package file name ${Buffer.byteLength(debFileName, 'utf8')} bytes, over the 255 a file name may have (and /usr/share/doc/<package> must unpack): shorten it`, manifest.nameLine);
   }
   const revision = options.revision ?? '1';
-  if (!REVISION.test(revision)) {
+  if (!DEBIAN_REVISION.test(revision)) {
     problems.error(manifestFile, `revision "${revision}" is not a valid Debian revision: use letters, digits and . + ~`);
   }
 

@@ -1,4 +1,5 @@
 import { printable } from '../errors.js';
+import { EMAIL } from '../load/ros-syntax.js';
 import type { Person } from '../load/types.js';
 
 /**
@@ -8,9 +9,6 @@ import type { Person } from '../load/types.js';
  * `--maintainer "Name <email>"` (always wins), or DEBFULLNAME / DEBEMAIL as dch reads them (used
  * only in place of a placeholder, so a machine's settings never change a good manifest's output).
  */
-
-/** An email as REP 127 requires it: local@domain.tld, nothing a control file or shell could trip on. */
-export const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 /**
  * Top-level names that are no mail host: catkin's `todo`, and the names RFC 2606 / RFC 6761 and

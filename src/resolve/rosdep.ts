@@ -1,3 +1,4 @@
+import { PACKAGE_NAME } from '../debian/names.js';
 import { fail, printable } from '../errors.js';
 import { decodeUtf8Strict, MAX_YAML_BYTES, readInputFile } from '../load/read-input.js';
 import type { Profile } from './profiles.js';
@@ -23,7 +24,7 @@ export async function loadRosdepFile(absolutePath: string, displayName: string, 
     const rule = rosdepRule(rules, profile.os.id, profile.os.codename);
     if (rule === undefined) continue;
     for (const name of rule.available && rule.installer === 'apt' ? rule.packages : []) {
-      if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9+.-]+$/.test(name)) {
+      if (typeof name !== 'string' || !PACKAGE_NAME.test(name)) {
         const shown = typeof name === 'string' ? name : `a ${Array.isArray(name) ? 'list' : typeof name}`;
         fail(displayName, `key "${printable(key)}" maps to "${printable(shown.slice(0, 80))}", which is not a Debian package name`);
       }

@@ -1,4 +1,14 @@
-/** Debian version comparison, as dpkg does it (deb-version(7)): epoch, then upstream, then revision. */
+/** Debian versions (deb-version(7)): their syntax, their parts, and comparison as dpkg does it. */
+
+/**
+ * A Debian version: optional `epoch:`, an upstream part starting with a digit, and an optional
+ * `-revision`; a hyphen in the upstream part only when a revision follows, a colon only after an
+ * epoch.
+ */
+export const DEBIAN_VERSION = /^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~]*(?:(?:-[A-Za-z0-9.+~]+)*-[A-Za-z0-9.+~]+)?$/;
+
+/** A Debian revision on its own (the part after the last hyphen). */
+export const DEBIAN_REVISION = /^[A-Za-z0-9.+~]+$/;
 
 export interface DebianVersion {
   epoch: number;

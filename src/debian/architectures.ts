@@ -1,10 +1,20 @@
 /**
- * What each Debian architecture means for a package's payload: its multiarch triplet
- * (@DEB_HOST_MULTIARCH@, as `dpkg-architecture -a<arch> -qDEB_HOST_MULTIARCH` gives it from dpkg's
- * cputable, ostable and tupletable) and the ELF class, byte order and machines of its binaries
- * (the bits and endianness of dpkg's cputable; the machine numbers of the ELF specification).
+ * Debian architectures: which names a binary package may carry, and what each means for its
+ * payload: the multiarch triplet (@DEB_HOST_MULTIARCH@, as `dpkg-architecture -a<arch>
+ * -qDEB_HOST_MULTIARCH` gives it from dpkg's cputable, ostable and tupletable) and the ELF class,
+ * byte order and machines of its binaries (the bits and endianness of dpkg's cputable; the machine
+ * numbers of the ELF specification).
  */
-import type { ElfInfo } from '../load/elf.js';
+
+/** What an ELF header says about the machine a binary is for (load/elf.ts reads it). */
+export interface ElfIdentity {
+  bits: 32 | 64;
+  endian: 'little' | 'big';
+  /** e_machine (EM_*). */
+  machine: number;
+  /** e_flags: on ARM they say hard- or soft-float (armhf or armel). */
+  flags: number;
+}
 
 export interface ArchitectureFacts {
   multiarch: string;
@@ -52,7 +62,13 @@ const fact = (multiarch: string, bits: 32 | 64, endian: 'little' | 'big', machin
   ...(armFloat ? { armFloat } : {}),
 });
 
-/** Every architecture of DEBIAN_ARCHITECTURES but `all`. */
+/**
+ * The Debian architectures a binary package may name besides `all`: dpkg's GNU/Linux
+ * architectures (the names `dpkg-architecture -L` gives without an OS prefix) and the Hurd ports
+ * Debian builds. Wildcards such as `any` or `linux-any` belong in source packages only: dpkg
+ * refuses to install a binary package that names one. dpkg 1.22 (Debian 13) no longer knows
+ * RETIRED_ARCHITECTURES; dpkg 1.21 (Debian 12) still does, and a package may still name them.
+ */
 export const ARCHITECTURE_FACTS: Readonly<Record<string, ArchitectureFacts>> = {
   alpha: fact('alpha-linux-gnu', 64, 'little', [EM_ALPHA]),
   amd64: fact('x86_64-linux-gnu', 64, 'little', [EM_X86_64]),
@@ -104,10 +120,23 @@ export const ARCHITECTURE_FACTS: Readonly<Record<string, ArchitectureFacts>> = {
   'hurd-i386': fact('i386-gnu', 32, 'little', [EM_386]),
 };
 
+/** Architectures dpkg 1.22 dropped from its tables (obsolete ports). */
+export const RETIRED_ARCHITECTURES: readonly string[] = ['arm64ilp32', 'avr32', 'm32r', 'tilegx'];
+
+/** Every architecture a binary package may name: `all` and those of ARCHITECTURE_FACTS. */
+export const DEBIAN_ARCHITECTURES: ReadonlySet<string> = new Set(['all', ...Object.keys(ARCHITECTURE_FACTS)]);
+
+/**
+ * What an architecture name looks like (dpkg-architecture's syntax): a repository lists packages
+ * of architectures debforge has no facts about, such as kfreebsd-amd64.
+ */
+export const ARCHITECTURE_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
 /** The multiarch triplet of an architecture (`aarch64-linux-gnu` for arm64). */
 export function multiarchTriplet(architecture: string): string | undefined {
   return ARCHITECTURE_FACTS[architecture]?.multiarch;
 }
+
 
 const EF_ARM_EABIMASK = 0xff000000;
 const EF_ARM_EABI_VER5 = 0x05000000;
@@ -115,7 +144,7 @@ const EF_ARM_ABI_FLOAT_SOFT = 0x200;
 const EF_ARM_ABI_FLOAT_HARD = 0x400;
 
 /** The float ABI an ARM EABI binary declares, if it declares one. */
-function armFloatOf(elf: ElfInfo): 'hard' | 'soft' | undefined {
+function armFloatOf(elf: ElfIdentity): 'hard' | 'soft' | undefined {
   if ((elf.flags & EF_ARM_EABIMASK) >>> 0 !== EF_ARM_EABI_VER5) return undefined;
   if (elf.flags & EF_ARM_ABI_FLOAT_HARD) return 'hard';
   if (elf.flags & EF_ARM_ABI_FLOAT_SOFT) return 'soft';
@@ -123,7 +152,7 @@ function armFloatOf(elf: ElfInfo): 'hard' | 'soft' | undefined {
 }
 
 /** Whether an ELF file can run on (or be loaded for) an architecture. */
-export function elfMatches(elf: ElfInfo, architecture: string): boolean {
+export function elfMatches(elf: ElfIdentity, architecture: string): boolean {
   const facts = ARCHITECTURE_FACTS[architecture];
   if (facts === undefined) return false;
   if (elf.bits !== facts.bits || elf.endian !== facts.endian || !facts.machines.includes(elf.machine)) return false;
@@ -138,7 +167,7 @@ export function elfMatches(elf: ElfInfo, architecture: string): boolean {
 const COMMON = ['amd64', 'arm64', 'armhf', 'i386', 'riscv64', 'ppc64el', 's390x', 'armel', 'x32', 'loong64', 'mips64el'];
 
 /** Debian architectures an ELF file fits, the common ones first. */
-export function architecturesOf(elf: ElfInfo): string[] {
+export function architecturesOf(elf: ElfIdentity): string[] {
   const all = Object.keys(ARCHITECTURE_FACTS).filter((arch) => elfMatches(elf, arch));
   return [...COMMON.filter((arch) => all.includes(arch)), ...all.filter((arch) => !COMMON.includes(arch))];
 }
@@ -159,7 +188,7 @@ const MACHINE_NAMES: Readonly<Record<number, string>> = {
 };
 
 /** As `file` describes it: `ELF 64-bit LSB, AArch64`. */
-export function describeElf(elf: ElfInfo): string {
+export function describeElf(elf: ElfIdentity): string {
   const machine = MACHINE_NAMES[elf.machine] ?? `machine ${elf.machine}`;
   const float = elf.machine === EM_ARM ? armFloatOf(elf) : undefined;
   return `ELF ${elf.bits}-bit ${elf.endian === 'little' ? 'LSB' : 'MSB'}, ${machine}${float ? `, ${float}-float` : ''}`;
