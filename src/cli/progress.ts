@@ -42,7 +42,8 @@ export function buildReporter(io: Io, style: ReportStyle, now: () => number = Da
   let done = 0;
   let drawn = 0;
   let lastDraw = 0;
-  const paint = (code: string, text: string): string => (style.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  // Colour only on the terminal: a pipe or a file gets the plain lines.
+  const paint = (code: string, text: string): string => (style.color && style.terminalColumns !== undefined ? `\x1b[${code}m${text}\x1b[0m` : text);
   const clear = (): void => {
     if (drawn > 0) io.stderr(`\x1b[${drawn}A\r\x1b[J`);
     drawn = 0;

@@ -69,6 +69,11 @@ describe('build progress: redrawn on a terminal, one line per package otherwise'
     assert.equal(lines.length, 1, result.stderr);
     assert.match(lines[0]!, /^debforge: built \S+\.deb \([0-9.]+ MiB, noetic\)$/);
     assert.equal(result.stdout.trim(), lines[0]!.split(' ')[2]);
+    // Notes and warnings too are plain lines off the terminal.
+    const noted = run(process.execPath, [CLI, 'build', path.join(FIXTURES, 'system', 'svc_demo_catkin'), '--out', path.join(work, 'noted')], { env: ENV });
+    assert.equal(noted.code, 0, noted.stderr);
+    assert.match(noted.stderr, /: note: /);
+    assert.doesNotMatch(noted.stderr, ESCAPE);
   });
 
   it('NO_COLOR: progress on a terminal without colour; --quiet: no progress and no package line', () => {
