@@ -13,7 +13,7 @@ import { describe } from './description.js';
 import { chooseMaintainer, MAINTAINER_WAY_OUT, maintainerProblem, parseMaintainer } from './maintainer.js';
 import { substitutePayloadPaths } from './payload-paths.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
-import { evaluateInstallRules } from './install-rules.js';
+import { evaluateInstallRules } from './install-rules/index.js';
 import { machineRosdep } from './machine-rosdep.js';
 import { PROFILES, supportsUserEnable, type Profile } from './profiles.js';
 import { loadRosdepFile, type RosdepTable } from './rosdep.js';
