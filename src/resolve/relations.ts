@@ -1,0 +1,146 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DEBIAN_RELATION } from '../debian/relations.js';
+import { printable, type ProblemList } from '../errors.js';
+import { displayPath } from '../load/index.js';
+import type { DaemonSource, Dependency, RelationField } from '../load/types.js';
+import { ConditionError, evaluateCondition } from './condition.js';
+import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
+import { machineRosdep } from './machine-rosdep.js';
+import { PROFILES, type Profile } from './profiles.js';
+import { loadRosdepFile, type RosdepTable } from './rosdep.js';
+import { rosdistroFromCheckout, shippedRosdistro, type RosdistroData } from './rosdistro.js';
+import { debianPackageName } from './variables.js';
+
+/**
+ * The package's relation fields: package.xml's dependency keys mapped to Debian packages (by the
+ * folder's rosdep file, its siblings, the ROS distribution and the machine's rosdep data), and the
+ * relations <export><debforge> gives as they are.
+ */
+export async function resolveRelations(
+  source: DaemonSource,
+  variables: ReadonlyMap<string, string>,
+  profile: Profile,
+  options: { runSiblings?: readonly string[]; rosdistro?: string },
+  problems: ProblemList,
+): Promise<Partial<Record<RelationField, string[]>>> {
+  const rosdep = await loadRosdep(source, profile, problems);
+  const keySources: KeySources = {
+    profile,
+    local: rosdep ?? new Map(),
+    siblings: [...new Set([...source.siblings, ...(options.runSiblings ?? [])])],
+    rosdistro: await loadRosdistro(options.rosdistro),
+    machine: await machineRosdep(profile, problems),
+  };
+  return relationsOf(source, variables, keySources, problems);
+}
+
+async function loadRosdep(source: DaemonSource, profile: Profile, problems: ProblemList): Promise<RosdepTable | undefined> {
+  const configured = source.manifest.debforge.rosdep;
+  const relative = configured ?? 'rosdep.yaml';
+  // A path from package.xml names a file of the daemon folder: relative, and not climbing out.
+  const normal = path.posix.normalize(relative);
+  if (path.posix.isAbsolute(relative) || normal === '..' || normal.startsWith('../')) {
+    problems.error(displayPath(source.dir, 'package.xml'), `<rosdep> "${printable(relative)}" leaves the daemon folder: give a path inside it, relative to package.xml`, source.manifest.debforge.rosdepLine);
+    return undefined;
+  }
+  const absolute = path.join(source.dir, normal);
+  if (configured === undefined) {
+    if (!(await fs.lstat(absolute).then(() => true, () => false))) return undefined;
+  }
+  try {
+    return await loadRosdepFile(absolute, displayPath(source.dir, normal), profile, { confineTo: source.dir });
+  } catch (error) {
+    problems.capture(() => {
+      throw error;
+    });
+    return undefined;
+  }
+}
+
+/** The rosdistro data keys are resolved against: a checkout the user names, else the shipped index. */
+async function loadRosdistro(checkout: string | undefined): Promise<RosdistroData> {
+  const configured = checkout ?? process.env['DEBFORGE_ROSDISTRO'];
+  if (configured === undefined || configured === '') return shippedRosdistro();
+  return rosdistroFromCheckout(configured, PROFILES);
+}
+
+function conditionVariables(profile: Profile): Map<string, string> {
+  return new Map([
+    ['ROS_VERSION', profile.ros ? String(profile.ros.version) : ''],
+    ['ROS_DISTRO', profile.ros?.distro ?? ''],
+    ['ROS_PYTHON_VERSION', profile.ros ? String(profile.ros.pythonVersion) : '3'],
+  ]);
+}
+
+function relationsOf(
+  source: DaemonSource,
+  variables: ReadonlyMap<string, string>,
+  keys: KeySources,
+  problems: ProblemList,
+): Partial<Record<RelationField, string[]>> {
+  const { profile } = keys;
+  const manifestFile = displayPath(source.dir, 'package.xml');
+  const relations: Partial<Record<RelationField, string[]>> = {};
+  const add = (field: RelationField, terms: string[]): void => {
+    const list = (relations[field] ??= []);
+    for (const term of terms) if (!list.includes(term)) list.push(term);
+  };
+  const conditionValues = new Map([...conditionVariables(profile), ...variables]);
+  const applies = (dependency: Dependency): boolean => {
+    if (dependency.condition === undefined) return true;
+    try {
+      return evaluateCondition(dependency.condition, conditionValues);
+    } catch (error) {
+      if (error instanceof ConditionError) {
+        problems.error(manifestFile, error.message, dependency.line);
+        return false;
+      }
+      throw error;
+    }
+  };
+  for (const dependency of source.manifest.dependencies) {
+    if (!applies(dependency)) continue;
+    const field: RelationField | undefined = isRuntime(dependency)
+      ? 'depends'
+      : dependency.kind === 'conflict'
+        ? 'conflicts'
+        : dependency.kind === 'replace'
+          ? 'replaces'
+          : undefined;
+    if (!field) continue;
+    let mapped = mapKey(dependency.key, keys);
+    // Conflicts and Replaces usually name a package the team shipped before (a rename): one no
+    // archive has is still named as this profile names packages, and costs nothing if absent.
+    if (!mapped.ok && field !== 'depends') mapped = { ok: true, packages: [debianPackageName(dependency.key, profile)] };
+    if (!mapped.ok) {
+      problems.error(manifestFile, mapped.reason, dependency.line);
+      continue;
+    }
+    const terms = mapped.packages.flatMap((name) => relationTerms(name, dependency.constraints));
+    // Checked again where it reaches the control file: a term that is not one relation would add others.
+    const invalid = terms.find((term) => !DEBIAN_RELATION.test(term));
+    if (invalid !== undefined) {
+      problems.error(manifestFile, `<${dependency.kind}> "${printable(dependency.key)}" gives "${printable(invalid)}", which is not a Debian relation: map the key to Debian package names in rosdep.yaml`, dependency.line);
+      continue;
+    }
+    add(field, terms);
+  }
+  for (const [field, values] of Object.entries(source.manifest.debforge.relations) as [RelationField, string[]][]) {
+    for (const raw of values) {
+      // One control-file line: line breaks inside the element are only spacing.
+      const value = raw.replace(/\s+/g, ' ');
+      // Checked at load with the element's line; checked again here, where it reaches the control file.
+      if (!DEBIAN_RELATION.test(value.trim())) {
+        problems.error(manifestFile, `<${field}> "${printable(value)}" is not a Debian relation (name, optionally "(>= version)", alternatives with |)`, source.manifest.debforge.line);
+        continue;
+      }
+      add(field, [value.trim()]);
+    }
+  }
+  if (source.units.some((u) => u.scope === 'user')) add('depends', ['init-system-helpers (>= 1.52)']);
+  // catkin_install_python's programs run with the target's python3, as dh_python3 would declare.
+  const python = source.payload.find((p) => p.pythonShebang !== undefined)?.pythonShebang;
+  if (python !== undefined && !(relations.depends ?? []).some((term) => /^python3(\s|$|:)/.test(term))) add('depends', [path.posix.basename(python)]);
+  return relations;
+}
