@@ -1,15 +1,26 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError, terminalSafe } from '../errors.js';
 import { maintainerFromEnvironment, overrideProblem } from '../resolve/maintainer.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** util.parseArgs with its errors turned into one-line usage errors (exit 2). */
+/** util.parseArgs with its errors turned into one-line usage errors (exit 2) naming what the command takes. */
 export function parse<T extends Options>(argv: string[], options: T, command: string): ReturnType<typeof parseArgs<{ args: string[]; options: T & { help: { type: 'boolean'; short: 'h' } }; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see \`debforge ${command} --help\`)`);
+    const { code, message } = error as NodeJS.ErrnoException;
+    const help = `see \`debforge ${command} --help\``;
+    // Node's own words name the option in quotes ('--frob', '--out <value>', '-h, --help').
+    const option = /'(?:-[^,' ]*, )?(-[^' ]*)/.exec(message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+      const known = [...Object.keys(options), 'help'].map((name) => `--${name}`).join(', ');
+      throw new UsageError(`Unknown option '${terminalSafe(option)}': \`debforge ${command}\` takes ${known} (${help})`);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+      throw new UsageError(`${option} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'} (${help})`);
+    }
+    throw new UsageError(`${terminalSafe(message.split('\n')[0]!)} (${help})`);
   }
 }
 

@@ -23,7 +23,7 @@ Exit status: 0 success, 1 an input or build failed, 2 usage error.
 export const BUILD_HELP = `Usage: debforge build <path>... [options]
 
 Builds <out>/<package>_<version>_<arch>.deb for every daemon folder and profile.
-Prints the paths written (or JSON with --json) on stdout; problems and one
+Prints the paths written (or JSON with --json, see docs/json.md) on stdout; problems and one
 line per package written on stderr. When stderr is a terminal, each package being compressed
 also shows a line redrawn in place: bytes compressed of the total, rate and time left (no
 colour when NO_COLOR is set).
@@ -41,7 +41,7 @@ Options:
                           profile's distribution uses (zstd on jammy and noble, xz on focal
                           and Debian; see \`debforge profiles\`)
   --jobs N                compression threads and packages built at once (default: cores)
-  --json                  print results as JSON
+  --json                  print the packages written as JSON (docs/json.md)
   -q, --quiet             print only problems on stderr (no progress, no per-package lines)
   --rosdistro DIR         resolve dependency keys against this ros/rosdistro checkout instead of
                           the index shipped with debforge (default: $DEBFORGE_ROSDISTRO)
@@ -73,7 +73,8 @@ NAME and EMAIL are the fallbacks), give the real one; the environment never repl
 export const CHECK_HELP = `Usage: debforge check <path>... [options]
 
 Loads, resolves and renders every daemon without writing anything, and lists every
-problem as file:line: message. Exit 1 if any error was found.
+problem as file:line: message on stderr. Exit 1 if any error was found; otherwise stdout
+says what was checked (checked N daemon folders for M profiles (names): no problems).
 
 It also warns (file:line: warning: message, exit status unchanged) about what builds
 but will hurt on a robot: a debian/ fragment calling systemctl on units the package does
@@ -95,6 +96,7 @@ Options:
                           (default: $DEBFORGE_ROSDISTRO, else the index shipped with debforge)
   --arch A                check only architecture A of folders with files-<arch>/ folders
                           (repeatable or comma-separated; default: every one they provide)
+  --json                  print the folders, profiles and problems as JSON (docs/json.md)
   -h, --help              show this help
 `;
 
@@ -108,7 +110,7 @@ and the exit status is 1. Only regular files are read; a malformed package or
 a decompression bomb is refused with a one-line error.
 
 Options:
-  --json                  print as JSON
+  --json                  print as JSON (docs/json.md)
   -h, --help              show this help
 `;
 

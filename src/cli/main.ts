@@ -1,7 +1,7 @@
 import { checkBuild } from '../build/check.js';
 import { expandDaemonPaths } from '../build/plan.js';
 import { resolveProfile } from '../build/stage.js';
-import { DebforgeError, UsageError, formatProblem, terminalSafe } from '../errors.js';
+import { DebforgeError, UsageError, formatProblem, terminalSafe, type Problem } from '../errors.js';
 import { distributionCompression, dpkgReadsZstd, PROFILES, templateVariables } from '../resolve/index.js';
 import { architectureList, defines, maintainerOptions, parse } from './args.js';
 import { buildCommand } from './build.js';
@@ -75,7 +75,7 @@ function reportError(error: unknown, io: Io): number {
 }
 
 async function checkCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, maintainer: { type: 'string' }, tag: { type: 'string' }, rosdistro: { type: 'string' }, arch: { type: 'string', multiple: true } }, 'check');
+  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, maintainer: { type: 'string' }, tag: { type: 'string' }, rosdistro: { type: 'string' }, arch: { type: 'string', multiple: true }, json: { type: 'boolean' } }, 'check');
   if (values.help) {
     io.stdout(CHECK_HELP);
     return 0;
@@ -86,21 +86,30 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   const maintainer = maintainerOptions(values.maintainer, process.env);
   const architectures = architectureList(values.arch);
   const daemons = await expandDaemonPaths(positionals);
-  let errors = 0;
+  const problems: Problem[] = [];
   if (values.tag !== undefined) {
     const { checkTag } = await import('../check/tag.js');
-    for (const problem of await checkTag(daemons, values.tag)) {
-      errors++;
-      io.stderr(`${formatProblem(problem)}\n`);
-    }
+    problems.push(...(await checkTag(daemons, values.tag)));
   }
   // The daemons are checked as one set: a unit may be pulled in, or a file shipped, by another.
   const options = { defines: variables, ...maintainer, ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}), ...(architectures !== undefined ? { architectures } : {}) };
-  for (const problem of await checkBuild(daemons, profiles, options)) {
-    if (problem.severity === 'error') errors++;
-    io.stderr(`${formatProblem(problem)}\n`);
+  problems.push(...(await checkBuild(daemons, profiles, options)));
+  for (const problem of problems) io.stderr(`${formatProblem(problem)}\n`);
+  const count = (severity: Problem['severity']): number => problems.filter((p) => p.severity === severity).length;
+  const errors = count('error');
+  if (values.json) {
+    const report = { folders: daemons, profiles: profiles.map((p) => p.name), errors, warnings: count('warning'), notes: count('note'), problems };
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (errors === 0) {
+    const found = [plural(count('warning'), 'warning'), plural(count('note'), 'note')].filter((part) => !part.startsWith('0 '));
+    const names = profiles.map((p) => p.name).join(', ');
+    io.stdout(`checked ${plural(daemons.length, 'daemon folder')} for ${plural(profiles.length, 'profile')} (${names}): ${found.length === 0 ? 'no problems' : `no errors, ${found.join(', ')}`}\n`);
   }
   return errors > 0 ? 1 : 0;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 async function inspectCommand(argv: string[], io: Io): Promise<number> {
