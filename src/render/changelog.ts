@@ -1,5 +1,3 @@
-import { gzipSync, constants } from 'node:zlib';
-
 /** RFC 2822 date as deb-changelog wants it, always UTC so every machine writes the same bytes. */
 export function changelogDate(epochSeconds: number): string {
   const date = new Date(epochSeconds * 1000);
@@ -18,16 +16,4 @@ export function renderChangelog(options: { package: string; version: string; dis
     ` -- ${options.maintainer}  ${changelogDate(options.epoch)}`,
     '',
   ].join('\n');
-}
-
-/**
- * gzip as `gzip -9n` writes it: no name, mtime 0, XFL 2 (best compression) and OS 3 (Unix)
- * pinned, because zlib writes its compile-time OS byte and a build must not depend on the host.
- */
-export function gzipReproducible(data: Buffer): Buffer {
-  const out = gzipSync(data, { level: constants.Z_BEST_COMPRESSION });
-  out.writeUInt32LE(0, 4);
-  out[8] = 2;
-  out[9] = 3;
-  return out;
 }

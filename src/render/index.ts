@@ -4,7 +4,8 @@ import { ProblemList } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import type { MaintainerScript } from '../load/types.js';
 import type { PackageSpec } from '../resolve/types.js';
-import { renderChangelog, gzipReproducible } from './changelog.js';
+import { gzipSync } from '../write/compress/gzip-parallel.js';
+import { renderChangelog } from './changelog.js';
 import { formatDescription, type ControlField } from './control.js';
 import { renderCopyright } from './copyright.js';
 import { checkOverlaps } from './overlap.js';
@@ -14,7 +15,6 @@ import { substitute } from './substitute.js';
 export { formatControl, formatDescription, type ControlField } from './control.js';
 export { substitute } from './substitute.js';
 export { shellQuote, groupUnits, mergeScript, FRAGMENT_TOKEN } from './scripts.js';
-export { gzipReproducible } from './changelog.js';
 
 /** A file whose content debforge produced (a rendered unit or template, docs). */
 export interface GeneratedFile {
@@ -68,7 +68,8 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
   });
   files.push({
     path: `${docDir}/changelog.Debian.gz`,
-    content: gzipReproducible(
+    // As `gzip -9n` writes it: no name, mtime 0, one deflate stream (write/compress).
+    content: gzipSync(
       Buffer.from(
         renderChangelog({
           package: spec.package,
@@ -79,6 +80,7 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
           epoch: spec.sourceDateEpoch,
         }),
       ),
+      { level: 9, blockSize: 'whole' },
     ),
     mode: 0o644,
   });

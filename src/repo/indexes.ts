@@ -4,8 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { exists } from '../fs-exists.js';
+import { gzipSync } from '../write/compress/gzip-parallel.js';
 import type { DebInfo } from './deb.js';
 import { compressIndex } from './index-xz.js';
 import { parseRepositoryFile, readIfExists, sha256 } from './io.js';
@@ -125,7 +125,7 @@ export async function stageIndexes(suiteDir: string, component: string, sorted: 
       variants = [
         ['Packages', plain],
         // Level 6, as apt-ftparchive compresses (apt's gzip -6n): -9 takes about twice as long for 1% on index text.
-        ['Packages.gz', gzipSync(plain, { level: INDEX_GZIP_LEVEL })],
+        ['Packages.gz', gzipSync(plain, { level: INDEX_GZIP_LEVEL, blockSize: 'whole' })],
         ['Packages.xz', xz],
       ];
       compressed.set(plainHash, variants);

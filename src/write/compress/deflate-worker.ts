@@ -5,33 +5,17 @@
  * Buffers travel by transfer, never by copy, and the input buffer goes back for reuse: a thread
  * that allocated per block would hold tens of MiB of garbage between its collections.
  */
-import { parentPort } from 'node:worker_threads';
 import zlib from 'node:zlib';
+import { serveBlocks, type BlockRequest } from './block-worker.js';
 import { minorCollector } from './collect.js';
 
-export interface DeflateRequest {
-  id: number;
-  /** Holds the block, and before it the input that primes it. */
-  buffer: ArrayBuffer;
+export interface DeflateRequest extends BlockRequest {
   blockOffset: number;
   blockLength: number;
   /** The dictionary is this many bytes right before the block (0: none). */
   dictionaryLength: number;
   /** Everything but the dictionary. */
   options: zlib.ZlibOptions;
-}
-
-export interface DeflateResponse {
-  id: number;
-  /** The request's buffer, handed back for the next block. */
-  buffer: ArrayBuffer;
-  /**
-   * The deflated block is at the start of `buffer`, this long. It always fits: deflate adds at
-   * most ~n/3000 + 20 bytes to n bytes, and the buffer has 32 KiB of dictionary room besides the
-   * block (a block is at most 64 MiB).
-   */
-  outputLength?: number;
-  error?: string;
 }
 
 /**
@@ -41,7 +25,11 @@ export interface DeflateResponse {
  */
 const collectMinor = minorCollector();
 
-/** Deflates the request's block into the start of its buffer; returns the deflated length. */
+/**
+ * Deflates the request's block into the start of its buffer; returns the deflated length. It
+ * always fits: deflate adds at most ~n/3000 + 20 bytes to n bytes, and the buffer has 32 KiB of
+ * dictionary room besides the block (a block is at most 64 MiB).
+ */
 function deflateInPlace(request: DeflateRequest): number {
   const input = new Uint8Array(request.buffer);
   const options: zlib.ZlibOptions = { ...request.options };
@@ -54,15 +42,6 @@ function deflateInPlace(request: DeflateRequest): number {
   return output.length;
 }
 
-parentPort?.on('message', (request: DeflateRequest) => {
-  let response: DeflateResponse;
-  try {
-    response = { id: request.id, buffer: request.buffer, outputLength: deflateInPlace(request) };
-  } catch (error) {
-    response = { id: request.id, buffer: request.buffer, error: error instanceof Error ? error.message : String(error) };
-  }
-  parentPort!.postMessage(response, [request.buffer]);
-  // Nothing of this block is reachable any more, and it is all young: a minor collection frees it.
-  // (A full one costs ~6 ms here, more than deflating a block of text, and finds nothing more.)
-  collectMinor();
-});
+// Nothing of a block is reachable once it is answered, and it is all young: a minor collection
+// frees it. (A full one costs ~6 ms here, more than deflating a block of text, and finds nothing more.)
+serveBlocks(deflateInPlace, collectMinor);

@@ -14,13 +14,14 @@
  * changes it.
  */
 import os from 'node:os';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { majorCollector, minorCollector, type Collect } from './collect.js';
 import { crc32 } from './crc32.js';
-import type { DeflateRequest, DeflateResponse } from './deflate-worker.js';
+import type { DeflateRequest } from './deflate-worker.js';
 import { looksIncompressible } from './incompressible.js';
 import { checkInteger } from './options.js';
+import { OrderedBlockCompressor, type BlockJob, type ConsumedCallback } from './ordered.js';
 import { ThreadPool } from '../../thread-pool.js';
 
 export interface GzipOptions {
@@ -30,6 +31,8 @@ export interface GzipOptions {
   jobs?: number;
   /** Uncompressed bytes per block. Default 128 KiB, as pigz uses. It changes the output bytes. */
   blockSize?: number;
+  /** Called with the number of input bytes each time the compressor has taken them in. */
+  onConsumed?: ConsumedCallback;
 }
 
 export const DEFAULT_GZIP_BLOCK_SIZE = 128 * 1024;
@@ -61,12 +64,12 @@ export function gzipHeader(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, xfl, 0x03]);
 }
 
-/** One block's deflate: `settled` never rejects, so nothing is left as an unhandled rejection. */
-interface Job {
-  done: boolean;
-  output: Buffer | undefined;
-  error: Error | undefined;
-  settled: Promise<void>;
+/** The 8-byte gzip member trailer: CRC-32 and size (modulo 2^32) of the input. */
+function gzipTrailer(crc: number, size: number): Buffer {
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size % 0x1_0000_0000, 4);
+  return trailer;
 }
 
 /**
@@ -98,70 +101,31 @@ interface Slot {
   blockLength: number;
 }
 
-class ParallelGzip extends Transform {
-  private readonly level: number;
-  private readonly jobs: number;
-  private readonly blockSize: number;
-
+class ParallelGzip extends OrderedBlockCompressor<BlockJob, DeflateRequest> {
   /** The block being filled. It is sent off only once a later byte (or the end) shows whether it is the last. */
   private current: Slot;
   /** Slot buffers back from the threads, to fill again. */
   private readonly freeSlots: ArrayBuffer[] = [];
-  /** Blocks dispatched and not yet pushed, oldest first: some running, some done and waiting for an older one. */
-  private readonly queue: Job[] = [];
-  /** `jobs` deflate threads, started with the first block. */
-  private readonly pool: ThreadPool<DeflateRequest, DeflateResponse>;
   private readonly collectMinor: Collect = minorCollector();
   private readonly collectMajor: Collect = majorCollector();
   private blocksSinceCollect = 0;
   private collections = 0;
-  /** Set while dispatch waits for any block to finish. */
-  private settleWaiter: (() => void) | undefined;
   private crc = 0;
   private size = 0;
   private headerPushed = false;
-  /** Set while output waits for the reader, who frees it through _read. */
-  private readWaiter: (() => void) | undefined;
 
-  constructor(level: number, jobs: number, blockSize: number) {
-    super();
-    this.level = level;
-    this.jobs = jobs;
-    this.blockSize = blockSize;
+  constructor(
+    private readonly level: number,
+    jobs: number,
+    private readonly blockSize: number,
+    onConsumed: ConsumedCallback | undefined,
+  ) {
+    // `jobs` deflate threads, started with the first block, each given BLOCKS_PER_THREAD at a time.
+    super('deflate', new ThreadPool(DEFLATE_WORKER, jobs, BLOCKS_PER_THREAD), jobs * QUEUED_PER_JOB, onConsumed);
     this.current = { bytes: new Uint8Array(WINDOW + blockSize), dictionaryLength: 0, blockLength: 0 };
-    this.pool = new ThreadPool(DEFLATE_WORKER, jobs, BLOCKS_PER_THREAD);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.consume(chunk).then(
-      () => callback(),
-      (error: unknown) => callback(asError(error)),
-    );
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.finish().then(
-      () => callback(),
-      (error: unknown) => callback(asError(error)),
-    );
-  }
-
-  override _read(size: number): void {
-    const waiter = this.readWaiter;
-    this.readWaiter = undefined;
-    waiter?.();
-    super._read(size);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const waiter = this.readWaiter;
-    this.readWaiter = undefined;
-    waiter?.();
-    void this.pool.close();
-    callback(error);
-  }
-
-  private async consume(chunk: Buffer): Promise<void> {
+  protected override async consume(chunk: Buffer): Promise<void> {
     this.pushHeader();
     this.crc = crc32(chunk, this.crc);
     this.size += chunk.length;
@@ -175,19 +139,25 @@ class ParallelGzip extends Transform {
       slot.blockLength += n;
       offset += n;
     }
-    this.pushFinished();
+    this.pushDone();
   }
 
-  private async finish(): Promise<void> {
+  protected override async finishInput(): Promise<void> {
     this.pushHeader();
     await this.dispatch(true);
-    while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
-    await this.pool.close();
-    if (this.destroyed) return;
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(this.crc >>> 0, 0);
-    trailer.writeUInt32LE(this.size % 0x1_0000_0000, 4);
-    this.push(trailer);
+  }
+
+  protected override epilogue(): Buffer {
+    return gzipTrailer(this.crc, this.size);
+  }
+
+  protected override release(job: BlockJob): void {
+    if (job.buffer !== undefined) this.freeSlots.push(job.buffer);
+  }
+
+  protected override output(job: BlockJob): Buffer[] {
+    // A copy, so the slot buffer can take the next block at once.
+    return [Buffer.from(new Uint8Array(job.buffer!, 0, job.length))];
   }
 
   private pushHeader(): void {
@@ -201,11 +171,7 @@ class ParallelGzip extends Transform {
    * waits in the queue (up to QUEUED_PER_JOB per job), so no thread idles behind a slow block.
    */
   private async dispatch(last: boolean): Promise<void> {
-    while (!this.destroyed && (this.pool.full || this.queue.length >= this.jobs * QUEUED_PER_JOB)) {
-      if (this.queue[0]!.done) await this.pushOldest();
-      else await this.nextSettled();
-    }
-    if (this.destroyed) return;
+    if (!(await this.waitForRoom())) return;
     const slot = this.current;
     // The next block's dictionary: the last WINDOW bytes of this dictionary and block, copied
     // before this slot's buffer leaves for a thread.
@@ -214,7 +180,7 @@ class ParallelGzip extends Transform {
     const nextBytes = last ? new Uint8Array(0) : new Uint8Array(this.freeSlots.pop() ?? new ArrayBuffer(WINDOW + this.blockSize));
     if (!last) nextBytes.set(slot.bytes.subarray(end - dictionaryLength, end), 0);
     this.current = { bytes: nextBytes, dictionaryLength, blockLength: 0 };
-    this.queue.push(this.deflate(slot, last));
+    this.deflate(slot, last);
     if (++this.blocksSinceCollect === BLOCKS_PER_COLLECT) {
       this.blocksSinceCollect = 0;
       if (++this.collections % MINOR_PER_MAJOR === 0) this.collectMajor();
@@ -222,80 +188,28 @@ class ParallelGzip extends Transform {
     }
   }
 
-  private deflate(slot: Slot, last: boolean): Job {
+  private deflate(slot: Slot, last: boolean): void {
     const block = slot.bytes.subarray(slot.dictionaryLength, slot.dictionaryLength + slot.blockLength);
     const { options, useDictionary } = blockOptions(block, this.level, last);
-    const job: Job = { done: false, output: undefined, error: undefined, settled: Promise.resolve() };
     const dictionaryLength = useDictionary ? slot.dictionaryLength : 0;
     const buffer = slot.bytes.buffer as ArrayBuffer;
-    const request = { buffer, blockOffset: slot.dictionaryLength, blockLength: slot.blockLength, dictionaryLength, options };
-    job.settled = this.pool.run(request, [buffer]).then(
-      (response) => {
-        if (response.outputLength === undefined) job.error = new Error(`deflate failed: ${response.error ?? 'unknown error'}`);
-        // A copy, so the slot buffer can take the next block at once.
-        else job.output = Buffer.from(new Uint8Array(response.buffer, 0, response.outputLength));
-        this.freeSlots.push(response.buffer);
-        job.done = true;
-        this.settled();
-      },
-      (error: unknown) => {
-        job.error = asError(error);
-        job.done = true;
-        this.settled();
-      },
-    );
-    return job;
+    const job: BlockJob = { done: false, error: undefined, buffer: undefined, length: 0 };
+    this.enqueueRun(job, { buffer, blockOffset: slot.dictionaryLength, blockLength: slot.blockLength, dictionaryLength, options }, [buffer]);
   }
-
-  private nextSettled(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.settleWaiter = resolve;
-    });
-  }
-
-  private settled(): void {
-    const waiter = this.settleWaiter;
-    this.settleWaiter = undefined;
-    waiter?.();
-  }
-
-  /** Waits for the oldest block, pushes its output, and then waits for the reader if the output is full. */
-  private async pushOldest(): Promise<void> {
-    const job = this.queue[0]!;
-    await job.settled;
-    this.queue.shift();
-    if (job.error) throw job.error;
-    if (this.destroyed) return;
-    if (!this.push(job.output)) {
-      await new Promise<void>((resolve) => {
-        this.readWaiter = resolve;
-      });
-    }
-  }
-
-  /** Pushes, without waiting, the blocks at the head of the queue that are already done, until the output is full. */
-  private pushFinished(): void {
-    while (this.queue.length > 0 && this.queue[0]!.done && !this.destroyed) {
-      const job = this.queue.shift()!;
-      if (job.error) throw job.error;
-      // Once the output is full, the rest waits in the queue, where dispatch's bound sees it.
-      if (!this.push(job.output)) return;
-    }
-  }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
  * The bytes createGzip() writes for `input` (same blocks, dictionaries and flushes), computed
  * synchronously on the calling thread: for small inputs, where the thread pool's round trips
  * and the stream machinery cost more than the compression itself.
+ *
+ * `blockSize: 'whole'` deflates the input as one block, which is zlib's own gzip stream (as
+ * `gzip -n` writes it) between debforge's fixed header and trailer: for small files inside a
+ * package (changelog.gz) and for repository indexes (Packages.gz).
  */
-export function gzipSync(input: Buffer, options: Omit<GzipOptions, 'jobs'> = {}): Buffer {
+export function gzipSync(input: Buffer, options: { level?: number; blockSize?: number | 'whole' } = {}): Buffer {
   const level = checkInteger('gzip', 'level', options.level ?? 9, 0, 9);
-  const blockSize = checkInteger('gzip', 'blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+  const blockSize = options.blockSize === 'whole' ? Math.max(1, input.length) : checkInteger('gzip', 'blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
   const parts: Buffer[] = [gzipHeader(level)];
   let offset = 0;
   // One block per blockSize of input; empty input is one empty, final block, as in the stream.
@@ -308,10 +222,7 @@ export function gzipSync(input: Buffer, options: Omit<GzipOptions, 'jobs'> = {})
     parts.push(zlib.deflateRawSync(block, zlibOptions));
     offset = end;
   } while (offset < input.length);
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc32(input, 0) >>> 0, 0);
-  trailer.writeUInt32LE(input.length % 0x1_0000_0000, 4);
-  parts.push(trailer);
+  parts.push(gzipTrailer(crc32(input, 0), input.length));
   return Buffer.concat(parts);
 }
 
@@ -320,5 +231,5 @@ export function createGzip(options: GzipOptions = {}): Transform {
   const level = checkInteger('gzip', 'level', options.level ?? 9, 0, 9);
   const jobs = checkInteger('gzip', 'jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
   const blockSize = checkInteger('gzip', 'blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
-  return new ParallelGzip(level, jobs, blockSize);
+  return new ParallelGzip(level, jobs, blockSize, options.onConsumed);
 }

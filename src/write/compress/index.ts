@@ -7,11 +7,13 @@ import { PassThrough, type Transform } from 'node:stream';
 import { createGzip } from './gzip-parallel.js';
 import { createXz } from './xz.js';
 import { createZstd } from './zstd.js';
+import type { ConsumedCallback } from './ordered.js';
 
 export { createGzip, gzipSync, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
 export { crc32Portable } from './crc32.js';
 export { createXz, defaultXzBlockSize, xzLibraryVersion, type XzOptions } from './xz.js';
 export { createZstd, DEFAULT_ZSTD_BLOCK_SIZE, DEFAULT_ZSTD_LEVEL, type ZstdOptions } from './zstd.js';
+export type { ConsumedCallback } from './ordered.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
@@ -26,21 +28,29 @@ export interface CompressorOptions {
   jobs: number;
   /** gzip level (0-9, default 9), xz preset (0-9, default 6) or zstd level (1-19, default 3); ignored for 'none'. */
   level?: number;
+  /** Called with the number of input bytes each time the compressor has taken them in (for progress). */
+  onConsumed?: ConsumedCallback;
 }
 
 export function createCompressor(kind: Compression, opts: CompressorOptions): Transform {
   switch (kind) {
     case 'gzip':
-      return createGzip({ jobs: opts.jobs, level: opts.level ?? 9 });
+      return createGzip({ jobs: opts.jobs, level: opts.level ?? 9, onConsumed: opts.onConsumed });
     case 'xz':
-      return createXz({ jobs: opts.jobs, preset: opts.level ?? 6 });
+      return createXz({ jobs: opts.jobs, preset: opts.level ?? 6, onConsumed: opts.onConsumed });
     case 'zstd':
       return createZstd({ jobs: opts.jobs, level: opts.level ?? 3 });
     case 'none':
-      return new PassThrough();
+      return passThrough(opts.onConsumed);
     default:
       return unknownCompression(kind);
   }
+}
+
+function passThrough(onConsumed: ConsumedCallback | undefined): Transform {
+  const stream = new PassThrough();
+  if (onConsumed !== undefined) stream.on('data', (chunk: Buffer) => onConsumed(chunk.length));
+  return stream;
 }
 
 export function compressionExtension(kind: Compression): '.gz' | '.xz' | '.zst' | '' {

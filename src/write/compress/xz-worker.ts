@@ -10,24 +10,14 @@
  * arena, where little else lives between blocks, so each block's encoder takes the space of the
  * last one.
  */
-import { parentPort } from 'node:worker_threads';
+import { serveBlocks, type BlockRequest } from './block-worker.js';
 import { majorCollector, minorCollector } from './collect.js';
 import { loadLzmaNative } from './lzma-native.js';
 
-export interface XzRequest {
-  id: number;
-  /** Holds the block at its start, with room for its LZMA2 bound (lzma2Bound); comes back in the answer. */
-  buffer: ArrayBuffer;
+/** The block at the start of `buffer`, which has room for its LZMA2 bound (lzma2Bound); the LZMA2 data comes back in its place. */
+export interface XzRequest extends BlockRequest {
   length: number;
   preset: number;
-}
-
-export interface XzResponse {
-  id: number;
-  buffer: ArrayBuffer;
-  /** The LZMA2 data is at the start of `buffer`, this long. */
-  outputLength?: number;
-  error?: string;
 }
 
 /** What the encoder is handed per call: it copies each piece before encoding it. */
@@ -67,19 +57,14 @@ function encode(data: Uint8Array, preset: number, into: Uint8Array): number {
   return length;
 }
 
-parentPort?.on('message', (request: XzRequest) => {
-  let response: XzResponse;
-  try {
-    if (scratch === undefined || scratch.length < request.buffer.byteLength) scratch = new Uint8Array(request.buffer.byteLength);
-    const length = encode(new Uint8Array(request.buffer, 0, request.length), request.preset, scratch);
-    // The block is no longer needed: its encoding goes in its place.
-    new Uint8Array(request.buffer).set(scratch.subarray(0, length));
-    response = { id: request.id, buffer: request.buffer, outputLength: length };
-  } catch (error) {
-    response = { id: request.id, buffer: request.buffer, error: error instanceof Error ? error.message : String(error) };
-  }
-  parentPort!.postMessage(response, [request.buffer]);
-  // What is left of this block is garbage now: free it before the next block's encoder allocates
-  // (a full collection: a block takes seconds, a collection milliseconds).
-  collectMajor();
-});
+/** Encodes the request's block; its encoding goes in its place (the block is no longer needed). */
+function encodeInPlace(request: XzRequest): number {
+  if (scratch === undefined || scratch.length < request.buffer.byteLength) scratch = new Uint8Array(request.buffer.byteLength);
+  const length = encode(new Uint8Array(request.buffer, 0, request.length), request.preset, scratch);
+  new Uint8Array(request.buffer).set(scratch.subarray(0, length));
+  return length;
+}
+
+// What is left of a block is garbage once it is answered: freed before the next block's encoder
+// allocates (a full collection: a block takes seconds, a collection milliseconds).
+serveBlocks(encodeInPlace, collectMajor);

@@ -25,13 +25,14 @@
  * lzma-native is loaded with a dynamic import on first use, so a gzip-only run never loads it.
  */
 import os from 'node:os';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { majorCollector, type Collect } from './collect.js';
 import { looksIncompressible } from './incompressible.js';
 import { loadLzmaNative } from './lzma-native.js';
 import { checkInteger } from './options.js';
+import { OrderedBlockCompressor, type BlockJob, type ConsumedCallback } from './ordered.js';
 import { ThreadPool } from '../../thread-pool.js';
-import type { XzRequest, XzResponse } from './xz-worker.js';
+import type { XzRequest } from './xz-worker.js';
 import { crc32 } from './crc32.js';
 import { indexAndFooter, lzma2Bound, storedLzma2, streamHeader, xzBlock } from './xz-format.js';
 
@@ -42,6 +43,8 @@ export interface XzOptions {
   preset?: number;
   /** Most uncompressed bytes per .xz block. Default: the preset's dictionary size (8 MiB for preset 6). */
   blockSize?: number;
+  /** Called with the number of input bytes each time the compressor has taken them in. */
+  onConsumed?: ConsumedCallback;
 }
 
 /** LZMA2 dictionary size of each preset (liblzma's table). */
@@ -85,14 +88,8 @@ type BlockKind = 'lzma2' | 'stored';
  * as it is, or encoded (the encoded data comes back at the buffer's start). Only pushing copies
  * it out, in pieces that live until they are written, and frees the buffer for the next block.
  */
-interface Job {
+interface Job extends BlockJob {
   kind: BlockKind;
-  done: boolean;
-  error: Error | undefined;
-  /** The block buffer; undefined while an xz thread holds it. */
-  buffer: Buffer | undefined;
-  /** Bytes of the block's data (stored) or of its LZMA2 data (encoded) at the buffer's start. */
-  length: number;
   uncompressedSize: number;
   check: number;
 }
@@ -100,10 +97,7 @@ interface Job {
 /** Encoded data is pushed in copies of this size. */
 const PUSH_PIECE = 256 * 1024;
 
-class XzCompressor extends Transform {
-  private readonly preset: number;
-  private readonly jobs: number;
-  private readonly blockSize: number;
+class XzCompressor extends OrderedBlockCompressor<Job, XzRequest> {
   private readonly segmentSize: number;
   /**
    * The block being gathered, in one buffer: `blockBytes` of its kind, then `runBytes` of the
@@ -120,25 +114,21 @@ class XzCompressor extends Transform {
    * of MiB more resident, in the same heap as the encoders' own buffers.
    */
   private readonly freeBuffers: Buffer[] = [];
-  /** Blocks handed out and not yet pushed, oldest first. */
-  private readonly queue: Job[] = [];
-  /** `jobs` xz threads (xz-worker.ts), one block each at a time, started with the first block to encode. */
-  private readonly pool: ThreadPool<XzRequest, XzResponse>;
   private readonly records: { unpaddedSize: number; uncompressedSize: number }[] = [];
   private headerPushed = false;
-  private settleWaiter: (() => void) | undefined;
-  private readWaiter: (() => void) | undefined;
   private readonly collect: Collect = majorCollector();
   private segmentsSinceCollect = 0;
 
-  constructor(preset: number, jobs: number, blockSize: number) {
-    super();
-    this.preset = preset;
-    this.jobs = jobs;
-    this.blockSize = blockSize;
+  constructor(
+    private readonly preset: number,
+    jobs: number,
+    private readonly blockSize: number,
+    onConsumed: ConsumedCallback | undefined,
+  ) {
+    // `jobs` xz threads (xz-worker.ts), one block each at a time, started with the first block to encode.
+    super('xz', new ThreadPool(XZ_WORKER, jobs, 1), jobs * BLOCKS_PER_JOB, onConsumed);
     this.segmentSize = Math.min(SEGMENT, blockSize);
     this.gather = this.blockBuffer();
-    this.pool = new ThreadPool(XZ_WORKER, jobs, 1);
   }
 
   /**
@@ -151,43 +141,13 @@ class XzCompressor extends Transform {
     return Buffer.from(new ArrayBuffer(lzma2Bound(Math.ceil(this.blockSize / this.segmentSize) * this.segmentSize)));
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.consume(chunk).then(
-      () => callback(),
-      (error: unknown) => callback(asError(error)),
-    );
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.finish().then(
-      () => callback(),
-      (error: unknown) => callback(asError(error)),
-    );
-  }
-
-  override _read(size: number): void {
-    const waiter = this.readWaiter;
-    this.readWaiter = undefined;
-    waiter?.();
-    super._read(size);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    void this.pool.close();
-    const waiters = [this.readWaiter, this.settleWaiter];
-    this.readWaiter = undefined;
-    this.settleWaiter = undefined;
-    for (const waiter of waiters) waiter?.();
-    callback(error);
-  }
-
   private pushHeader(): void {
     if (this.headerPushed) return;
     this.headerPushed = true;
     this.push(streamHeader());
   }
 
-  private async consume(chunk: Buffer): Promise<void> {
+  protected override async consume(chunk: Buffer): Promise<void> {
     this.pushHeader();
     let offset = 0;
     while (offset < chunk.length && !this.destroyed) {
@@ -205,15 +165,15 @@ class XzCompressor extends Transform {
     }
   }
 
-  private async finish(): Promise<void> {
+  protected override async finishInput(): Promise<void> {
     this.pushHeader();
     if (this.segmentLength > 0) await this.addSegment();
     const length = this.blockBytes + this.runBytes;
     if (length > 0) await this.startBlock(this.blockKind, this.gather.subarray(0, length), this.gather);
-    while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
-    await this.pool.close();
-    if (this.destroyed) return;
-    this.push(indexAndFooter(this.records));
+  }
+
+  protected override epilogue(): Buffer {
+    return indexAndFooter(this.records);
   }
 
   /** Adds the segment just filled to the block being gathered; hands out the blocks this completes. */
@@ -261,68 +221,25 @@ class XzCompressor extends Transform {
   private async startBlock(kind: BlockKind, data: Buffer, buffer: Buffer): Promise<void> {
     // Loaded here too, for its clear error before any thread starts.
     if (kind === 'lzma2') await loadLzmaNative();
-    while (!this.destroyed && (this.queue.length >= this.jobs * BLOCKS_PER_JOB || (kind === 'lzma2' && this.pool.full))) {
-      if (this.queue[0]!.done) await this.pushOldest();
-      else await this.nextSettled();
-    }
-    if (this.destroyed) return;
-    const stored = kind === 'stored';
-    // A stored block is done at once and waits in its buffer; an encoded one's buffer is with its thread.
-    const job: Job = { kind, done: stored, error: undefined, buffer: stored ? buffer : undefined, length: data.length, uncompressedSize: data.length, check: crc32(data, 0) };
-    this.queue.push(job);
-    if (stored) return;
+    if (!(await this.waitForRoom(() => kind === 'lzma2' && this.pool.full))) return;
     const arrayBuffer = buffer.buffer as ArrayBuffer;
-    this.pool.run({ buffer: arrayBuffer, length: data.length, preset: this.preset }, [arrayBuffer]).then(
-      (response) => {
-        job.buffer = Buffer.from(response.buffer);
-        if (response.error !== undefined) job.error = new Error(`xz failed: ${response.error}`);
-        else job.length = response.outputLength ?? 0;
-        this.settled(job);
-      },
-      (error: unknown) => {
-        job.error = asError(error);
-        this.settled(job);
-      },
-    );
+    const job: Job = { kind, done: false, error: undefined, buffer: undefined, length: data.length, uncompressedSize: data.length, check: crc32(data, 0) };
+    // A stored block is done at once and waits in its buffer; an encoded one's buffer is with its thread.
+    if (kind === 'stored') this.enqueueDone({ ...job, buffer: arrayBuffer });
+    else this.enqueueRun(job, { buffer: arrayBuffer, length: data.length, preset: this.preset }, [arrayBuffer]);
   }
 
-  private settled(job: Job): void {
-    job.done = true;
-    const waiter = this.settleWaiter;
-    this.settleWaiter = undefined;
-    waiter?.();
+  protected override release(job: Job): void {
+    if (job.buffer !== undefined) this.freeBuffers.push(Buffer.from(job.buffer));
   }
 
-  private nextSettled(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.settleWaiter = resolve;
-    });
-  }
-
-  /**
-   * Waits for the oldest block and pushes it, in copies, waiting for the reader whenever the output
-   * is full; its block buffer is free again as soon as the copies are made.
-   */
-  private async pushOldest(): Promise<void> {
-    while (!this.queue[0]!.done && !this.destroyed) await this.nextSettled();
-    const job = this.queue.shift()!;
-    const buffer = job.buffer;
-    if (buffer !== undefined) this.freeBuffers.push(buffer);
-    if (job.error) throw job.error;
-    if (this.destroyed || buffer === undefined) return;
-    // Copied out before anything awaits, so the buffer, free again, is never written meanwhile.
-    const data = buffer.subarray(0, job.length);
+  /** The block, in copies; its block buffer is free again as soon as they are made. */
+  protected override output(job: Job): Buffer[] {
+    const data = new Uint8Array(job.buffer!, 0, job.length);
     const lzma2 = job.kind === 'stored' ? storedLzma2(data) : copyInPieces(data);
     const block = xzBlock(lzma2, job.uncompressedSize, job.check, PRESET_DICT_SIZE[this.preset]!);
     this.records.push({ unpaddedSize: block.unpaddedSize, uncompressedSize: block.uncompressedSize });
-    for (const part of block.parts) {
-      if (this.destroyed) return;
-      if (!this.push(part)) {
-        await new Promise<void>((resolve) => {
-          this.readWaiter = resolve;
-        });
-      }
-    }
+    return block.parts;
   }
 }
 
@@ -333,14 +250,10 @@ function copyInPieces(data: Uint8Array): Buffer[] {
   return pieces;
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
 /** A Transform that xz-compresses what is written to it, in parallel, with reproducible output. */
 export function createXz(options: XzOptions = {}): Transform {
   const preset = checkInteger('xz', 'preset', options.preset ?? 6, 0, 9);
   const jobs = checkInteger('xz', 'jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
   const blockSize = checkInteger('xz', 'blockSize', options.blockSize ?? defaultXzBlockSize(preset), 4096, 2 ** 40);
-  return new XzCompressor(preset, jobs, blockSize);
+  return new XzCompressor(preset, jobs, blockSize, options.onConsumed);
 }
