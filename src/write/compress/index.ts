@@ -12,7 +12,7 @@ import type { ConsumedCallback } from './ordered.js';
 export { createGzip, gzipSync, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
 export { crc32Portable } from './crc32.js';
 export { createXz, defaultXzBlockSize, xzLibraryVersion, type XzOptions } from './xz.js';
-export { createZstd, DEFAULT_ZSTD_BLOCK_SIZE, DEFAULT_ZSTD_LEVEL, type ZstdOptions } from './zstd.js';
+export { createZstd, DEFAULT_ZSTD_LEVEL, type ZstdOptions } from './zstd.js';
 export type { ConsumedCallback } from './ordered.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
@@ -39,7 +39,7 @@ export function createCompressor(kind: Compression, opts: CompressorOptions): Tr
     case 'xz':
       return createXz({ jobs: opts.jobs, preset: opts.level ?? 6, onConsumed: opts.onConsumed });
     case 'zstd':
-      return createZstd({ jobs: opts.jobs, level: opts.level ?? 3 });
+      return createZstd({ level: opts.level ?? 3, onConsumed: opts.onConsumed });
     case 'none':
       return passThrough(opts.onConsumed);
     default:

@@ -1,196 +1,101 @@
 /**
  * zstd compression, as Ubuntu's packages have it since 21.10 (dpkg-deb -Zzstd, level 3 by
- * default). A .deb member must be ONE zstd frame: dpkg-deb 1.21 stops reading after the first
- * frame of a member (`tar: Unexpected EOF`), so by default the whole member is gathered in memory
- * and compressed as one frame on one zstd thread (zstd-worker.ts): the bytes are the same for any
- * --jobs, and memory grows with the member, several times its size (1.4 GiB peak measured for a
- * 256 MiB payload; the WebAssembly heap bounds it further). With `blockSize` the input is cut into frames of that size at
- * fixed offsets, compressed on `jobs` threads and written in order (zstd(1) reads that; dpkg
- * does not), which is kept for what reads streams of frames.
+ * default, with a checksum). A .deb member must be ONE zstd frame: dpkg-deb 1.21 stops reading
+ * after the first frame of a member (`tar: Unexpected EOF`). So the member is one stream through
+ * zstd's streaming API on a zstd thread of its own (zstd-worker.ts): the input goes to it in
+ * blocks of BLOCK bytes at fixed offsets (the last one, whatever its length, ends the frame), and
+ * the frame comes back piece by piece, pushed in order (ordered.ts). Memory stays bounded
+ * whatever the member's size: the thread's context (a 2 MiB window at level 3 and its tables) and
+ * at most MAX_QUEUED blocks in flight.
  *
- * Always the WebAssembly build, never Node's zlib zstd (Node >= 22.15): another libzstd version
- * may compress differently, and a package must be the same bytes on every machine.
+ * The output depends only on the input bytes and the level: the calls zstd sees are the same
+ * for any chunking of the input, and a frame is compressed on one thread whatever --jobs says
+ * (zstd cannot split one frame among threads without its multithreaded mode, which the
+ * WebAssembly build has not). Always that WebAssembly build, never Node's zlib zstd (Node >=
+ * 22.15): another libzstd version may compress differently, and a package must be the same bytes
+ * on every machine.
  */
-import os from 'node:os';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { ThreadPool } from '../../thread-pool.js';
 import { checkInteger } from './options.js';
-import { loadZstdWasm } from './zstd-wasm.js';
-import type { ZstdRequest, ZstdResponse } from './zstd-worker.js';
+import { OrderedBlockCompressor, type BlockJob, type ConsumedCallback } from './ordered.js';
+import type { ZstdRequest } from './zstd-worker.js';
 
 export interface ZstdOptions {
-  /** Compression threads. Default os.availableParallelism(). It does not change the output. */
-  jobs?: number;
   /** zstd level, 1-19. Default 3, as dpkg-deb uses. */
   level?: number;
-  /**
-   * Uncompressed bytes per frame, for a stream of several frames (zstd(1) reads them, dpkg-deb
-   * 1.21 does not: it stops after the first frame). Default: the whole input in ONE frame.
-   */
-  blockSize?: number;
+  /** Called with the number of input bytes each time the compressor has taken them in. */
+  onConsumed?: ConsumedCallback;
 }
 
 export const DEFAULT_ZSTD_LEVEL = 3;
-export const DEFAULT_ZSTD_BLOCK_SIZE = 8 * 1024 * 1024;
-/** Blocks between the input and the output, per job: room for blocks that finish out of order. */
-const BLOCKS_PER_JOB = 2;
+/** Input bytes per call of the zstd thread. */
+const BLOCK = 1024 * 1024;
+/**
+ * Room for what one block lets out: zstd may hold back up to one of its own blocks (128 KiB) and
+ * let it out with the next, and incompressible data grows by a few bytes per 128 KiB.
+ */
+const OUTPUT_ROOM = BLOCK + BLOCK / 8 + 256 * 1024;
+/** Blocks the zstd thread is given at a time: the one it runs and the next. */
+const BLOCKS_PER_THREAD = 2;
+/** Blocks between the input and the output: those the thread holds, and one done waiting for the reader. */
+const MAX_QUEUED = BLOCKS_PER_THREAD + 1;
 const ZSTD_WORKER = new URL('./zstd-worker.js', import.meta.url);
 
-interface Job {
-  done: boolean;
-  frame?: Buffer;
-  error?: Error;
-}
-
-class ZstdCompressor extends Transform {
-  private readonly pool: ThreadPool<ZstdRequest, ZstdResponse>;
+class ZstdCompressor extends OrderedBlockCompressor<BlockJob, ZstdRequest> {
   private readonly freeBuffers: ArrayBuffer[] = [];
-  private readonly queue: Job[] = [];
-  private gather: Buffer;
-  /** The whole input, for one frame (no blockSize given). */
-  private pieces: Buffer[] = [];
+  private gather: Uint8Array;
   private filled = 0;
-  private framesStarted = 0;
-  private settleWaiter: (() => void) | undefined;
-  private readWaiter: (() => void) | undefined;
 
   constructor(
     private readonly level: number,
-    private readonly jobs: number,
-    private readonly blockSize: number,
-    private readonly singleFrame: boolean,
+    onConsumed: ConsumedCallback | undefined,
   ) {
-    super();
-    this.pool = new ThreadPool(ZSTD_WORKER, jobs, 1);
-    this.gather = singleFrame ? Buffer.alloc(0) : this.blockBuffer();
+    super('zstd', new ThreadPool(ZSTD_WORKER, 1, BLOCKS_PER_THREAD), MAX_QUEUED, onConsumed);
+    this.gather = this.blockBuffer();
   }
 
-  private blockBuffer(): Buffer {
-    return Buffer.from(this.freeBuffers.pop() ?? new ArrayBuffer(this.blockSize));
+  private blockBuffer(): Uint8Array {
+    return new Uint8Array(this.freeBuffers.pop() ?? new ArrayBuffer(OUTPUT_ROOM));
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.consume(chunk).then(
-      () => callback(),
-      (error: unknown) => callback(asError(error)),
-    );
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.finish().then(
-      () => callback(),
-      (error: unknown) => callback(asError(error)),
-    );
-  }
-
-  override _read(size: number): void {
-    const waiter = this.readWaiter;
-    this.readWaiter = undefined;
-    waiter?.();
-    super._read(size);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    void this.pool.close();
-    const waiters = [this.readWaiter, this.settleWaiter];
-    this.readWaiter = undefined;
-    this.settleWaiter = undefined;
-    for (const waiter of waiters) waiter?.();
-    callback(error);
-  }
-
-  private async consume(chunk: Buffer): Promise<void> {
-    if (this.singleFrame) {
-      this.pieces.push(Buffer.from(chunk));
-      return;
-    }
+  protected override async consume(chunk: Buffer): Promise<void> {
     let offset = 0;
     while (offset < chunk.length && !this.destroyed) {
-      const n = Math.min(chunk.length - offset, this.blockSize - this.filled);
-      chunk.copy(this.gather, this.filled, offset, offset + n);
+      const n = Math.min(chunk.length - offset, BLOCK - this.filled);
+      this.gather.set(chunk.subarray(offset, offset + n), this.filled);
       this.filled += n;
       offset += n;
-      if (this.filled === this.blockSize) await this.startBlock();
+      if (this.filled === BLOCK) await this.send(false);
     }
   }
 
-  private async finish(): Promise<void> {
-    if (this.singleFrame) {
-      const whole = Buffer.concat(this.pieces);
-      this.pieces = [];
-      this.gather = Buffer.from(whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.length));
-      this.filled = whole.length;
-    }
-    // Empty input still gives one (empty) frame: a zstd stream is never zero bytes.
-    if (this.filled > 0 || this.framesStarted === 0) await this.startBlock();
-    while (this.queue.length > 0 && !this.destroyed) await this.pushOldest();
-    await this.pool.close();
+  protected override async finishInput(): Promise<void> {
+    // The last block may be empty: it still ends the frame (a zstd stream is never zero bytes).
+    await this.send(true);
   }
 
-  /** Hands the gathered block to a zstd thread once there is room; gathering goes on in another buffer. */
-  private async startBlock(): Promise<void> {
-    await loadZstdWasm();
-    while (!this.destroyed && (this.queue.length >= this.jobs * BLOCKS_PER_JOB || this.pool.full)) {
-      if (this.queue[0]!.done) await this.pushOldest();
-      else await this.nextSettled();
-    }
-    if (this.destroyed) return;
+  private async send(last: boolean): Promise<void> {
+    if (!(await this.waitForRoom())) return;
     const buffer = this.gather.buffer as ArrayBuffer;
     const length = this.filled;
-    this.gather = this.blockBuffer();
+    this.gather = last ? new Uint8Array(0) : this.blockBuffer();
     this.filled = 0;
-    this.framesStarted++;
-    const job: Job = { done: false };
-    this.queue.push(job);
-    this.pool.run({ buffer, length, level: this.level }, [buffer]).then(
-      (response) => {
-        this.freeBuffers.push(response.buffer);
-        if (response.error !== undefined || response.frame === undefined) job.error = new Error(`zstd failed: ${response.error ?? 'no frame'}`);
-        else job.frame = Buffer.from(response.frame);
-        this.settled(job);
-      },
-      (error: unknown) => {
-        job.error = asError(error);
-        this.settled(job);
-      },
-    );
+    const job: BlockJob = { done: false, error: undefined, buffer: undefined, length: 0 };
+    this.enqueueRun(job, { buffer, length, level: this.level, last }, [buffer]);
   }
 
-  private settled(job: Job): void {
-    job.done = true;
-    const waiter = this.settleWaiter;
-    this.settleWaiter = undefined;
-    waiter?.();
+  protected override release(job: BlockJob): void {
+    if (job.buffer !== undefined) this.freeBuffers.push(job.buffer);
   }
 
-  private nextSettled(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.settleWaiter = resolve;
-    });
-  }
-
-  /** Waits for the oldest frame and pushes it, waiting for the reader whenever the output is full. */
-  private async pushOldest(): Promise<void> {
-    while (!this.queue[0]!.done && !this.destroyed) await this.nextSettled();
-    const job = this.queue.shift()!;
-    if (job.error) throw job.error;
-    if (this.destroyed || job.frame === undefined) return;
-    if (!this.push(job.frame)) {
-      await new Promise<void>((resolve) => {
-        this.readWaiter = resolve;
-      });
-    }
+  protected override output(job: BlockJob): Buffer[] {
+    return job.length === 0 ? [] : [Buffer.from(new Uint8Array(job.buffer!, 0, job.length))];
   }
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/** A Transform that zstd-compresses what is written to it, in parallel, with reproducible output. */
+/** A Transform that zstd-compresses what is written to it into one frame, with reproducible output. */
 export function createZstd(options: ZstdOptions = {}): Transform {
   const level = checkInteger('zstd', 'level', options.level ?? DEFAULT_ZSTD_LEVEL, 1, 19);
-  const jobs = checkInteger('zstd', 'jobs', options.jobs ?? os.availableParallelism(), 1, 1024);
-  const blockSize = checkInteger('zstd', 'blockSize', options.blockSize ?? DEFAULT_ZSTD_BLOCK_SIZE, 4096, 1024 * 1024 * 1024);
-  return new ZstdCompressor(level, jobs, blockSize, options.blockSize === undefined);
+  return new ZstdCompressor(level, options.onConsumed);
 }
