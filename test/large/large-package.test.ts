@@ -1,4 +1,5 @@
-// Packages larger than memory: a 2 GiB-payload package built by debforge, and a 9 GiB package
+// Packages larger than memory: a 2 GiB-payload package built by debforge, a 512 MiB payload
+// compressed with zstd (one frame, streamed), and a 9 GiB package
 // whose data.tar entry needs a base-256 size, go through inspect and repo in bounded memory.
 // Slow (minutes: gigabytes are written, read and hashed), so they are a layer of their own,
 // `npm run test:large`, which CI runs after `npm test`.
@@ -38,12 +39,29 @@ async function writeKeystream(file: string, size: number): Promise<void> {
   }
 }
 
+/** Writes `size` bytes of text-like lines (numbered waypoints), 16 MiB at a time. */
+async function writeText(file: string, size: number): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  try {
+    let line = 0;
+    for (let written = 0; written < size; ) {
+      let piece = '';
+      while (piece.length < 16 * MiB) piece += `waypoint ${line++} x=${(line * 7919) % 100003} y=${(line * 104729) % 99991} frame map\n`;
+      const bytes = Buffer.from(piece.slice(0, Math.min(piece.length, size - written)));
+      await handle.write(bytes);
+      written += bytes.length;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The stanza fields of the only package in a Packages file. */
 function packagesField(packages: string, field: string): string | undefined {
   return new RegExp(`^${field}: (.*)$`, 'm').exec(packages)?.[1];
 }
 
-describe('packages larger than memory (inspect and repo under 256 MiB)', function () {
+describe('packages larger than memory (build, inspect and repo under 256 MiB)', function () {
   this.timeout(1_800_000);
 
   it('a 2 GiB-payload package built by debforge: inspect lists it, repo publishes it with the hashes sha256sum computes', async () => {
@@ -75,6 +93,33 @@ describe('packages larger than memory (inspect and repo under 256 MiB)', functio
       assert.equal(packagesField(packages, 'Size'), String((await fs.stat(deb)).size));
       assert.equal(packagesField(packages, 'SHA256'), must('sha256sum', [deb]).split(' ')[0]);
       assert.equal(packagesField(packages, 'MD5sum'), must('md5sum', [deb]).split(' ')[0]);
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+  });
+
+  it('a 512 MiB payload with --compression zstd: one frame streamed in bounded memory, which dpkg-deb -x unpacks whole', async () => {
+    const work = await tempDir('debforge-large-');
+    try {
+      const daemon = path.join(work, 'format1_daemon');
+      await copyTree(path.join(FIXTURES, 'good', 'format1_daemon'), daemon);
+      const payloadDir = path.join(daemon, 'files/usr/share/format1-daemon');
+      await fs.mkdir(payloadDir, { recursive: true });
+      // Random bytes (zstd stores them) and text (zstd compresses it), as a robot's models and maps.
+      await writeKeystream(path.join(payloadDir, 'model.bin'), 192 * MiB);
+      await writeText(path.join(payloadDir, 'map.txt'), 320 * MiB);
+      const out = path.join(work, 'out');
+      const built = measured(['build', daemon, '--out', out, '--jobs', '2', '--compression', 'zstd'], 900);
+      // Memory stays that of a gzip build: the frame is streamed, never gathered.
+      report('build (512 MiB, zstd, --jobs 2)', built);
+      const deb = built.stdout.trim();
+      assert.deepEqual(must('ar', ['t', deb]).trim().split('\n'), ['debian-binary', 'control.tar.zst', 'data.tar.zst']);
+      const extracted = path.join(work, 'extracted');
+      must('dpkg-deb', ['-x', deb, extracted]);
+      for (const file of ['model.bin', 'map.txt']) {
+        const [ours, theirs] = [path.join(payloadDir, file), path.join(extracted, 'usr/share/format1-daemon', file)].map((f) => must('sha256sum', [f]).split(' ')[0]);
+        assert.equal(theirs, ours, `${file} unpacked whole`);
+      }
     } finally {
       await fs.rm(work, { recursive: true, force: true });
     }
