@@ -44,18 +44,11 @@ export interface WrittenDeb {
   sha256: string;
 }
 
-/**
- * Counts bytes passing through: to patch the ar size of a member that was streamed, and to tell
- * how much of the payload the compressor has taken.
- */
+/** Counts bytes passing through, to patch the ar size of a member that was streamed. */
 class ByteCounter extends Transform {
   bytes = 0;
-  constructor(private readonly onChunk?: (bytes: number) => void) {
-    super();
-  }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytes += chunk.length;
-    this.onChunk?.(this.bytes);
     callback(null, chunk);
   }
 }
@@ -97,10 +90,12 @@ export async function writeDeb(layout: PackageLayout, options: WriteOptions): Pr
     out.write(arMemberHeader(`data.tar${extension}`, 0, options.mtime));
     const onProgress = options.onProgress;
     const total = onProgress === undefined ? 0 : tarSize(layout.data);
+    let consumed = 0;
+    // The compressor tells the bytes it has taken in, as it takes them.
+    const onConsumed = onProgress === undefined ? undefined : (bytes: number): void => onProgress((consumed += bytes), total);
     await pipeline(
       Readable.from(tarStream(layout.data)),
-      new ByteCounter(onProgress === undefined ? undefined : (bytes) => onProgress(bytes, total)),
-      createCompressor(options.compression, { jobs: options.jobs }),
+      createCompressor(options.compression, { jobs: options.jobs, onConsumed }),
       counter,
       out,
       ...(options.signal ? [{ signal: options.signal }] : []),
