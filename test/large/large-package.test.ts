@@ -56,6 +56,15 @@ async function writeText(file: string, size: number): Promise<void> {
   }
 }
 
+/** A copy of format1_daemon in `work`, with the folder for its payload made. */
+async function payloadDaemon(work: string): Promise<{ daemon: string; payloadDir: string }> {
+  const daemon = path.join(work, 'format1_daemon');
+  await copyTree(path.join(FIXTURES, 'good', 'format1_daemon'), daemon);
+  const payloadDir = path.join(daemon, 'files/usr/share/format1-daemon');
+  await fs.mkdir(payloadDir, { recursive: true });
+  return { daemon, payloadDir };
+}
+
 /** The stanza fields of the only package in a Packages file. */
 function packagesField(packages: string, field: string): string | undefined {
   return new RegExp(`^${field}: (.*)$`, 'm').exec(packages)?.[1];
@@ -67,10 +76,7 @@ describe('packages larger than memory (build, inspect and repo under 256 MiB)', 
   it('a 2 GiB-payload package built by debforge: inspect lists it, repo publishes it with the hashes sha256sum computes', async () => {
     const work = await tempDir('debforge-large-');
     try {
-      const daemon = path.join(work, 'format1_daemon');
-      await copyTree(path.join(FIXTURES, 'good', 'format1_daemon'), daemon);
-      const payloadDir = path.join(daemon, 'files/usr/share/format1-daemon');
-      await fs.mkdir(payloadDir, { recursive: true });
+      const { daemon, payloadDir } = await payloadDaemon(work);
       await writeKeystream(path.join(payloadDir, 'model.bin'), 2 * GiB);
       const out = path.join(work, 'out');
       const built = measured(['build', daemon, '--out', out, '--jobs', '2', '--compression', 'gzip'], 900);
@@ -101,10 +107,7 @@ describe('packages larger than memory (build, inspect and repo under 256 MiB)', 
   it('a 512 MiB payload with --compression zstd: one frame streamed in bounded memory, which dpkg-deb -x unpacks whole', async () => {
     const work = await tempDir('debforge-large-');
     try {
-      const daemon = path.join(work, 'format1_daemon');
-      await copyTree(path.join(FIXTURES, 'good', 'format1_daemon'), daemon);
-      const payloadDir = path.join(daemon, 'files/usr/share/format1-daemon');
-      await fs.mkdir(payloadDir, { recursive: true });
+      const { daemon, payloadDir } = await payloadDaemon(work);
       // Random bytes (zstd stores them) and text (zstd compresses it), as a robot's models and maps.
       await writeKeystream(path.join(payloadDir, 'model.bin'), 192 * MiB);
       await writeText(path.join(payloadDir, 'map.txt'), 320 * MiB);
