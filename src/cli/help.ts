@@ -58,7 +58,7 @@ package's architecture (class, byte order, machine); one that is not is an error
 
 Dependency keys resolve as bloom and rosdep do: the folder's rosdep.yaml, a daemon folder beside
 it or in the same run, a package the profile's ROS distribution releases (ros-<distro>-<name>;
-Debian's own on debian-bookworm), rosdep's rules for the profile's OS release, then the local
+Debian's own on debian-bookworm and debian-trixie), rosdep's rules for the profile's OS release, then the local
 rosdep YAML files listed in /etc/ros/rosdep/sources.list.d/*.list ($DEBFORGE_ROSDEP_SOURCES
 names another folder). A key found nowhere, or installed only by pip, is an error.
 
@@ -162,7 +162,8 @@ Commands:
 Options:
   --out DIR               repository folder (required)
   --suite S               suite for every package (default: each package's own,
-                          the profile's codename: focal, jammy, noble, bookworm)
+                          the profile's codename: focal, jammy, noble,
+                          resolute, bookworm, trixie)
   --component C           component (default: main)
   --sign-key KEY          gpg key ID or fingerprint in the keyring (GNUPGHOME is
                           honoured), a file holding the secret key, or env:NAME

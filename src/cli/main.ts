@@ -168,7 +168,7 @@ function profilesCommand(argv: string[], io: Io): number {
   }
   if (positionals.length > 0) throw new UsageError('profiles takes no arguments');
   if (values.json) {
-    io.stdout(`${JSON.stringify(PROFILES, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(PROFILES.map((profile) => ({ ...profile, distributionCompression: distributionCompression(profile) })), null, 2)}\n`);
     return 0;
   }
   const out: string[] = [];

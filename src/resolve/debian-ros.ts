@@ -1,3 +1,5 @@
+import type { Profile } from './profiles.js';
+
 /**
  * The ROS 1 packages Debian 12 bookworm itself ships (the binary packages of its `ros-*` source
  * packages), by ROS package name: what a key becomes on `debian-bookworm`, whose ROS is Debian's
@@ -5,7 +7,7 @@
  * node needs: the Python module where there is one, else the tool or the shared library.
  * rosdistro has no distribution for this ROS, so this list is kept here, from the archive.
  */
-export const DEBIAN_BOOKWORM_ROS: ReadonlyMap<string, string> = new Map([
+const BOOKWORM: ReadonlyMap<string, string> = new Map([
   ['actionlib', 'python3-actionlib'],
   ['actionlib_msgs', 'python3-actionlib-msgs'],
   ['actionlib_tools', 'python3-actionlib-tools'],
@@ -127,3 +129,40 @@ export const DEBIAN_BOOKWORM_ROS: ReadonlyMap<string, string> = new Map([
   ['visualization_msgs', 'python3-visualization-msgs'],
   ['xmlrpcpp', 'libxmlrpcpp3d'],
 ]);
+
+/**
+ * What Debian 13 trixie changed in that list, from its archive: the 64-bit time_t transition
+ * renamed the C++ libraries whose ABI it touched (t64), and python_qt_binding (Qt 5) is gone.
+ * Every other package keeps its bookworm name in trixie.
+ */
+const TRIXIE_CHANGES: ReadonlyMap<string, string | undefined> = new Map([
+  ['camera_info_manager', 'libcamera-info-manager0t64'],
+  ['image_transport', 'libimage-transport0t64'],
+  ['python_qt_binding', undefined],
+  ['rosbag_storage', 'librosbag-storage4t64'],
+  ['roscpp', 'libroscpp4t64'],
+  ['xmlrpcpp', 'libxmlrpcpp3t64'],
+]);
+
+const TRIXIE: ReadonlyMap<string, string> = new Map(
+  [...BOOKWORM].flatMap(([key, name]): [string, string][] => {
+    if (!TRIXIE_CHANGES.has(key)) return [[key, name]];
+    const renamed = TRIXIE_CHANGES.get(key);
+    return renamed === undefined ? [] : [[key, renamed]];
+  }),
+);
+
+/** Debian's own ROS 1 of a Debian release: its version number and packages, by codename. */
+const DEBIAN_ROS: ReadonlyMap<string, { release: string; packages: ReadonlyMap<string, string> }> = new Map([
+  ['bookworm', { release: '12', packages: BOOKWORM }],
+  ['trixie', { release: '13', packages: TRIXIE }],
+]);
+
+/**
+ * Debian's own ROS for a profile: on a Debian release that has one, for the profiles that use it
+ * (Debian's ROS, and no ROS at all), else undefined.
+ */
+export function debianRos(profile: Profile): { release: string; packages: ReadonlyMap<string, string> } | undefined {
+  if (profile.os.id !== 'debian' || (profile.ros !== undefined && profile.ros.distro !== 'debian')) return undefined;
+  return DEBIAN_ROS.get(profile.os.codename);
+}

@@ -1,5 +1,5 @@
 import type { Dependency, DependencyKind, VersionConstraint } from '../load/types.js';
-import { DEBIAN_BOOKWORM_ROS } from './debian-ros.js';
+import { debianRos } from './debian-ros.js';
 import type { Profile } from './profiles.js';
 import type { RosdepRule } from './rosdep-rule.js';
 import type { RosdepTable } from './rosdep.js';
@@ -65,15 +65,10 @@ function rosDistribution(profile: Profile, rosdistro: RosdistroData): string | u
   return distro !== undefined && rosdistro.hasDistribution(distro) ? distro : undefined;
 }
 
-/** Whether the profile's OS release is Debian 12, whose archive has its own ROS 1 packages. */
-function hasDebianRos(profile: Profile): boolean {
-  return profile.os.id === 'debian' && profile.os.codename === 'bookworm' && (profile.ros === undefined || profile.ros.distro === 'debian');
-}
-
 /**
  * Maps one ROS dependency key to Debian package names for `profile`, in this order: the folder's
  * rosdep.yaml, a sibling daemon, a package the profile's ROS distribution releases (Debian's own
- * on Debian 12), rosdep's rules for the profile's OS release, then the rosdep YAML files the
+ * on Debian 12 and 13), rosdep's rules for the profile's OS release, then the rosdep YAML files the
  * machine's rosdep lists.
  */
 export function mapKey(key: string, sources: KeySources): MappedKey {
@@ -90,10 +85,8 @@ export function mapKey(key: string, sources: KeySources): MappedKey {
   if (sources.siblings.includes(key)) return { ok: true, packages: [`${profile.packagePrefix}${key.replace(/_/g, '-')}`] };
   const distro = rosDistribution(profile, rosdistro);
   if (distro !== undefined && rosdistro.releases(distro, key)) return { ok: true, packages: [`ros-${distro}-${key.replace(/_/g, '-')}`] };
-  if (hasDebianRos(profile)) {
-    const debian = DEBIAN_BOOKWORM_ROS.get(key);
-    if (debian !== undefined) return { ok: true, packages: [debian] };
-  }
+  const debian = debianRos(profile)?.packages.get(key);
+  if (debian !== undefined) return { ok: true, packages: [debian] };
   const runtime = RUNTIME_KEYS.get(key);
   if (runtime !== undefined) return { ok: true, packages: [runtime] };
   const rule = rosdistro.rule(key, os, codename);
@@ -132,8 +125,9 @@ function unresolvedReason(key: string, sources: KeySources, distro: string | und
   }
   if (profile.ros?.version === 1 || profile.ros === undefined) {
     const ros1 = rosdistro.releasedIn(key, 'ros1');
-    if (hasDebianRos(profile) && ros1.length > 0) {
-      return `dependency "${key}" is released in ROS ${ros1.join(', ')} (${ros1.map((d) => `ros-${d}-${key.replace(/_/g, '-')}`).join(', ')}), but Debian 12 does not ship it, so ${where} has no package for it: ${WAYS_OUT}`;
+    const debian = debianRos(profile);
+    if (debian !== undefined && ros1.length > 0) {
+      return `dependency "${key}" is released in ROS ${ros1.join(', ')} (${ros1.map((d) => `ros-${d}-${key.replace(/_/g, '-')}`).join(', ')}), but Debian ${debian.release} does not ship it, so ${where} has no package for it: ${WAYS_OUT}`;
     }
     const ros2 = rosdistro.releasedIn(key, 'ros2');
     if (ros1.length === 0 && ros2.length > 0) return `dependency "${key}" is a ROS 2 package (${ros2.join(', ')}), not available on ${where}: ${WAYS_OUT}`;
@@ -150,7 +144,7 @@ function unresolvedReason(key: string, sources: KeySources, distro: string | und
 function candidateKeys(sources: KeySources, distro: string | undefined): Set<string> {
   const keys = new Set<string>([...sources.local.keys(), ...sources.siblings, ...sources.rosdistro.rosdepKeys()]);
   if (distro !== undefined) for (const name of sources.rosdistro.packagesOf(distro)) keys.add(name);
-  if (hasDebianRos(sources.profile)) for (const name of DEBIAN_BOOKWORM_ROS.keys()) keys.add(name);
+  for (const name of debianRos(sources.profile)?.packages.keys() ?? []) keys.add(name);
   for (const { table } of sources.machine) for (const name of table.keys()) keys.add(name);
   return keys;
 }

@@ -63,13 +63,13 @@ export async function resolvePackage(loaded: DaemonSource, options: ResolveOptio
   const selected = selectArchitecture(source, options.architecture, problems);
   const architecture = selected.architecture;
   source = { ...source, payload: selected.payload };
-  const debFileName = `${packageName}_${manifest.version}-${options.revision ?? '1'}_${architecture}.deb`;
+  const revision = `${options.revision ?? '1'}${profile.revisionSuffix ?? ''}`;
+  const debFileName = `${packageName}_${manifest.version}-${revision}_${architecture}.deb`;
   if (Buffer.byteLength(packageName, 'utf8') > MAX_NAME_COMPONENT_BYTES || Buffer.byteLength(debFileName, 'utf8') > 255) {
     problems.error(manifestFile, `<name> "${printable(manifest.name)}" is too long: the package file name ${Buffer.byteLength(debFileName, 'utf8')} bytes, over the 255 a file name may have (and /usr/share/doc/<package> must unpack): shorten it`, manifest.nameLine);
   }
-  const revision = options.revision ?? '1';
-  if (!DEBIAN_REVISION.test(revision)) {
-    problems.error(manifestFile, `revision "${revision}" is not a valid Debian revision: use letters, digits and . + ~`);
+  if (!DEBIAN_REVISION.test(options.revision ?? '1')) {
+    problems.error(manifestFile, `revision "${options.revision}" is not a valid Debian revision: use letters, digits and . + ~`);
   }
 
   const variables = templateVariables(manifest, profile, packageName, options.defines, architecture);

@@ -20,6 +20,14 @@ export interface Profile {
   /** init-system-helpers and systemd versions shipped by the release (what the scripts may use). */
   initSystemHelpers: string;
   systemd: number;
+  /** The release's dpkg (major.minor), for the record: what reads the packages on the target. */
+  dpkg?: string;
+  /**
+   * Appended to the Debian revision (`1.0.0-1+deb13`): profiles whose packages would otherwise
+   * share a name, version and architecture (Debian's own ROS on two releases, `plain` beside
+   * `debian-bookworm`) write distinct files, and a repository's pool holds both.
+   */
+  revisionSuffix?: string;
   /**
    * What the distribution compresses its own packages with: Ubuntu zstd since 21.10 (impish),
    * Debian xz. `--compression distribution` uses it; debforge's own default stays gzip.
@@ -30,85 +38,93 @@ export interface Profile {
 /**
  * Where system units go. Ubuntu focal and jammy are not merged-/usr: their debhelper installs
  * units to /lib/systemd/system, their lintian flags units elsewhere, and init-system-helpers there
- * predates the releases that look in /usr/lib/systemd/system first. noble and bookworm are
- * merged-/usr, and current lintian wants /usr/lib/systemd/system. User units are in
+ * predates the releases that look in /usr/lib/systemd/system first. noble, resolute, bookworm and
+ * trixie are merged-/usr, and current lintian wants /usr/lib/systemd/system. User units are in
  * /usr/lib/systemd/user everywhere.
+ *
+ * Tool versions are those each release shipped: Debian's from its archive (trixie: systemd 257.13,
+ * init-system-helpers 1.69~deb13u1, dpkg 1.22.22), Ubuntu's from packages.ubuntu.com (resolute:
+ * systemd 259.5-0ubuntu3, init-system-helpers 1.69, dpkg 1.23.7ubuntu1; noble: systemd 255.4,
+ * init-system-helpers 1.66ubuntu1, dpkg 1.22.6ubuntu6).
  */
 const SYSTEM_UNIT_DIR = '/usr/lib/systemd/system';
 const SPLIT_USR_UNIT_DIR = '/lib/systemd/system';
 const USER_UNIT_DIR = '/usr/lib/systemd/user';
 
-export const PROFILES: readonly Profile[] = [
-  {
-    name: 'noetic',
-    summary: 'ROS 1 Noetic on Ubuntu 20.04 focal',
-    os: { id: 'ubuntu', codename: 'focal' },
-    ros: { distro: 'noetic', version: 1, pythonVersion: 3 },
-    installPrefix: '/opt/ros/noetic',
-    hasSetupBash: true,
-    packagePrefix: 'ros-noetic-',
-    systemUnitDir: SPLIT_USR_UNIT_DIR,
+/** What a profile takes from its OS release. */
+type Release = Pick<Profile, 'os' | 'systemUnitDir' | 'userUnitDir' | 'initSystemHelpers' | 'systemd' | 'dpkg'> & { title: string };
+
+function release(id: 'ubuntu' | 'debian', codename: string, title: string, tools: { unitDir: string; initSystemHelpers: string; systemd: number; dpkg: string }): Release {
+  return {
+    title,
+    os: { id, codename },
+    systemUnitDir: tools.unitDir,
     userUnitDir: USER_UNIT_DIR,
-    initSystemHelpers: '1.57',
-    systemd: 245,
-    distributionCompression: 'xz',
-  },
-  {
-    name: 'humble',
-    summary: 'ROS 2 Humble on Ubuntu 22.04 jammy',
-    os: { id: 'ubuntu', codename: 'jammy' },
-    ros: { distro: 'humble', version: 2, pythonVersion: 3 },
-    installPrefix: '/opt/ros/humble',
+    initSystemHelpers: tools.initSystemHelpers,
+    systemd: tools.systemd,
+    dpkg: tools.dpkg,
+  };
+}
+
+const FOCAL = release('ubuntu', 'focal', 'Ubuntu 20.04 focal', { unitDir: SPLIT_USR_UNIT_DIR, initSystemHelpers: '1.57', systemd: 245, dpkg: '1.19' });
+const JAMMY = release('ubuntu', 'jammy', 'Ubuntu 22.04 jammy', { unitDir: SPLIT_USR_UNIT_DIR, initSystemHelpers: '1.62', systemd: 249, dpkg: '1.21' });
+const NOBLE = release('ubuntu', 'noble', 'Ubuntu 24.04 noble', { unitDir: SYSTEM_UNIT_DIR, initSystemHelpers: '1.66', systemd: 255, dpkg: '1.22' });
+const RESOLUTE = release('ubuntu', 'resolute', 'Ubuntu 26.04 resolute', { unitDir: SYSTEM_UNIT_DIR, initSystemHelpers: '1.69', systemd: 259, dpkg: '1.23' });
+const BOOKWORM = release('debian', 'bookworm', 'Debian 12 bookworm', { unitDir: SYSTEM_UNIT_DIR, initSystemHelpers: '1.65.2', systemd: 252, dpkg: '1.21' });
+const TRIXIE = release('debian', 'trixie', 'Debian 13 trixie', { unitDir: SYSTEM_UNIT_DIR, initSystemHelpers: '1.69', systemd: 257, dpkg: '1.22' });
+
+/** A ROS binary distribution as the ROS build farm releases it: under /opt/ros/<distro>, ros-<distro>-<name>. */
+function rosDistribution(distro: string, title: string, version: 1 | 2, { title: releaseTitle, ...os }: Release): Profile {
+  return {
+    name: distro,
+    summary: `ROS ${version} ${title} on ${releaseTitle}`,
+    ...os,
+    ros: { distro, version, pythonVersion: 3 },
+    installPrefix: `/opt/ros/${distro}`,
     hasSetupBash: true,
-    packagePrefix: 'ros-humble-',
-    systemUnitDir: SPLIT_USR_UNIT_DIR,
-    userUnitDir: USER_UNIT_DIR,
-    initSystemHelpers: '1.62',
-    systemd: 249,
-    distributionCompression: 'zstd',
-  },
-  {
-    name: 'jazzy',
-    summary: 'ROS 2 Jazzy on Ubuntu 24.04 noble',
-    os: { id: 'ubuntu', codename: 'noble' },
-    ros: { distro: 'jazzy', version: 2, pythonVersion: 3 },
-    installPrefix: '/opt/ros/jazzy',
-    hasSetupBash: true,
-    packagePrefix: 'ros-jazzy-',
-    systemUnitDir: SYSTEM_UNIT_DIR,
-    userUnitDir: USER_UNIT_DIR,
-    initSystemHelpers: '1.66',
-    systemd: 255,
-    distributionCompression: 'zstd',
-  },
-  {
-    name: 'debian-bookworm',
-    summary: "Debian 12 bookworm with Debian's own ROS 1 under /usr (no setup.bash)",
-    os: { id: 'debian', codename: 'bookworm' },
+    packagePrefix: `ros-${distro}-`,
+  };
+}
+
+/** Debian's own ROS 1 on a Debian release: under /usr, no setup.bash, named after the ROS package. */
+function debianRos({ title, ...os }: Release, revisionSuffix?: string): Profile {
+  return {
+    name: `debian-${os.os.codename}`,
+    summary: `${title} with Debian's own ROS 1 under /usr (no setup.bash)`,
+    ...os,
     ros: { distro: 'debian', version: 1, pythonVersion: 3 },
     installPrefix: '/usr',
     hasSetupBash: false,
     // Debian's ROS has no distro namespace: a daemon is named after its ROS package, as on `plain`.
     packagePrefix: '',
-    systemUnitDir: SYSTEM_UNIT_DIR,
-    userUnitDir: USER_UNIT_DIR,
-    initSystemHelpers: '1.65.2',
-    systemd: 252,
-    distributionCompression: 'xz',
-  },
-  {
+    ...(revisionSuffix !== undefined ? { revisionSuffix } : {}),
+  };
+}
+
+/** No ROS: prefix /usr, the package named as in package.xml. */
+function withoutRos({ title, ...os }: Release): Profile {
+  return {
     name: 'plain',
-    summary: 'No ROS: prefix /usr, package named as in package.xml (_ becomes -), Debian 12 bookworm',
-    os: { id: 'debian', codename: 'bookworm' },
+    summary: `No ROS: prefix /usr, package named as in package.xml (_ becomes -), ${title}`,
+    ...os,
     installPrefix: '/usr',
     hasSetupBash: false,
     packagePrefix: '',
-    systemUnitDir: SYSTEM_UNIT_DIR,
-    userUnitDir: USER_UNIT_DIR,
-    initSystemHelpers: '1.65.2',
-    systemd: 252,
-    distributionCompression: 'xz',
-  },
+  };
+}
+
+export const PROFILES: readonly Profile[] = [
+  rosDistribution('noetic', 'Noetic', 1, FOCAL),
+  rosDistribution('humble', 'Humble', 2, JAMMY),
+  rosDistribution('jazzy', 'Jazzy', 2, NOBLE),
+  rosDistribution('kilted', 'Kilted', 2, NOBLE),
+  rosDistribution('lyrical', 'Lyrical', 2, RESOLUTE),
+  rosDistribution('rolling', 'Rolling', 2, RESOLUTE),
+  debianRos(BOOKWORM),
+  // Named as on debian-bookworm: the suffix keeps the two releases' files apart and sorts the
+  // Debian 13 build above the Debian 12 one, as Debian's own +debN versions do.
+  debianRos(TRIXIE, '+deb13'),
+  withoutRos(BOOKWORM),
 ];
 
 export const DEFAULT_PROFILE = 'noetic';

@@ -17,15 +17,25 @@ import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
  * that one value; otherwise an array in `platforms` order.
  */
 export interface RosdistroIndex {
-  format: 1;
+  format: 2;
   source: { repository: string; commit: string; date: string };
   /** `os:codename`, sorted. */
   platforms: string[];
-  distributions: Record<string, { type: 'ros1' | 'ros2'; packages: string[] }>;
+  distributions: Record<string, RosDistribution>;
   rosdep: Record<string, EncodedRule | EncodedRule[]>;
 }
 
 type EncodedRule = string | null;
+
+/** One ROS distribution as `index-v4.yaml` and its `distribution.yaml` describe it. */
+export interface RosDistribution {
+  type: 'ros1' | 'ros2';
+  /** `distribution_status`: active, end-of-life, rolling (or what a newer rosdistro says). */
+  status: string;
+  /** Its `release_platforms` on Debian and Ubuntu, `os:codename`, in the file's order. */
+  platforms: string[];
+  packages: string[];
+}
 
 export interface IndexOptions {
   /** Distributions to include; default: every one not at end of life, plus `alwaysDistros`. */
@@ -75,7 +85,8 @@ export async function buildRosdistroIndex(checkout: string, options: IndexOption
   const index = await readYaml(path.join(checkout, 'index-v4.yaml'));
   const declared = isRecord(index) && isRecord(index['distributions']) ? index['distributions'] : {};
   const wanted = new Set(options.distros ?? Object.entries(declared).filter(([, d]) => isRecord(d) && d['distribution_status'] !== 'end-of-life').map(([name]) => name));
-  for (const name of options.alwaysDistros ?? []) wanted.add(name);
+  // A profile's distribution an older checkout does not know yet is left out, not an error.
+  for (const name of options.alwaysDistros ?? []) if (isRecord(declared[name])) wanted.add(name);
 
   const distributions: RosdistroIndex['distributions'] = {};
   const platforms = new Set(options.extraPlatforms ?? []);
@@ -84,12 +95,15 @@ export async function buildRosdistroIndex(checkout: string, options: IndexOption
     if (!isRecord(entry)) fail(path.join(checkout, 'index-v4.yaml'), `names no distribution "${name}"`);
     const file = path.join(checkout, name, 'distribution.yaml');
     const distribution = await readYaml(file);
-    distributions[name] = { type: entry['distribution_type'] === 'ros1' ? 'ros1' : 'ros2', packages: releasedPackages(distribution) };
     const release = isRecord(distribution) && isRecord(distribution['release_platforms']) ? distribution['release_platforms'] : {};
+    const own: string[] = [];
     for (const [os, codenames] of Object.entries(release)) {
       if (!SUPPORTED_OS.has(os) || !Array.isArray(codenames)) continue;
-      for (const codename of codenames) platforms.add(`${os}:${String(codename)}`);
+      for (const codename of codenames) own.push(`${os}:${String(codename)}`);
     }
+    for (const platform of own) platforms.add(platform);
+    const status = typeof entry['distribution_status'] === 'string' ? entry['distribution_status'] : 'unknown';
+    distributions[name] = { type: entry['distribution_type'] === 'ros1' ? 'ros1' : 'ros2', status, platforms: own, packages: releasedPackages(distribution) };
   }
   const platformList = [...platforms].sort();
 
@@ -109,7 +123,7 @@ export async function buildRosdistroIndex(checkout: string, options: IndexOption
     rosdep[key] = encoded.every((value) => value === encoded[0]) ? (encoded[0] ?? null) : encoded;
   }
   return {
-    format: 1,
+    format: 2,
     source: { repository: 'https://github.com/ros/rosdistro', commit: options.commit ?? 'unknown', date: options.date ?? 'unknown' },
     platforms: platformList,
     distributions,
@@ -176,6 +190,11 @@ export class RosdistroData {
 
   rosdepKeys(): string[] {
     return Object.keys(this.index.rosdep);
+  }
+
+  /** The distribution as the index describes it, if the index has it. */
+  distribution(distro: string): RosDistribution | undefined {
+    return this.index.distributions[distro];
   }
 
   packagesOf(distro: string): readonly string[] {

@@ -40,7 +40,7 @@ describe('debforge CLI', function () {
 
   it('usage errors exit 2 with one line', () => {
     assertOneLineError(debforge(['frobnicate']), 2, /^debforge: unknown command "frobnicate"/);
-    assertOneLineError(debforge(['build', 'daemons/robot_bringup', '--profile', 'kinetic'], { cwd: REPO_ROOT }), 2, /unknown profile "kinetic": choose one of noetic, humble, jazzy, debian-bookworm, plain/);
+    assertOneLineError(debforge(['build', 'daemons/robot_bringup', '--profile', 'kinetic'], { cwd: REPO_ROOT }), 2, /unknown profile "kinetic": choose one of noetic, humble, jazzy, kilted, lyrical, rolling, debian-bookworm, debian-trixie, plain/);
     assertOneLineError(debforge(['build', 'daemons/robot_bringup', '--compression', 'lz4'], { cwd: REPO_ROOT }), 2, /--compression "lz4" must be gzip, xz, zstd, none or distribution/);
     assertOneLineError(debforge(['build', 'daemons/robot_bringup', '--jobs', '0'], { cwd: REPO_ROOT }), 2, /--jobs must be a positive whole number/);
     assertOneLineError(debforge(['build', 'daemons/robot_bringup', '--define', 'no-equals'], { cwd: REPO_ROOT }), 2, /--define "no-equals" must be NAME=VALUE/);

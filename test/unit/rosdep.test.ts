@@ -62,7 +62,11 @@ describe('dependency keys resolve as bloom and rosdep do', function () {
     noetic: 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5a',
     humble: 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5a',
     jazzy: 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5t64',
+    kilted: 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5t64',
+    lyrical: 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5t64',
+    rolling: 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5t64',
     'debian-bookworm': 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5a',
+    'debian-trixie': 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5t64',
     plain: 'libboost-all-dev, libeigen3-dev, libusb-dev, python3-serial, libqt5core5a',
   };
   for (const [profile, expected] of Object.entries(EXPECTED)) {
@@ -77,6 +81,22 @@ describe('dependency keys resolve as bloom and rosdep do', function () {
     assert.equal(await dependsOf(dir, 'noetic'), 'ros-noetic-std-msgs, ros-noetic-diagnostic-updater');
     assert.equal(await dependsOf(dir, 'humble'), 'ros-humble-std-msgs, ros-humble-diagnostic-updater');
     assert.equal(await dependsOf(dir, 'debian-bookworm'), 'python3-std-msgs, python3-diagnostic-updater');
+    assert.equal(await dependsOf(dir, 'debian-trixie'), 'python3-std-msgs, python3-diagnostic-updater');
+  });
+
+  it("each ROS 2 distribution's own releases: kilted, lyrical and rolling name their own packages", async () => {
+    const dir = await daemon(await tempDir(), 'ros2_keys', ['rclpy', 'std_msgs']);
+    for (const distro of ['kilted', 'lyrical', 'rolling']) assert.equal(await dependsOf(dir, distro), `ros-${distro}-rclpy, ros-${distro}-std-msgs`);
+  });
+
+  it("Debian 13's ROS: the libraries renamed by the 64-bit time_t transition, and what Debian 13 dropped", async () => {
+    // Names read from Debian 13's archive (main, amd64): libroscpp4t64 replaced Debian 12's libroscpp4d.
+    const dir = await daemon(await tempDir(), 'cpp_node', ['roscpp', 'rospy']);
+    assert.equal(await dependsOf(dir, 'debian-bookworm'), 'libroscpp4d, python3-rospy');
+    assert.equal(await dependsOf(dir, 'debian-trixie'), 'libroscpp4t64, python3-rospy');
+    const gui = await daemon(await tempDir(), 'qt_panel', ['python_qt_binding']);
+    assert.equal(await dependsOf(gui, 'debian-bookworm'), 'python3-python-qt-binding');
+    assert.match(await refusal(gui, 'debian-trixie'), /dependency "python_qt_binding" is released in ROS noetic \(ros-noetic-python-qt-binding\), but Debian 13 does not ship it/);
   });
 
   it('roslaunch on a ROS 2 profile is an error naming its successor and the ways out', async () => {

@@ -126,19 +126,20 @@ describe('the rosdistro index', function () {
     assert.deepEqual(index.source, { repository: 'https://github.com/ros/rosdistro', commit: '0123456789abcdef0123456789abcdef01234567', date: '2026-01-02' });
     // melodic is end of life and no profile targets it; noetic is end of life but a profile's.
     assert.deepEqual(Object.keys(index.distributions), ['humble', 'jazzy', 'noetic']);
-    assert.deepEqual(index.distributions['noetic'], { type: 'ros1', packages: ['gizmo', 'widget_core', 'widget_msgs'] });
-    assert.deepEqual(index.distributions['humble'], { type: 'ros2', packages: ['widget_core'] });
-    assert.deepEqual(index.distributions['jazzy'], { type: 'ros2', packages: ['gadget_driver'] });
+    // The profiles' kilted, lyrical and rolling are not in this checkout: left out, not an error.
+    assert.deepEqual(index.distributions['noetic'], { type: 'ros1', status: 'end-of-life', platforms: ['ubuntu:focal'], packages: ['gizmo', 'widget_core', 'widget_msgs'] });
+    assert.deepEqual(index.distributions['humble'], { type: 'ros2', status: 'active', platforms: ['ubuntu:jammy'], packages: ['widget_core'] });
+    assert.deepEqual(index.distributions['jazzy'], { type: 'ros2', status: 'active', platforms: ['debian:bookworm', 'ubuntu:noble'], packages: ['gadget_driver'] });
     // Debian and Ubuntu releases of the distributions, plus those of debforge's profiles.
-    assert.deepEqual(index.platforms, ['debian:bookworm', 'ubuntu:focal', 'ubuntu:jammy', 'ubuntu:noble']);
+    assert.deepEqual(index.platforms, ['debian:bookworm', 'debian:trixie', 'ubuntu:focal', 'ubuntu:jammy', 'ubuntu:noble', 'ubuntu:resolute']);
     assert.deepEqual(index.rosdep, {
       only_fedora: null,
       // rosdistro's python.yaml gives a migrated key the rule of another through a YAML alias.
-      'python-gear-pip': [null, 'pip:gear', 'pip:gear', 'pip:gear'],
-      'python3-gear-pip': [null, 'pip:gear', 'pip:gear', 'pip:gear'],
-      'python3-sprocket': ['python3-sprocket', 'pip:sprocket', 'pip:sprocket', 'python3-sprocket'],
-      rubygem: ['ruby-rubygem', 'gem:rubygem', 'gem:rubygem', 'gem:rubygem'],
-      spline: ['libspline-dev', 'libspline1-dev', null, 'libspline2-dev'],
+      'python-gear-pip': [null, null, 'pip:gear', 'pip:gear', 'pip:gear', 'pip:gear'],
+      'python3-gear-pip': [null, null, 'pip:gear', 'pip:gear', 'pip:gear', 'pip:gear'],
+      'python3-sprocket': ['python3-sprocket', 'python3-sprocket', 'pip:sprocket', 'pip:sprocket', 'python3-sprocket', 'pip:sprocket'],
+      rubygem: ['ruby-rubygem', 'ruby-rubygem', 'gem:rubygem', 'gem:rubygem', 'gem:rubygem', 'gem:rubygem'],
+      spline: ['libspline-dev', 'libspline-dev', 'libspline1-dev', null, 'libspline2-dev', 'libspline2-dev'],
     });
   });
 
@@ -165,15 +166,46 @@ describe('the rosdistro index', function () {
     assert.equal(notACheckout.stderr, `debforge: ${path.join(checkout, 'rosdep')}: is not a ros/rosdistro checkout (no index-v4.yaml): give --rosdistro (or DEBFORGE_ROSDISTRO) a clone of https://github.com/ros/rosdistro\n`);
   });
 
+  it('the shipped index is what the generator makes of the rosdistro snapshot it names', async function () {
+    // The project's snapshot of ros/rosdistro sits beside the repository (shared/rosdistro).
+    const snapshot = path.join(REPO_ROOT, '..', 'shared', 'rosdistro');
+    const shipped = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'data', 'rosdistro-index.json'), 'utf8')) as RosdistroIndex;
+    const readme = await fs.readFile(path.join(snapshot, 'README.md'), 'utf8').catch(() => undefined);
+    if (readme === undefined || !readme.includes(shipped.source.commit)) this.skip();
+    const out = path.join(await tempDir(), 'index.json');
+    const result = run('node', [SCRIPT, snapshot, '--out', out, '--commit', shipped.source.commit, '--date', shipped.source.date]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await fs.readFile(out), await fs.readFile(path.join(REPO_ROOT, 'data', 'rosdistro-index.json')));
+  });
+
   it('the shipped index records its source, carries its licence, and covers every profile', async () => {
     const text = await fs.readFile(path.join(REPO_ROOT, 'data', 'rosdistro-index.json'), 'utf8');
     const index = JSON.parse(text) as RosdistroIndex;
     assert.match(index.source.commit, /^[0-9a-f]{40}$/);
     assert.match(await fs.readFile(path.join(REPO_ROOT, 'data', 'rosdistro-LICENSE'), 'utf8'), /BSD 3-Clause License/);
     for (const profile of PROFILES) {
-      assert.ok(index.platforms.includes(`${profile.os.id}:${profile.os.codename}`), profile.name);
-      if (profile.ros && profile.ros.distro !== 'debian') assert.ok(index.distributions[profile.ros.distro]!.packages.length > 500, profile.name);
+      const platform = `${profile.os.id}:${profile.os.codename}`;
+      assert.ok(index.platforms.includes(platform), profile.name);
+      if (profile.ros && profile.ros.distro !== 'debian') {
+        const distribution = index.distributions[profile.ros.distro]!;
+        assert.ok(distribution.packages.length > 500, profile.name);
+        // A ROS profile targets a release its distribution is released for (rosdistro's release_platforms).
+        assert.ok(distribution.platforms.includes(platform), `${profile.name}: ${platform} in ${distribution.platforms.join(' ')}`);
+        assert.equal(distribution.type, profile.ros.version === 1 ? 'ros1' : 'ros2', profile.name);
+      }
     }
+    // What the rosdistro snapshot says (index-v4.yaml, <distro>/distribution.yaml release_platforms).
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(index.distributions).map(([name, d]) => [name, `${d.status} ${d.platforms.join(' ')}`])),
+      {
+        humble: 'active ubuntu:jammy',
+        jazzy: 'active debian:bookworm ubuntu:noble',
+        kilted: 'active debian:bookworm ubuntu:noble',
+        lyrical: 'active debian:trixie ubuntu:resolute',
+        noetic: 'end-of-life ubuntu:focal',
+        rolling: 'rolling debian:trixie ubuntu:resolute',
+      },
+    );
     assert.ok(text.length < 1024 * 1024, `${text.length} bytes`);
     const packageJson = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { files: string[] };
     assert.ok(packageJson.files.includes('data/'), 'data/ ships in the npm package');
