@@ -1,4 +1,5 @@
 import type { Dependency, DependencyKind, VersionConstraint } from '../load/types.js';
+import { debianSuccessors } from '../debian/renamed.js';
 import { debianRos } from './debian-ros.js';
 import type { Profile } from './profiles.js';
 import type { RosdepRule } from './rosdep-rule.js';
@@ -91,7 +92,8 @@ export function mapKey(key: string, sources: KeySources): MappedKey {
   if (runtime !== undefined) return { ok: true, packages: [runtime] };
   const rule = rosdistro.rule(key, os, codename);
   if (rule?.available) {
-    if (rule.installer === 'apt') return { ok: true, packages: rule.packages };
+    // rosdep's Debian rules lag behind Debian's renames; Ubuntu's are left as rosdep says.
+    if (rule.installer === 'apt') return { ok: true, packages: os === 'debian' ? debianSuccessors(rule.packages) : rule.packages };
     otherInstaller ??= { rule, where: 'rosdep' };
   } else if (rule !== undefined) {
     noRule = true;

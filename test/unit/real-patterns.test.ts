@@ -41,6 +41,8 @@ const EXPECTED: Record<string, Record<string, Outcome>> = {
   },
   geometry_macros: { noetic: 'builds', 'debian-bookworm': 'builds' },
   lidar_cmake_helpers: { humble: 'builds', jazzy: 'builds' },
+  // Only Debian: on focal rosdep's opengl is libgl1-mesa-dev, which is kept as bloom keeps it.
+  overlay_renderer: { 'debian-bookworm': 'builds' },
 };
 
 /** What bloom makes Depends of: the buildtool_export_depend keys, beside the others (read by hand). */
@@ -212,6 +214,15 @@ describe('real dependency patterns: built for their natural profiles, or refused
       assert.match(lines[0]!, /rosdep\.yaml beside package\.xml, or give a raw Debian relation under <export><debforge>/);
       assert.deepEqual(await fs.readdir(out), [], 'nothing written');
     }
+  });
+
+  it('rosdep names Debian has replaced become their successors on Debian (lintian: depends-on-obsolete-package)', () => {
+    const deb = built.find((b) => b.fixture === 'overlay_renderer' && b.profile === 'debian-bookworm')?.deb;
+    assert.ok(deb, 'overlay_renderer was built');
+    const depends = must('dpkg-deb', ['-f', deb, 'Depends']).trim().split(/,\s*/);
+    // opengl: rosdep says libgl1-mesa-dev, libglu1-mesa-dev; libfreetype6-dev is its own key.
+    for (const name of ['libgl-dev', 'libglu1-mesa-dev', 'libfreetype-dev']) assert.ok(depends.includes(name), `${name} in ${depends.join(', ')}`);
+    for (const name of ['libgl1-mesa-dev', 'libfreetype6-dev']) assert.ok(!depends.includes(name), `${name} in ${depends.join(', ')}`);
   });
 
   it('every package built is lintian-clean (no E: line)', () => {
