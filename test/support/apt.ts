@@ -23,6 +23,15 @@ export function aptComplaints(output: string): string[] {
   return output.split('\n').filter((line) => /^(?:[WEN]|Err):/.test(line));
 }
 
+/**
+ * How apt says that a signature's key is in none of the keyrings it trusts: apt 2.x (Debian 12,
+ * gpgv) `NO_PUBKEY <long key id>`, apt 3.0 (Debian 13, sqv) `Missing key <fingerprint>, which is
+ * needed to verify signature`.
+ */
+export function missingKey(fingerprint: string): RegExp {
+  return new RegExp(`NO_PUBKEY ${fingerprint.slice(-16)}\\b|Missing key ${fingerprint}, which is needed to verify signature`);
+}
+
 export async function scratchApt(options: { machineId?: string } = {}): Promise<ScratchApt> {
   const root = await tempDir('debforge-apt-');
   for (const dir of ['etc/apt/apt.conf.d', 'etc/apt/preferences.d', 'etc/apt/sources.list.d', 'etc/apt/trusted.gpg.d', 'var/lib/apt/lists/partial', 'var/cache/apt/archives/partial', 'var/lib/dpkg']) {

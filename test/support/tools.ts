@@ -43,11 +43,36 @@ export async function tempDir(prefix = 'debforge-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-/** Lintian's E: and W: lines for a package (I:, N: and the root notice are not findings). */
-export function lintianFindings(deb: string): string[] {
+/**
+ * The profiles whose releases are not merged-/usr: Ubuntu 20.04 focal (noetic) and 22.04 jammy
+ * (humble). Packages for them install system units in /lib/systemd/system, where those releases'
+ * debhelper puts units and their lintian wants them. Debian 13's lintian judges every package as
+ * for a merged-/usr system and reports such a path, and each folder above it, as
+ * `aliased-location`: for a package of one of these profiles, and only for /lib/systemd/system
+ * and the folders that lead there, that finding says nothing about the package. On any other
+ * profile, or for any other path, it stays a finding.
+ */
+const SPLIT_USR_PROFILES: ReadonlySet<string> = new Set(['noetic', 'humble']);
+const UNIT_FOLDER_ALIASED = /^[EW]: \S+: aliased-location \[lib\/(?:systemd\/(?:system\/[^/\]]*)?)?\]$/;
+
+/**
+ * Lintian's lines judged per target: `profileOf` names the profile a package (by its name, as
+ * lintian prints it) was built for.
+ */
+export function judgedPerTarget(lines: readonly string[], profileOf: (packageName: string) => string): string[] {
+  return lines.filter((line) => {
+    if (!UNIT_FOLDER_ALIASED.test(line)) return true;
+    const name = /^[EW]: (\S+): /.exec(line)![1]!;
+    return !SPLIT_USR_PROFILES.has(profileOf(name));
+  });
+}
+
+/** Lintian's E: and W: lines for a package built for `profile` (I:, N: and the root notice are not findings). */
+export function lintianFindings(deb: string, profile: string): string[] {
   const result = run('lintian', ['--allow-root', '--pedantic', deb]);
   if (result.code !== 0 && result.code !== 1 && result.code !== 2) throw new Error(`lintian failed: ${result.stderr}`);
-  return `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => /^[EW]: /.test(line));
+  const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => /^[EW]: /.test(line));
+  return judgedPerTarget(lines, () => profile);
 }
 
 /** A scratch dpkg database so `dpkg --root` can unpack without touching the machine. */

@@ -123,7 +123,7 @@ describe('architectures: files-<arch>/ payload and ELF checks', function () {
     for (const arch of [HOST, OTHER]) {
       const deb = path.join(out, `robot-driver_1.2.0-1_${arch}.deb`);
       assert.match(must('dpkg-deb', ['-I', deb]), new RegExp(`^ Architecture: ${arch}$`, 'm'));
-      const errors = lintianFindings(deb).filter((line) => line.startsWith('E: '));
+      const errors = lintianFindings(deb, 'plain').filter((line) => line.startsWith('E: '));
       assert.deepEqual(errors, [], `lintian errors on ${arch}`);
       const triplet = must('dpkg-architecture', [`-a${arch}`, '-qDEB_HOST_MULTIARCH']).trim();
       const listing = must('dpkg-deb', ['-c', deb]);

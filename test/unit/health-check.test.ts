@@ -132,7 +132,7 @@ describe('health-checked start and upgrade (generated postinst, stand-in systemd
 
   it('the package is lintian-clean and its postinst passes sh -n and shellcheck', async () => {
     const deb = (await build(FIXTURE, { outDir: await tempDir(), profile: 'plain', sourceDateEpoch: EPOCH })).path;
-    assert.deepEqual(lintianFindings(deb), []);
+    assert.deepEqual(lintianFindings(deb, 'plain'), []);
     const file = path.join(await tempDir(), 'postinst');
     await fs.writeFile(file, postinst);
     assert.equal(run('sh', ['-n', file]).code, 0);

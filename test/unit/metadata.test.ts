@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FIXTURES, copyTree, debforge, must, run, tempDir, type Run } from '../support/tools.js';
+import { FIXTURES, copyTree, debforge, judgedPerTarget, must, run, tempDir, type Run } from '../support/tools.js';
 
 const METADATA = path.join(FIXTURES, 'metadata');
 const EPOCH = '1700000000';
@@ -31,15 +31,16 @@ function contents(deb: string): string[] {
   return must('dpkg-deb', ['--contents', deb]).split('\n').filter((l) => l !== '').map((l) => l.replace(/^.* \.\//, './').replace(/ -> .*$/, ''));
 }
 
-/** Lintian's errors and warnings for many packages in one run, by package file. */
-function lintianByPackage(debs: readonly string[]): Map<string, string[]> {
+/** Lintian's errors and warnings for many packages in one run, by package file, each judged for the profile it was built for. */
+function lintianByPackage(debs: readonly string[], profileOf: (deb: string) => string): Map<string, string[]> {
   const result = run('lintian', ['--allow-root', '--pedantic', ...debs]);
   if (result.code !== 0 && result.code !== 1 && result.code !== 2) throw new Error(`lintian failed: ${result.stderr}`);
   const findings = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => /^[EW]: /.test(line));
   const byPackage = new Map<string, string[]>();
   for (const deb of debs) {
     const name = field(deb, 'Package');
-    byPackage.set(deb, findings.filter((line) => line.startsWith(`E: ${name}: `) || line.startsWith(`W: ${name}: `) || line.startsWith(`E: ${name} `) || line.startsWith(`W: ${name} `)));
+    const own = findings.filter((line) => line.startsWith(`E: ${name}: `) || line.startsWith(`W: ${name}: `) || line.startsWith(`E: ${name} `) || line.startsWith(`W: ${name} `));
+    byPackage.set(deb, judgedPerTarget(own, () => profileOf(deb)));
   }
   return byPackage;
 }
@@ -75,7 +76,8 @@ describe('metadata from real-world package.xml patterns', function () {
         buildOutput.set(`${fixture} ${profile}`, result);
       }
     }
-    lintian = lintianByPackage([...built.values()]);
+    const profiles = new Map([...built].map(([key, deb]) => [deb, key.split(' ')[1]!]));
+    lintian = lintianByPackage([...built.values()], (deb) => profiles.get(deb)!);
   });
 
   it('builds every fixture for every profile with no lintian error or warning', () => {
@@ -126,7 +128,7 @@ describe('metadata from real-world package.xml patterns', function () {
       assert.match(result.stderr, new RegExp(`long_synopsis/package\\.xml:13: warning: ${warning.source}`));
       debs.push(deb);
     }
-    for (const [deb, findings] of lintianByPackage(debs)) assert.deepEqual(findings, [], deb);
+    for (const [deb, findings] of lintianByPackage(debs, () => 'plain')) assert.deepEqual(findings, [], deb);
   });
 
   it('normalises multi-line, indented and marked-up descriptions into paragraphs', () => {
@@ -218,7 +220,7 @@ describe('licence spellings map to /usr/share/common-licenses', function () {
       const deb = result.stdout.trim();
       results.push({ spelling, deb, copyright: extract(deb, `./usr/share/doc/${name.replace(/_/g, '-')}/copyright`).toString('utf8') });
     }
-    lintian = lintianByPackage(results.map((r) => r.deb));
+    lintian = lintianByPackage(results.map((r) => r.deb), () => 'debian-bookworm');
   });
 
   for (const [index, [spelling, expression, files]] of SPELLINGS.entries()) {
@@ -288,7 +290,7 @@ describe('placeholder maintainers: refused with the way out, overridden without 
       debs.push(deb);
     }
     // Same package and version each time: one lintian run judges the first.
-    assert.deepEqual(lintianByPackage([debs[0]!]).get(debs[0]!), []);
+    assert.deepEqual(lintianByPackage([debs[0]!], () => 'noetic').get(debs[0]!), []);
   });
 
   it('placeholders among the later maintainers: the first signs Maintainer and changelog, each placeholder warned at its line', () => {
@@ -370,6 +372,7 @@ describe('an installed ROS package is findable', function () {
     await fs.mkdir(launch, { recursive: true });
     await fs.writeFile(path.join(launch, 'pantilt.launch'), '<launch>\n  <param name="pantilt_rate" value="10"/>\n</launch>\n');
     const debs: string[] = [];
+    const profiles = new Map<string, string>();
     for (const [profile, expected] of [['noetic', './opt/ros/noetic/share/pantilt/launch/pantilt.launch'], ['debian-bookworm', './usr/share/pantilt/launch/pantilt.launch']] as const) {
       const result = debforge(['build', dir, '--profile', profile, '--out', path.join(work, `launcher-${profile}`)], { env: cleanEnv() });
       assert.equal(result.code, 0, result.stderr);
@@ -377,8 +380,9 @@ describe('an installed ROS package is findable', function () {
       assert.ok(files.includes(expected), files.join('\n'));
       assert.ok(!files.some((f) => f.includes('@')), `no literal variable in a path:\n${files.join('\n')}`);
       debs.push(result.stdout.trim());
+      profiles.set(result.stdout.trim(), profile);
     }
-    for (const [deb, findings] of lintianByPackage(debs)) assert.deepEqual(findings, [], deb);
+    for (const [deb, findings] of lintianByPackage(debs, (deb) => profiles.get(deb)!)) assert.deepEqual(findings, [], deb);
     await fs.mkdir(path.join(dir, 'files', '@NO_SUCH_PLACE@'));
     await fs.writeFile(path.join(dir, 'files', '@NO_SUCH_PLACE@', 'x.conf'), 'x\n');
     const refused = debforge(['build', dir, '--out', path.join(work, 'refused')], { env: cleanEnv() });
