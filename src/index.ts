@@ -9,5 +9,5 @@ export { DebforgeError, UsageError, formatProblem, type Problem } from './errors
 export { PROFILES, DEFAULT_PROFILE, findProfile, type Profile } from './resolve/index.js';
 export { readDeb, type DebContents } from './deb/index.js';
 export type { Compression } from './write/index.js';
-export { DEFAULT_HEALTH_SETTLE, MAX_HEALTH_TIMEOUT } from './load/package-xml.js';
+export { DEFAULT_HEALTH_SETTLE, MAX_HEALTH_TIMEOUT } from './load/debforge-options.js';
 export type { HealthCheck } from './load/types.js';

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { ProblemList, UsageError } from '../errors.js';
 import { layoutPackage, type PackageLayout } from '../layout/index.js';
 import { loadDaemon } from '../load/index.js';
-import { MAX_HEALTH_TIMEOUT } from '../load/package-xml.js';
+import { MAX_HEALTH_TIMEOUT } from '../load/debforge-options.js';
 import type { HealthCheck } from '../load/types.js';
 import { renderPackage, type RenderedPackage } from '../render/index.js';
 import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from '../resolve/index.js';

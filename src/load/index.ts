@@ -9,7 +9,9 @@ import { scanDaemonFolder } from './scan.js';
 import type { DaemonSource } from './types.js';
 
 export * from './types.js';
-export { UNIT_NAME, compareBytes, architectureFolders, ARCHITECTURE_PAYLOAD_PREFIX } from './scan.js';
+export { compareBytes } from './folder.js';
+export { architectureFolders, ARCHITECTURE_PAYLOAD_PREFIX } from './payload.js';
+export { UNIT_NAME } from './units.js';
 
 /**
  * load: reads a daemon folder into a typed DaemonSource. Problems are collected (all of them, for

@@ -5,7 +5,7 @@ import { MAX_NAME_COMPONENT_BYTES, PACKAGE_NAME } from '../debian/names.js';
 import { DEBIAN_REVISION } from '../debian/version.js';
 import { ProblemList, printable } from '../errors.js';
 import { displayPath } from '../load/index.js';
-import { architectureProblem } from '../load/package-xml.js';
+import { architectureProblem } from '../load/debforge-options.js';
 import type { DaemonSource, HealthCheck, PayloadFile, Person } from '../load/types.js';
 import { checkElfPayload, selectArchitecture } from './architecture.js';
 import { describe } from './description.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { printable, type ProblemList } from '../../errors.js';
 import type { CatkinRules } from '../../load/cmake/index.js';
 import { displayPath } from '../../load/index.js';
-import { UNIT_NAME, UNIT_SUFFIXES } from '../../load/scan.js';
+import { UNIT_NAME, UNIT_SUFFIXES } from '../../load/units.js';
 import type { DaemonSource, PayloadFile, UnitScope, UnitSource } from '../../load/types.js';
 import type { Profile } from '../profiles.js';
 import { RuleContext } from './context.js';
