@@ -56,7 +56,7 @@ export function printable(value: string): string {
   return terminalSafe(JSON.stringify(value).slice(1, -1));
 }
 
-export function problem(file: string, message: string, line?: number): Problem {
+function problem(file: string, message: string, line?: number): Problem {
   return line === undefined ? { file, message, severity: 'error' } : { file, line, message, severity: 'error' };
 }
 

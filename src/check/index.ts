@@ -9,10 +9,8 @@ import type { PackageSpec, ResolvedUnit } from '../resolve/types.js';
 import { parseUnitFile, valuesOf, type ParsedUnit } from './unit-file.js';
 import { checkSharedLibraries } from './shared-libraries.js';
 
-export { parseUnitFile, type ParsedUnit, type UnitEntry } from './unit-file.js';
+export { parseUnitFile } from './unit-file.js';
 export { findCollisions } from './collisions.js';
-export { checkSharedLibraries, policyPackageName } from './shared-libraries.js';
-
 
 /**
  * `debforge check`'s warnings: what builds but will hurt on a robot. A pure function of the whole

@@ -4,7 +4,7 @@ import { ProblemList, UsageError, type Problem } from '../errors.js';
 import { displayPath, loadDaemon } from '../load/index.js';
 
 /** `v1.2.0`, `1.2.0` (or `=1.2.0`, as semver cleans it) -> `1.2.0`; anything else is a usage error. */
-export function tagVersion(tag: string): string {
+function tagVersion(tag: string): string {
   const version = semver.clean(tag);
   if (version === null) throw new UsageError(`--tag "${tag}" is not a version tag: use v1.2.0 or 1.2.0`);
   return version;

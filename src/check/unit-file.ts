@@ -4,7 +4,7 @@
  * keeps the line it starts on, so a warning can point at it.
  */
 
-export interface UnitEntry {
+interface UnitEntry {
   section: string;
   key: string;
   value: string;

@@ -24,7 +24,7 @@ function decimalField(header: string, start: number, length: number, what: strin
 }
 
 /** Decodes and validates one 60-byte member header. */
-export function decodeArHeader(block: Buffer, offset: number, fileSize: number): ArMemberHeader {
+function decodeArHeader(block: Buffer, offset: number, fileSize: number): ArMemberHeader {
   const header = block.toString('latin1');
   if (header.slice(58, 60) !== '`\n') throw new DebFormatError(`ar member header at byte ${offset} does not end in the ar magic: not an ar archive, or corrupted`);
   // GNU ar ends names with a slash; dpkg-deb writes none.

@@ -16,7 +16,7 @@ export interface ExpansionLimits {
 }
 
 /** xz needs its dictionary in memory: dpkg-deb's highest preset (-9) uses 64 MiB. */
-export const XZ_MEMORY_LIMIT = 80 * 1024 * 1024;
+const XZ_MEMORY_LIMIT = 80 * 1024 * 1024;
 
 export type Compression = 'none' | 'gzip' | 'xz' | 'zstd';
 

@@ -9,7 +9,7 @@ const CHUNK = 256 * 1024;
  */
 const WHOLE_FILE = 1024 * 1024;
 
-export interface InputFile {
+interface InputFile {
   size: number;
   /** The file's bytes, front to back, each chunk passed to `observe` first (hashing). */
   chunks(observe?: (chunk: Buffer) => void): AsyncGenerator<Buffer>;

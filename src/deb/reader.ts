@@ -15,11 +15,10 @@ import { TarReader, type TarEntry } from './tar.js';
  */
 
 export { DebFormatError } from './errors.js';
-export type { TarEntry } from './tar.js';
 
-export type ArMember = Omit<ArMemberHeader, 'offset'>;
+type ArMember = Omit<ArMemberHeader, 'offset'>;
 
-export interface TarItem extends TarEntry {
+interface TarItem extends TarEntry {
   content?: Buffer;
   /** Why unpacking this entry would escape the root (data.tar only), if it would. */
   escapes?: string;
@@ -44,7 +43,7 @@ export interface DebContents {
   sha256: string;
 }
 
-export interface DebLimits {
+interface DebLimits {
   control: ExpansionLimits;
   data: ExpansionLimits;
   /** Largest control file (control, a maintainer script, conffiles, md5sums) read into memory. */
@@ -55,7 +54,7 @@ export interface DebLimits {
 
 const MiB = 1024 * 1024;
 
-export const DEFAULT_LIMITS: DebLimits = {
+const DEFAULT_LIMITS: DebLimits = {
   control: { ratio: 200, graceBytes: MiB, maxBytes: 256 * MiB },
   // Real payloads compress 2- to 20-fold, text and logs up to 50-fold; past 200-fold a data.tar
   // is mostly zeros (gzip cannot even pass 1032-fold). The absolute cap (1 TiB) is far beyond
@@ -65,7 +64,7 @@ export const DEFAULT_LIMITS: DebLimits = {
   dataFileBytes: 64 * MiB,
 };
 
-export interface ReadDebOptions {
+interface ReadDebOptions {
   /** Read the contents of every regular file of data.tar (tests, small packages: bounded by `dataFileBytes` each). */
   withContents?: boolean;
   /** Data files whose contents to read, decided per name once the control file is known. */
@@ -78,7 +77,7 @@ export interface ReadDebOptions {
 const SCRIPTS = ['preinst', 'postinst', 'prerm', 'postrm', 'config', 'triggers'];
 const CONTROL_FILES = new Set(['control', 'conffiles', ...SCRIPTS]);
 
-export function parseControl(text: string): Map<string, string> {
+function parseControl(text: string): Map<string, string> {
   const fields = new Map<string, string>();
   let current: string | undefined;
   for (const line of text.split('\n')) {

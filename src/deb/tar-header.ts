@@ -8,7 +8,7 @@ export const TAR_BLOCK = 512;
 export const TAR_NAME_LENGTH = 100;
 
 /** Entry types by typeflag: what dpkg unpacks, plus the GNU and PAX records that carry long names. */
-export const TAR_TYPES = {
+const TAR_TYPES = {
   '0': 'file',
   '\0': 'file',
   '7': 'file',
@@ -26,7 +26,7 @@ export const TAR_TYPES = {
 
 export type TarType = (typeof TAR_TYPES)[keyof typeof TAR_TYPES];
 
-export interface TarHeaderFields {
+interface TarHeaderFields {
   name: Buffer;
   mode: number;
   uid?: number;
@@ -39,7 +39,7 @@ export interface TarHeaderFields {
   gname?: string;
 }
 
-export interface TarHeader {
+interface TarHeader {
   /** Raw bytes of the name (prefix joined for ustar); the reader decodes them. */
   name: Buffer;
   type: TarType;

@@ -15,7 +15,7 @@ const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 const MAX_BLOCK = 128 * 1024;
 /** Largest window accepted: zstd -19 uses 8 MiB; --ultra -22 and --long use up to 128 MiB. */
-export const ZSTD_WINDOW_LIMIT = 128 * 1024 * 1024;
+const ZSTD_WINDOW_LIMIT = 128 * 1024 * 1024;
 
 type State = 'magic' | 'descriptor' | 'header' | 'block' | 'blockData' | 'checksum' | 'skippableSize' | 'skip';
 

@@ -16,7 +16,7 @@ export interface ElfIdentity {
   flags: number;
 }
 
-export interface ArchitectureFacts {
+interface ArchitectureFacts {
   multiarch: string;
   bits: 32 | 64;
   endian: 'little' | 'big';

@@ -135,7 +135,7 @@ const GNU_FAMILIES: Record<'gpl' | 'lgpl', { name: string; versions: ReadonlyMap
  * "GNU GPLv3", "LGPL-2.1-or-later", "GPL-3.0+", "Mozilla Public License 2.0", "MIT"...
  * Undefined when debforge does not know it (the copyright file then names it as written).
  */
-export function identifyLicense(spelling: string): KnownLicense | undefined {
+function identifyLicense(spelling: string): KnownLicense | undefined {
   let key = spelling.toLowerCase().replace(/licence/g, 'license').replace(/_/g, '-').replace(/\s+/g, ' ').trim();
   if (PLACEHOLDER.test(key)) {
     return { dep5: 'NOASSERTION', placeholder: true, note: `The package.xml gives "${spelling}" as its license, a placeholder: no license is stated.` };

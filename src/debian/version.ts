@@ -10,13 +10,13 @@ export const DEBIAN_VERSION = /^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~]*(?:(?:-[A-Za-z0-
 /** A Debian revision on its own (the part after the last hyphen). */
 export const DEBIAN_REVISION = /^[A-Za-z0-9.+~]+$/;
 
-export interface DebianVersion {
+interface DebianVersion {
   epoch: number;
   upstream: string;
   revision: string;
 }
 
-export function parseDebianVersion(version: string): DebianVersion {
+function parseDebianVersion(version: string): DebianVersion {
   const colon = version.indexOf(':');
   const epoch = colon >= 0 ? Number.parseInt(version.slice(0, colon), 10) : 0;
   const rest = colon >= 0 ? version.slice(colon + 1) : version;

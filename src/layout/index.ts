@@ -16,7 +16,7 @@ interface TreeFile {
   content?: EntryContent;
 }
 
-export interface LayoutOptions {
+interface LayoutOptions {
   /** Threads that may hash payload files at once (default 1). The result never depends on it. */
   jobs?: number;
 }
@@ -103,7 +103,7 @@ function controlFile(name: string, data: Buffer, mode: number, epoch: number): A
  * dpkg-deb's order: every directory before its children, children sorted bytewise, depth first;
  * symlinks after everything else (so a link never precedes the directory it lives in or points to).
  */
-export function orderEntries(files: TreeFile[], epoch: number): ArchiveEntry[] {
+function orderEntries(files: TreeFile[], epoch: number): ArchiveEntry[] {
   interface Node { children: Map<string, Node>; file?: TreeFile }
   const root: Node = { children: new Map() };
   for (const file of files) {
@@ -143,7 +143,7 @@ export function orderEntries(files: TreeFile[], epoch: number): ArchiveEntry[] {
  * when dpkg-gencontrol runs: maintainer scripts and conffiles, not yet control or md5sums), each
  * regular file or symlink adds ceil(size / 1024), each directory or other object adds 1.
  */
-export function installedSize(data: ArchiveEntry[], controlFiles: ArchiveEntry[]): number {
+function installedSize(data: ArchiveEntry[], controlFiles: ArchiveEntry[]): number {
   const kib = (entry: ArchiveEntry): number => {
     if (entry.type === 'directory') return 1;
     const size = entry.type === 'symlink' ? Buffer.byteLength(entry.linkTarget ?? '', 'utf8') : entry.size;

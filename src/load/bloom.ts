@@ -9,7 +9,7 @@ import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript } from './type
  * accepted; any other empy markup would run Python at release time, and is an error at its line.
  */
 export const BLOOM_SUFFIX = '.em';
-export const BLOOM_NAMES = ['Name', 'Package', 'Version', 'InstallationPrefix'] as const;
+const BLOOM_NAMES = ['Name', 'Package', 'Version', 'InstallationPrefix'] as const;
 export type BloomName = (typeof BLOOM_NAMES)[number];
 
 /** `@(Name)`, `@@` (a literal @), or any other use of @, which is an empy construct. */

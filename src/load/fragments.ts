@@ -6,7 +6,7 @@ import { listDirectory } from './folder.js';
 import { MAX_FRAGMENT_BYTES, readInputFile } from './read-input.js';
 import { MAINTAINER_SCRIPTS, type Fragment, type MaintainerScript } from './types.js';
 
-export const LINTIAN_OVERRIDES = 'lintian-overrides';
+const LINTIAN_OVERRIDES = 'lintian-overrides';
 
 /** Lintian asks that every override says why: each one must follow a comment line. */
 function checkOverrides(content: string, file: string, problems: ProblemList): void {

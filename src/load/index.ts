@@ -10,8 +10,7 @@ import type { DaemonSource } from './types.js';
 
 export * from './types.js';
 export { compareBytes } from './folder.js';
-export { architectureFolders, ARCHITECTURE_PAYLOAD_PREFIX } from './payload.js';
-export { UNIT_NAME } from './units.js';
+export { architectureFolders } from './payload.js';
 
 /**
  * load: reads a daemon folder into a typed DaemonSource. Problems are collected (all of them, for
@@ -80,15 +79,6 @@ export async function daemonNames(dirs: readonly string[]): Promise<string[]> {
     if (name) names.push(name);
   }
   return names.sort();
-}
-
-/** Loads or throws every error found. */
-export async function loadDaemonOrThrow(dir: string): Promise<DaemonSource> {
-  const problems = new ProblemList();
-  const source = await loadDaemon(dir, problems);
-  problems.throwIfErrors();
-  if (!source) throw new DebforgeError(problems.items);
-  return source;
 }
 
 export function displayPath(dir: string, file: string): string {

@@ -9,7 +9,7 @@ export const MAX_YAML_BYTES = 8 * 1024 * 1024;
 /** A maintainer-script fragment is a shell snippet of a few lines. */
 export const MAX_FRAGMENT_BYTES = 1024 * 1024;
 
-export interface ReadInputOptions {
+interface ReadInputOptions {
   /** What the file is, for messages: `package.xml`, `rosdep file`. */
   what: string;
   maxBytes: number;
@@ -21,7 +21,7 @@ export interface ReadInputOptions {
 }
 
 /** A file type in words, for the message that refuses it. */
-export function fileKind(stat: Stats): string {
+function fileKind(stat: Stats): string {
   if (stat.isDirectory()) return 'folder';
   if (stat.isFIFO()) return 'fifo (named pipe)';
   if (stat.isSocket()) return 'socket';
@@ -109,7 +109,7 @@ export function lineAtByte(bytes: Buffer, offset: number): number {
 }
 
 /** The offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
-export function firstInvalidUtf8(bytes: Buffer): number {
+function firstInvalidUtf8(bytes: Buffer): number {
   let i = 0;
   while (i < bytes.length) {
     const byte = bytes[i]!;

@@ -6,7 +6,7 @@ import { ARCHITECTURE_PAYLOAD_PREFIX, architectureFolders, checkPayloadTargets, 
 import type { Fragment, PayloadFile, UnitSource } from './types.js';
 import { scanUnits } from './units.js';
 
-export interface ScanResult {
+interface ScanResult {
   units: UnitSource[];
   payload: PayloadFile[];
   architectures: string[];
@@ -14,7 +14,7 @@ export interface ScanResult {
   lintianOverrides?: string;
 }
 
-export interface ScanOptions {
+interface ScanOptions {
   /**
    * The folder has a catkin CMakeLists.txt: other files in etc/ may be payload its install rules
    * name (resolve reports the ones nothing installs).
@@ -26,7 +26,7 @@ export interface ScanOptions {
  * The folders of the convention (and bloom's templates/), each read only if it is a real folder of
  * the daemon folder.
  */
-export const CONVENTION_FOLDERS = ['etc', 'etc/user', 'files', 'debian', 'templates'] as const;
+const CONVENTION_FOLDERS = ['etc', 'etc/user', 'files', 'debian', 'templates'] as const;
 
 /** Scans a daemon folder by the convention of the design: etc/, etc/user/, files/, debian/. */
 export async function scanDaemonFolder(dir: string, problems: ProblemList, options: ScanOptions = {}): Promise<ScanResult> {

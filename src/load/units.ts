@@ -14,7 +14,7 @@ export const UNIT_SUFFIXES = ['.service', '.socket', '.timer', '.target', '.path
  */
 export const UNIT_NAME = /^[A-Za-z0-9:_.\\][A-Za-z0-9:_.\\-]*(@[A-Za-z0-9:_.\\-]*)?\.(service|socket|timer|target|path|mount)$/;
 /** systemd's UNIT_NAME_MAX: longer names are refused. */
-export const UNIT_NAME_MAX = 255;
+const UNIT_NAME_MAX = 255;
 
 /** The unit files of etc/ (system) or etc/user/ (user). */
 export async function scanUnits(dir: string, relative: string, scope: UnitScope, problems: ProblemList, installRules: boolean): Promise<UnitSource[]> {

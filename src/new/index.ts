@@ -4,15 +4,15 @@ import { DebforgeError, UsageError, printable } from '../errors.js';
 import { PACKAGE_NAME } from '../debian/names.js';
 import { DAEMON_KINDS, scaffoldFiles, type DaemonKind } from './templates.js';
 
-export { DAEMON_KINDS, scaffoldFiles, type DaemonKind, type ScaffoldFile } from './templates.js';
+export { DAEMON_KINDS } from './templates.js';
 
-export interface NewOptions {
+interface NewOptions {
   kind?: DaemonKind;
   /** The parent folder (default `daemons`). */
   dir?: string;
 }
 
-export interface NewResult {
+interface NewResult {
   /** The daemon folder written, `<dir>/<name>`. */
   path: string;
   /** Files written, relative to it. */

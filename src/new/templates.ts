@@ -6,7 +6,7 @@
 export type DaemonKind = 'ros' | 'user' | 'plain';
 export const DAEMON_KINDS: readonly DaemonKind[] = ['ros', 'user', 'plain'];
 
-export interface ScaffoldFile {
+interface ScaffoldFile {
   /** Path inside the daemon folder, `/`-separated. */
   path: string;
   content: string;

@@ -1,5 +1,5 @@
 /** RFC 2822 date as deb-changelog wants it, always UTC so every machine writes the same bytes. */
-export function changelogDate(epochSeconds: number): string {
+function changelogDate(epochSeconds: number): string {
   const date = new Date(epochSeconds * 1000);
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -2,7 +2,7 @@
 export type ControlField = [name: string, value: string];
 
 /** dpkg-gencontrol's field order for binary packages. */
-export const FIELD_ORDER = [
+const FIELD_ORDER = [
   'Package', 'Source', 'Version', 'Architecture', 'Maintainer', 'Installed-Size', 'Pre-Depends', 'Depends',
   'Recommends', 'Suggests', 'Conflicts', 'Breaks', 'Replaces', 'Provides', 'Section', 'Priority', 'Homepage',
   'Description',

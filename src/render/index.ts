@@ -12,12 +12,10 @@ import { checkOverlaps } from './overlap.js';
 import { hasInstallSection, renderScripts } from './scripts.js';
 import { substitute } from './substitute.js';
 
-export { formatControl, formatDescription, type ControlField } from './control.js';
-export { substitute } from './substitute.js';
-export { shellQuote, groupUnits, mergeScript, FRAGMENT_TOKEN } from './scripts.js';
+export { formatControl } from './control.js';
 
 /** A file whose content debforge produced (a rendered unit or template, docs). */
-export interface GeneratedFile {
+interface GeneratedFile {
   path: string;
   content: Buffer;
   mode: number;

@@ -3,7 +3,7 @@ import { displayPath } from '../load/index.js';
 import type { PackageSpec } from '../resolve/types.js';
 
 /** A path debforge writes itself, and what it is, for the message naming both sides. */
-export interface GeneratedPath {
+interface GeneratedPath {
   path: string;
   what: string;
 }

@@ -15,10 +15,10 @@ let ejsModule: Ejs | undefined;
 const ejs = (): Ejs => (ejsModule ??= createRequire(import.meta.url)('ejs') as Ejs);
 
 const TEMPLATE_DIR = fileURLToPath(new URL('../../../debian-templates/', import.meta.url));
-export const FRAGMENT_TOKEN = '#DEBFORGE#';
+const FRAGMENT_TOKEN = '#DEBFORGE#';
 
 /** Which units each generated snippet acts on; computed once from the resolved units. */
-export interface UnitGroups {
+interface UnitGroups {
   system: {
     any: boolean;
     enable: string[];
@@ -42,7 +42,7 @@ export interface UnitGroups {
 }
 
 /** Single-quotes a word for sh; names are validated earlier, this is the second line of defence. */
-export function shellQuote(value: string): string {
+function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -50,7 +50,7 @@ export function shellQuote(value: string): string {
  * Sorts the units into what each snippet acts on. `withInstall` holds the install paths of the
  * units whose rendered text has an [Install] section (only those can be enabled).
  */
-export function groupUnits(spec: PackageSpec, withInstall: ReadonlySet<string>): UnitGroups {
+function groupUnits(spec: PackageSpec, withInstall: ReadonlySet<string>): UnitGroups {
   const system = spec.units.filter((u) => u.source.scope === 'system');
   const user = spec.units.filter((u) => u.source.scope === 'user');
   const installable = (u: ResolvedUnit): boolean => u.actOn.length > 0 && withInstall.has(u.installPath);
@@ -110,7 +110,7 @@ const SHEBANG = /^#!\s*(\/bin\/sh|\/bin\/bash|\/usr\/bin\/env (sh|bash))\b.*$/;
  * fragment (preinst, postinst) or before it (prerm, postrm). A fragment without the token runs in
  * a subshell so that an `exit 0` at its end cannot skip the generated part; it keeps "$@".
  */
-export function mergeScript(
+function mergeScript(
   script: MaintainerScript,
   snippet: string,
   fragment: Fragment | undefined,

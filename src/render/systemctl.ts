@@ -6,12 +6,12 @@
  * replaced by a `:` no-op carrying the original as a comment, so that an `if` or a function whose
  * only command it was stays valid sh, and line numbers stay those of the fragment.
  */
-export const HANDLED_ACTIONS = ['daemon-reload', 'enable', 'disable', 'start', 'stop', 'restart'] as const;
+const HANDLED_ACTIONS = ['daemon-reload', 'enable', 'disable', 'start', 'stop', 'restart'] as const;
 
 /** Options that change how, not what: the generated code does the same with or without them. */
 const NEUTRAL_OPTION = /^(--now|--no-block|--system|--quiet|-q|--no-reload|--no-ask-password|--force)$/;
 
-export interface StrippedFragment {
+interface StrippedFragment {
   lines: string[];
   /** 1-based lines of the fragment that were left out. */
   removed: number[];

@@ -115,7 +115,7 @@ async function gzipFirstLine(data: Buffer): Promise<string> {
 }
 
 /** `pkg (1.0-1) focal; urgency=medium` -> `focal`. */
-export function changelogDistribution(text: string): string | undefined {
+function changelogDistribution(text: string): string | undefined {
   const match = /^\S+ \([^)]+\) ([^;]+);/.exec(text);
   return match?.[1]?.trim().split(/\s+/)[0];
 }

@@ -33,7 +33,7 @@ const MATCH_FINDER_BT4 = 0x14;
 const MODE_NORMAL = 2;
 
 /** The dictionary for a block: the smallest size LZMA2's property byte can say that holds the whole block. */
-export function blockDictionary(length: number): number {
+function blockDictionary(length: number): number {
   const wanted = Math.max(length, MIN_DICTIONARY);
   for (let bits = 0; ; bits++) {
     const size = (2 + (bits & 1)) * 2 ** (Math.floor(bits / 2) + 11);
@@ -135,7 +135,7 @@ function previousBlocks(plain: Buffer, xz: Buffer): Map<string, EncodedBlock> {
   return found;
 }
 
-export interface IndexXz {
+interface IndexXz {
   xz: Buffer;
   /** Blocks copied from the previous Packages.xz, and blocks encoded. */
   reused: number;

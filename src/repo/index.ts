@@ -26,27 +26,12 @@
  *   still finds the indexes it names), Release/Release.gpg/InRelease last. A failure before that
  *   (a wrong passphrase) leaves the repository byte for byte as it was.
  */
-export { compareDebianVersions, parseDebianVersion } from '../debian/version.js';
-export { parseStanzas, renderStanza, orderPackagesFields, type Stanza } from './stanza.js';
-export { readDebInfo, type DebInfo } from './deb.js';
-export { poolDirectory, poolPath } from './pool.js';
-export { packagesStanza, renderPackages } from './indexes.js';
+export { compareDebianVersions } from '../debian/version.js';
+export { parseStanzas, type Stanza } from './stanza.js';
+export { poolDirectory } from './pool.js';
 export { releaseDate } from './release.js';
 export { publishRepository } from './publish.js';
 export { phaseRepository, pruneRepository } from './maintain.js';
-export { DEFAULT_KEEP, parseKeep, type Keep } from './retention.js';
+export { parseKeep, type Keep } from './retention.js';
 export { parsePercent } from './phasing.js';
-export {
-  DEFAULT_COMPONENT,
-  DEFAULT_LOCK_WAIT_SECONDS,
-  DEFAULT_ORIGIN,
-  KEYRING_NAME,
-  type PhaseOptions,
-  type PruneOptions,
-  type RepoDropped,
-  type RepoOptions,
-  type RepoPackage,
-  type RepoResult,
-  type RepoRunOptions,
-  type RepoSuite,
-} from './types.js';
+export { DEFAULT_COMPONENT, type RepoResult, type RepoRunOptions } from './types.js';

@@ -59,7 +59,7 @@ export function packagesStanza(deb: DebInfo, filename: string): Stanza {
   ]);
 }
 
-export function renderPackages(entries: Iterable<{ stanza: Stanza }>): string {
+function renderPackages(entries: Iterable<{ stanza: Stanza }>): string {
   let text = '';
   for (const entry of entries) text += `${renderStanza(entry.stanza)}\n`;
   return text;
@@ -93,7 +93,7 @@ export interface IndexMemory {
   rememberIndex(xzSha256: string, plainSha256: string): void;
 }
 
-export interface StagedIndexes {
+interface StagedIndexes {
   /** What this publish writes, by path relative to the suite's folder. */
   fresh: Map<string, Buffer>;
   changed: boolean;

@@ -7,7 +7,7 @@
 import type { Stanza } from './stanza.js';
 import { orderPackagesFields } from './stanza.js';
 
-export const PHASE_FIELD = 'Phased-Update-Percentage';
+const PHASE_FIELD = 'Phased-Update-Percentage';
 
 /** The stanza with its phasing set to `percent` (100 drops the field: every machine takes it). */
 export function withPhase(stanza: Stanza, percent: number): Stanza {

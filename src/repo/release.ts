@@ -43,7 +43,7 @@ export function parseRelease(file: string, text: string): ReleaseInfo {
   };
 }
 
-export interface ReleaseInput {
+interface ReleaseInput {
   suite: string;
   /** `dists/<suite>` */
   dir: string;

@@ -60,7 +60,7 @@ async function isFile(candidate: string): Promise<boolean> {
   }
 }
 
-export async function openSigner(key: string, env: NodeJS.ProcessEnv = process.env): Promise<Signer> {
+async function openSigner(key: string, env: NodeJS.ProcessEnv = process.env): Promise<Signer> {
   const fail = (message: string): never => {
     throw new DebforgeError({ file: `--sign-key ${key}`, message, severity: 'error' });
   };

@@ -34,7 +34,7 @@ const MANY_FILES = 32;
 const SYNCS_AT_ONCE = 16;
 
 /** Its name in the repository root: a dot folder, which apt never asks for. */
-export const STAGING_NAME = '.debforge-staging';
+const STAGING_NAME = '.debforge-staging';
 
 type Change = { phase: Phase; target: string } & ({ kind: 'rename'; staged: string } | { kind: 'remove' });
 

@@ -4,7 +4,7 @@
  */
 
 /** One field: its name and its value (continuation lines keep their leading space, joined by `\n`). */
-export type Field = readonly [name: string, value: string];
+type Field = readonly [name: string, value: string];
 export type Stanza = Field[];
 
 /** A deb822 syntax error at a line (1-based) of the text parsed. */
@@ -104,7 +104,7 @@ export function renderStanza(stanza: Stanza): string {
  * The order apt-ftparchive writes Packages fields in (apt's tag file order for binary packages);
  * fields it does not know follow, in their original order.
  */
-export const PACKAGES_FIELD_ORDER: readonly string[] = [
+const PACKAGES_FIELD_ORDER: readonly string[] = [
   'Package', 'Package-Type', 'Architecture', 'Subarchitecture', 'Version', 'Revision', 'Package-Revision',
   'Package_Revision', 'Kernel-Version', 'Built-Using', 'Built-For-Profiles', 'Auto-Built-Package', 'Multi-Arch',
   'Status', 'Priority', 'Class', 'Essential', 'Installer-Menu-Item', 'Section', 'Source', 'Origin', 'Phased-Update-Percentage',

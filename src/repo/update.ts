@@ -24,7 +24,7 @@ export interface SuiteUpdate {
   entries: Entry[];
 }
 
-export interface RepositoryUpdate {
+interface RepositoryUpdate {
   outDir: string;
   component: string;
   suites: SuiteUpdate[];
@@ -46,7 +46,7 @@ export interface RepositoryUpdate {
   log: (line: string) => void;
 }
 
-export interface UpdateResult {
+interface UpdateResult {
   suites: RepoSuite[];
   added: string[];
   removed: string[];

@@ -7,7 +7,7 @@ import { fail, printable } from '../errors.js';
  * 100 000 and use a few aliases (`python3-chainer-pip: *migrate_...`), while a few hundred bytes
  * of nested aliases stand for billions of values to whatever walks the result.
  */
-export const MAX_EXPANDED_YAML_VALUES = 4_000_000;
+const MAX_EXPANDED_YAML_VALUES = 4_000_000;
 
 function lineOfKey(text: string, key: string): number | undefined {
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

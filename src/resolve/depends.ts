@@ -11,7 +11,7 @@ import type { RosdistroData } from './rosdistro.js';
  * run_depends (depend, exec_depend, build_export_depend; run_depend in format 1) and
  * buildtool_export_depend. Test, doc and build-only keys never do.
  */
-export const RUNTIME_KINDS: ReadonlySet<DependencyKind> = new Set(['depend', 'exec_depend', 'run_depend', 'build_export_depend', 'buildtool_export_depend']);
+const RUNTIME_KINDS: ReadonlySet<DependencyKind> = new Set(['depend', 'exec_depend', 'run_depend', 'build_export_depend', 'buildtool_export_depend']);
 
 /**
  * Keys rosdep has no rule for that name a package every Debian and Ubuntu release has under that
@@ -52,7 +52,7 @@ export interface KeySources {
   machine: readonly MachineRosdep[];
 }
 
-export type MappedKey = { ok: true; packages: string[] } | { ok: false; reason: string };
+type MappedKey = { ok: true; packages: string[] } | { ok: false; reason: string };
 
 const WAYS_OUT = 'map it in a rosdep.yaml beside package.xml, or give a raw Debian relation under <export><debforge> (<depends>package</depends>)';
 

@@ -11,9 +11,9 @@ import { wrapDescriptionLine } from '../render/control.js';
  */
 
 /** Lintian warns above 80 characters; Debian's tools show the synopsis on one 80-column line. */
-export const SYNOPSIS_MAX = 79;
+const SYNOPSIS_MAX = 79;
 
-export interface DescribeInput {
+interface DescribeInput {
   /** The text of `<description>` (markup removed, block elements as blank lines). */
   description: string;
   /** `<export><debforge><synopsis>`, used as written where lintian accepts it. */
@@ -31,7 +31,7 @@ export interface DescribeInput {
   line: number;
 }
 
-export interface Description {
+interface Description {
   synopsis: string;
   paragraphs: string[];
 }
@@ -49,7 +49,7 @@ const FUNCTION_WORDS = new Set([
 const PLACEHOLDER = /^(?:todo|tbd|fixme|xxx|none|n\/?a|description|package description|insert description here)\b|^(?:(?:the|a)\s+)?\S+\s+(?:ros\s+)?package$/i;
 
 /** Splits `<description>` into normalised paragraphs (blank lines separate them). */
-export function paragraphsOf(description: string): string[] {
+function paragraphsOf(description: string): string[] {
   return description
     .split(/\n[^\S\n]*\n/)
     .map((p) => p.replace(/\s+/g, ' ').trim())
@@ -57,7 +57,7 @@ export function paragraphsOf(description: string): string[] {
 }
 
 /** The first sentence of a paragraph: up to a . ! or ? followed by a space or the end. */
-export function firstSentence(paragraph: string): string {
+function firstSentence(paragraph: string): string {
   const pattern = /[.!?](?=\s|$)/g;
   for (let match = pattern.exec(paragraph); match; match = pattern.exec(paragraph)) {
     const candidate = paragraph.slice(0, match.index + 1);
@@ -203,7 +203,7 @@ function capitalise(text: string, rosName: string): string {
  * function word, punctuation or unclosed parenthesis at the end, and never the very line the
  * extended description starts with (`avoid`), which lintian calls a duplicate.
  */
-export function shorten(text: string, avoid = ''): string {
+function shorten(text: string, avoid = ''): string {
   const words = text.split(' ');
   const prefixes: { text: string; boundary: 'clause' | 'function' | 'word' }[] = [];
   for (let count = 1; count < words.length; count++) {

@@ -20,10 +20,10 @@ import { debianPackageName, templateVariables } from './variables.js';
 
 export * from './types.js';
 export * from './profiles.js';
-export { evaluateCondition } from './condition.js';
+
 export { templateVariables } from './variables.js';
 
-export interface ResolveOptions {
+interface ResolveOptions {
   profile: Profile;
   /** `Name <email>` replacing package.xml's maintainer (--maintainer). */
   maintainer?: string;
@@ -43,7 +43,6 @@ export interface ResolveOptions {
   /** Which of the folder's `files-<arch>/` architectures to build (needed when it has several). */
   architecture?: string;
 }
-
 
 /** resolve: DaemonSource + profile -> PackageSpec. Collects every problem into `problems`. */
 export async function resolvePackage(loaded: DaemonSource, options: ResolveOptions, problems = new ProblemList()): Promise<PackageSpec | undefined> {

@@ -7,9 +7,9 @@ import type { Profile } from './profiles.js';
 import { loadRosdepFile } from './rosdep.js';
 
 /** Where rosdep keeps its list of sources; DEBFORGE_ROSDEP_SOURCES names another folder. */
-export const ROSDEP_SOURCES_DIR = '/etc/ros/rosdep/sources.list.d';
+const ROSDEP_SOURCES_DIR = '/etc/ros/rosdep/sources.list.d';
 
-export function rosdepSourcesDir(): string {
+function rosdepSourcesDir(): string {
   const configured = process.env['DEBFORGE_ROSDEP_SOURCES'];
   return configured !== undefined && configured !== '' ? configured : ROSDEP_SOURCES_DIR;
 }

@@ -16,7 +16,7 @@ import type { Person } from '../load/types.js';
  */
 const PLACEHOLDER_TLDS = new Set(['todo', 'tbd', 'fixme', 'local', 'localhost', 'localdomain', 'lan', 'home', 'internal', 'intranet', 'invalid', 'test', 'example', 'domain', 'none', 'corp', 'private']);
 
-export interface MaintainerChoice {
+interface MaintainerChoice {
   /** `Name <email>` for the control file and the changelog. */
   maintainer?: string;
   /** Why package.xml's maintainer cannot be used, when no override replaced it. */

@@ -61,7 +61,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Released package names of one `distribution.yaml`: a repository's `release.packages`, else its name. */
-export function releasedPackages(distribution: unknown): string[] {
+function releasedPackages(distribution: unknown): string[] {
   const names = new Set<string>();
   const repositories = isRecord(distribution) && isRecord(distribution['repositories']) ? distribution['repositories'] : {};
   for (const [repository, entry] of Object.entries(repositories)) {

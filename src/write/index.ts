@@ -12,9 +12,8 @@ import { forgetTemporary, removeStaleTemporaries, temporaryFor } from './tempora
 import { makeDirectory } from '../make-directory.js';
 
 export { type Compression } from './compress/index.js';
-export { ChangedDuringBuildError } from './tar.js';
 
-export interface WriteOptions {
+interface WriteOptions {
   outDir: string;
   compression: Compression;
   /** Compression threads; output bytes never depend on it. */
@@ -36,9 +35,9 @@ export interface WriteOptions {
  * start-up, and the stream and thread-pool machinery is a good part of it (~15 ms of ~25).
  * The bound keeps the synchronous compression short (~50 ms at level 9) and memory small.
  */
-export const SMALL_PACKAGE_BYTES = 1024 * 1024;
+const SMALL_PACKAGE_BYTES = 1024 * 1024;
 
-export interface WrittenDeb {
+interface WrittenDeb {
   path: string;
   size: number;
   sha256: string;
@@ -154,7 +153,7 @@ async function writeSmallDeb(layout: PackageLayout, options: WriteOptions, desti
   }
 }
 
-export async function hashFile(file: string): Promise<string> {
+async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   await hashFileInto(hash, file, Buffer.allocUnsafe(1024 * 1024));
   return hash.digest('hex');

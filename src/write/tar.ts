@@ -31,7 +31,7 @@ function longNameRecord(value: Buffer, typeflag: string): Buffer {
 }
 
 /** The header block(s) for one entry, long-name records included. */
-export function entryHeader(entry: ArchiveEntry): Buffer {
+function entryHeader(entry: ArchiveEntry): Buffer {
   const name = Buffer.from(entry.name, 'utf8');
   const linkname = entry.linkTarget === undefined ? undefined : Buffer.from(entry.linkTarget, 'utf8');
   const parts: Buffer[] = [];
@@ -50,7 +50,7 @@ export function entryHeader(entry: ArchiveEntry): Buffer {
   return Buffer.concat(parts);
 }
 
-export class ChangedDuringBuildError extends Error {}
+class ChangedDuringBuildError extends Error {}
 
 /**
  * Streams a whole tar archive: headers, contents (payload files read in chunks, never whole),

@@ -4,7 +4,7 @@ import { printable, type ProblemList } from '../../errors.js';
 import { ELF_MAGIC, readElf, type ElfInfo } from '../elf.js';
 import { CMakeSyntaxError, tokenizeCMake, type CMakeCommand } from './tokenize.js';
 
-export { tokenizeCMake, CMakeSyntaxError, type CMakeCommand, type CMakeArgument } from './tokenize.js';
+export { tokenizeCMake, type CMakeCommand, type CMakeArgument } from './tokenize.js';
 
 export const CMAKE_LISTS = 'CMakeLists.txt';
 

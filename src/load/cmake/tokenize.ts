@@ -4,7 +4,7 @@
  * `#` starts a line comment, `#[[...]]` a bracket comment. Variables are not expanded here.
  */
 
-export type ArgumentKind = 'quoted' | 'unquoted' | 'bracket';
+type ArgumentKind = 'quoted' | 'unquoted' | 'bracket';
 
 export interface CMakeArgument {
   /** The text with escapes resolved (quoted, unquoted) or verbatim (bracket). */

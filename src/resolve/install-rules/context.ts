@@ -7,8 +7,8 @@ import type { Profile } from '../profiles.js';
  * The source and build folders are stand-ins that no real path can start with (a control
  * character, which no accepted file name holds), so a rule can name only files of the daemon folder.
  */
-export const SOURCE_ROOT = '\u0001source';
-export const BINARY_ROOT = '\u0001binary';
+const SOURCE_ROOT = '\u0001source';
+const BINARY_ROOT = '\u0001binary';
 const SOURCE_VARIABLES = ['PROJECT_SOURCE_DIR', 'CMAKE_CURRENT_SOURCE_DIR', 'CMAKE_SOURCE_DIR', 'CMAKE_CURRENT_LIST_DIR'];
 const BINARY_VARIABLES = ['PROJECT_BINARY_DIR', 'CMAKE_CURRENT_BINARY_DIR', 'CMAKE_BINARY_DIR'];
 

@@ -27,7 +27,7 @@ const UNIT_DIRECTORIES: Record<string, UnitScope> = {
 /** What the daemon-folder contract covers besides install rules: never reported as left out. */
 const CONTRACT = [/^package\.xml$/, /^CMakeLists\.txt$/, /^rosdep\.yaml$/, /^files\//, /^debian\//, /^templates\/[^/]+\.em$/, /(^|\/)\./, /^(README|LICENSE|COPYING|CHANGELOG|CONTRIBUTING)[^/]*$/i];
 
-export interface InstalledByRules {
+interface InstalledByRules {
   payload: PayloadFile[];
   /** Units the rules install into a systemd unit folder that etc/ does not already hold. */
   units: UnitSource[];
