@@ -8,7 +8,7 @@ import type { PackageLayout } from '../layout/types.js';
 import { AR_HEADER_LENGTH, AR_MAGIC, AR_SIZE_OFFSET, arMember, arMemberHeader, arPadding, arSizeField } from './ar.js';
 import { compressionExtension, createCompressor, gzipSync, type Compression } from './compress/index.js';
 import { tarBuffer, tarSize, tarStream } from './tar.js';
-import { forgetTemporary, removeStaleTemporaries, temporaryFor } from './temporary.js';
+import { removeStaleTemporaries, temporaryFor, writeThroughTemporary } from './temporary.js';
 import { makeDirectory } from '../make-directory.js';
 
 export { type Compression } from './compress/index.js';
@@ -73,7 +73,7 @@ export async function writeDeb(layout: PackageLayout, options: WriteOptions): Pr
   if ((options.compression === 'gzip' || options.compression === 'none') && payloadBytes <= (options.smallPackageBytes ?? SMALL_PACKAGE_BYTES)) {
     return writeSmallDeb(layout, options, destination, temporary, extension);
   }
-  try {
+  return writeThroughTemporary(temporary, destination, async () => {
     options.signal?.throwIfAborted();
     const controlTar = await bufferOf(Readable.from(tarStream(layout.control)).pipe(createCompressor(options.compression, { jobs: options.jobs })));
     const prefix = Buffer.concat([
@@ -110,23 +110,15 @@ export async function writeDeb(layout: PackageLayout, options: WriteOptions): Pr
     } finally {
       await handle.close();
     }
-    options.signal?.throwIfAborted();
     const { size } = await fs.stat(temporary);
-    await fs.rename(temporary, destination);
-    forgetTemporary(temporary);
     return { path: destination, size, sha256 };
-  } catch (error) {
-    await fs.rm(temporary, { force: true });
-    forgetTemporary(temporary);
-    throw error;
-  }
+  }, options.signal);
 }
 
 /** writeDeb for a small package: the same bytes, built in memory and written with one call. */
 async function writeSmallDeb(layout: PackageLayout, options: WriteOptions, destination: string, temporary: string, extension: string): Promise<WrittenDeb> {
   const compress = (tar: Buffer): Buffer => (options.compression === 'gzip' ? gzipSync(tar) : tar);
-  let handle: fs.FileHandle | undefined;
-  try {
+  return writeThroughTemporary(temporary, destination, async () => {
     options.signal?.throwIfAborted();
     const dataTar = tarBuffer(layout.data);
     const deb = Buffer.concat([
@@ -136,21 +128,15 @@ async function writeSmallDeb(layout: PackageLayout, options: WriteOptions, desti
       arMember(`data.tar${extension}`, compress(dataTar), options.mtime),
     ]);
     options.onProgress?.(dataTar.length, dataTar.length);
-    handle = await fs.open(temporary, 'wx', 0o644);
-    await handle.writeFile(deb);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    options.signal?.throwIfAborted();
-    await fs.rename(temporary, destination);
-    forgetTemporary(temporary);
+    const handle = await fs.open(temporary, 'wx', 0o644);
+    try {
+      await handle.writeFile(deb);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     return { path: destination, size: deb.length, sha256: createHash('sha256').update(deb).digest('hex') };
-  } catch (error) {
-    await handle?.close();
-    await fs.rm(temporary, { force: true });
-    forgetTemporary(temporary);
-    throw error;
-  }
+  }, options.signal);
 }
 
 async function hashFile(file: string): Promise<string> {

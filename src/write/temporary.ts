@@ -20,9 +20,24 @@ export function temporaryFor(dir: string, fileName: string): string {
   return temporary;
 }
 
-/** The file was renamed into place or removed: nothing left to clean up. */
-export function forgetTemporary(temporary: string): void {
-  live.delete(temporary);
+/**
+ * Writes `destination` through `temporary` (a name from temporaryFor, in the same folder):
+ * `write` fills and syncs the temporary file, which is then renamed over the destination. On any
+ * failure, or an abort before the rename, the temporary file is removed and the destination is
+ * left as it was.
+ */
+export async function writeThroughTemporary<T>(temporary: string, destination: string, write: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  try {
+    const result = await write();
+    signal?.throwIfAborted();
+    await fs.rename(temporary, destination);
+    return result;
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw error;
+  } finally {
+    live.delete(temporary);
+  }
 }
 
 /** Removes every temporary file of this process; for a signal handler, which cannot wait. */
