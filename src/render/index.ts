@@ -6,13 +6,13 @@ import type { MaintainerScript } from '../load/types.js';
 import type { PackageSpec } from '../resolve/types.js';
 import { gzipSync } from '../write/compress/gzip-parallel.js';
 import { renderChangelog } from './changelog.js';
-import { formatDescription, type ControlField } from './control.js';
+import { formatDescription, type ControlField } from '../debian/control.js';
 import { renderCopyright } from './copyright.js';
 import { checkOverlaps } from './overlap.js';
 import { hasInstallSection, renderScripts } from './scripts.js';
 import { substitute } from './substitute.js';
 
-export { formatControl } from './control.js';
+export { formatControl } from '../debian/control.js';
 
 /** A file whose content debforge produced (a rendered unit or template, docs). */
 interface GeneratedFile {

@@ -1,5 +1,5 @@
 import { printable, type ProblemList } from '../errors.js';
-import { wrapDescriptionLine } from '../render/control.js';
+import { wrapDescriptionLine } from '../debian/control.js';
 
 /**
  * A ROS `<description>` made into a Debian synopsis and extended description that lintian accepts,

@@ -1,3 +1,5 @@
+/** Debian control files (deb-control(5)): field order, one field a line, and the Description field's layout. */
+
 /** One field of a Debian control file, in output order. */
 export type ControlField = [name: string, value: string];
 
