@@ -8,7 +8,7 @@ import type { Compression } from '../write/index.js';
 export const DEFAULT_OUT_DIR = 'dist';
 
 /** The member compression when none is given (--compression, the Action's `compression`). */
-export const DEFAULT_COMPRESSION: Compression = 'gzip';
+const DEFAULT_COMPRESSION: Compression = 'gzip';
 
 /** The compression threads of a build when no --jobs is given: one per core. */
 export function defaultJobs(): number {
