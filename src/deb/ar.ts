@@ -1,6 +1,6 @@
 import { AR_HEADER_LENGTH, AR_MAGIC } from '../write/ar.js';
 import type { ByteReader } from './bytes.js';
-import { DebFormatError } from './errors.js';
+import { DebFormatError } from '../debian/format-error.js';
 
 export interface ArMemberHeader {
   name: string;

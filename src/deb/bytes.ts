@@ -1,4 +1,4 @@
-import { DebFormatError } from './errors.js';
+import { DebFormatError } from '../debian/format-error.js';
 
 /**
  * Pulls exact byte counts out of a stream of chunks, holding at most one chunk plus what a caller

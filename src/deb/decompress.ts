@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { loadLzmaNative } from '../write/compress/lzma-native.js';
-import { DebFormatError } from './errors.js';
+import { DebFormatError } from '../debian/format-error.js';
 
 /**
  * How far a compressed member may expand. A decompression bomb (a few hundred KiB of xz that

@@ -1,5 +1,5 @@
 import { close, closeSync, constants as fsConstants, fstatSync, openSync, read, readSync, type Stats } from 'node:fs';
-import { DebFormatError } from './errors.js';
+import { DebFormatError } from '../debian/format-error.js';
 
 const CHUNK = 256 * 1024;
 /**

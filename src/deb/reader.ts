@@ -3,7 +3,7 @@ import { arMembers, type ArMemberHeader } from './ar.js';
 import { ByteReader } from './bytes.js';
 import { ConfinementCheck } from './confinement.js';
 import { decompressed, memberCompression, type Compression, type ExpansionLimits } from './decompress.js';
-import { DebFormatError } from './errors.js';
+import { DebFormatError } from '../debian/format-error.js';
 import { openRegularFile } from './input-file.js';
 import { TarReader, type TarEntry } from './tar.js';
 
@@ -14,7 +14,7 @@ import { TarReader, type TarEntry } from './tar.js';
  * regular files are read, and nothing is ever written.
  */
 
-export { DebFormatError } from './errors.js';
+export { DebFormatError } from '../debian/format-error.js';
 
 type ArMember = Omit<ArMemberHeader, 'offset'>;
 

@@ -1,6 +1,6 @@
 import { ByteReader } from './bytes.js';
-import { DebFormatError } from './errors.js';
-import { TAR_BLOCK, decodeTarHeader, isZeroBlock, type TarType } from './tar-header.js';
+import { DebFormatError } from '../debian/format-error.js';
+import { TAR_BLOCK, decodeTarHeader, isZeroBlock, type TarType } from '../debian/tar-header.js';
 
 /** One entry of a tar archive, as its headers (long-name records applied) describe it. */
 export interface TarEntry {

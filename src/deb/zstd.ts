@@ -1,5 +1,5 @@
 import { Decompress } from 'fzstd';
-import { DebFormatError } from './errors.js';
+import { DebFormatError } from '../debian/format-error.js';
 
 /**
  * zstd decompression for .zst members (Ubuntu's default), streamed with bounded memory.

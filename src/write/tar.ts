@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { TAR_BLOCK, TAR_NAME_LENGTH, encodeTarHeader } from '../deb/tar-header.js';
+import { TAR_BLOCK, TAR_NAME_LENGTH, encodeTarHeader } from '../debian/tar-header.js';
 import { openRegularFile, readRegularFileSync } from '../hash-file.js';
 import type { ArchiveEntry } from '../layout/types.js';
 
@@ -7,7 +7,7 @@ import type { ArchiveEntry } from '../layout/types.js';
  * A GNU-format tar writer, as dpkg-deb's own archives are: ustar header layout with the GNU magic,
  * names over 100 bytes carried by a `././@LongLink` record (type L, or K for link targets), raw
  * UTF-8 bytes for non-ASCII names. Never PAX: dpkg refuses PAX headers.
- * The header block itself is encoded by src/deb/tar-header.ts, the codec the reader decodes with.
+ * The header block itself is encoded by src/debian/tar-header.ts, the codec the reader decodes with.
  */
 
 const BLOCK = TAR_BLOCK;

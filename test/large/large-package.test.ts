@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { encodeTarHeader } from '../../src/deb/tar-header.js';
+import { encodeTarHeader } from '../../src/debian/tar-header.js';
 import { measuredDebforgeSync, type MeasuredRun } from '../support/measure.js';
 import { FIXTURES, copyTree, must, tempDir } from '../support/tools.js';
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { decodeTarHeader, decodeTarNumber, encodeTarHeader } from '../../src/deb/tar-header.js';
+import { decodeTarHeader, decodeTarNumber, encodeTarHeader } from '../../src/debian/tar-header.js';
 import { measuredDebforgeSync, type MeasuredRun } from '../support/measure.js';
 import { must, tempDir } from '../support/tools.js';
 

@@ -2,7 +2,7 @@
  * The tar header block, both ways: encoding for the writer (GNU format, as dpkg-deb writes) and
  * strict decoding for the reader. Pure functions on 512-byte blocks, no I/O.
  */
-import { DebFormatError } from './errors.js';
+import { DebFormatError } from './format-error.js';
 
 export const TAR_BLOCK = 512;
 export const TAR_NAME_LENGTH = 100;
