@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { arMembers, type ArMemberHeader } from './ar.js';
+import { type ArMemberHeader } from '../debian/ar.js';
+import { arMembers } from './ar.js';
 import { ByteReader } from './bytes.js';
 import { ConfinementCheck } from './confinement.js';
 import { decompressed, memberCompression, type Compression, type ExpansionLimits } from './decompress.js';

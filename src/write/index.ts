@@ -5,7 +5,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { hashFileInto } from '../hash-file.js';
 import type { PackageLayout } from '../layout/types.js';
-import { AR_HEADER_LENGTH, AR_MAGIC, AR_SIZE_OFFSET, arMember, arMemberHeader, arPadding, arSizeField } from './ar.js';
+import { AR_HEADER_LENGTH, AR_MAGIC, AR_SIZE_OFFSET, arMember, arMemberHeader, arPadding, arSizeField } from '../debian/ar.js';
 import { compressionExtension, createCompressor, gzipSync, type Compression } from './compress/index.js';
 import { tarBuffer, tarSize, tarStream } from './tar.js';
 import { removeStaleTemporaries, temporaryFor, writeThroughTemporary } from './temporary.js';

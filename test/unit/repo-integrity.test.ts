@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { arMember } from '../../src/write/ar.js';
+import { arMember } from '../../src/debian/ar.js';
 import { measuredDebforge, snapshot, startDebforge, type MeasuredRun } from '../support/measure.js';
 import { CLI, dpkgUnpack, must, run, scratchRoot, tempDir } from '../support/tools.js';
 
