@@ -38,14 +38,16 @@ export interface BuildTask {
 /**
  * What buildAll reports while it runs. `problem`: each distinct problem once, as found (every
  * problem of the result is told this way). `start`, `progress` (bytes of the package's data.tar
- * consumed by its compressor, of `total`) and `built` name the task by its index in `tasks`.
+ * consumed by its compressor, of `total`), `built` and `failed` (its problems, if it had any, are
+ * told next) name the task by its index in the `plan`'s tasks.
  */
 export type BuildEvent =
   | { kind: 'problem'; problem: Problem }
   | { kind: 'plan'; tasks: readonly BuildTask[] }
   | { kind: 'start'; index: number; task: BuildTask }
   | { kind: 'progress'; index: number; bytes: number; total: number }
-  | { kind: 'built'; index: number; result: BuildResult };
+  | { kind: 'built'; index: number; result: BuildResult }
+  | { kind: 'failed'; index: number };
 
 export interface BuildAllResult {
   /** The packages written, in task order (daemon folders, then profiles, then architectures). */
@@ -156,6 +158,7 @@ export async function buildAll(paths: readonly string[], options: BuildAllOption
           for (const warning of result.warnings) tell(warning);
           onEvent?.({ kind: 'built', index, result });
         } catch (error) {
+          onEvent?.({ kind: 'failed', index });
           if (error instanceof DebforgeError) {
             for (const problem of error.problems) tell(problem);
           } else {

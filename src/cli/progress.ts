@@ -84,6 +84,10 @@ export function buildReporter(io: Io, style: ReportStyle, now: () => number = Da
         if (now() - lastDraw >= REDRAW_MS) draw();
         return;
       }
+      case 'failed':
+        active.delete(event.index);
+        draw();
+        return;
       case 'built':
         active.delete(event.index);
         done++;

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { findProfile } from '../../src/index.js';
+import { buildReporter } from '../../src/cli/progress.js';
 import { seededRandomBytes } from '../support/seeded.js';
 import { CLI, FIXTURES, copyTree, must, run, tempDir } from '../support/tools.js';
 
@@ -74,6 +76,29 @@ describe('build progress: redrawn on a terminal, one line per package otherwise'
     assert.equal(noted.code, 0, noted.stderr);
     assert.match(noted.stderr, /: note: /);
     assert.doesNotMatch(noted.stderr, ESCAPE);
+  });
+
+  it('a package that fails leaves the progress lines; what is drawn last is only what still runs', () => {
+    let stderr = '';
+    let clock = 0;
+    const reporter = buildReporter({ stdout: () => undefined, stderr: (text) => (stderr += text), terminalColumns: 80 }, { terminalColumns: 80, color: false, quiet: false }, () => clock);
+    const profile = findProfile('noetic')!;
+    const tasks = [{ dir: '/x/alpha', profile, architecture: undefined }, { dir: '/x/beta', profile, architecture: 'arm64' }];
+    reporter.onEvent({ kind: 'plan', tasks });
+    tasks.forEach((task, index) => reporter.onEvent({ kind: 'start', index, task }));
+    for (const bytes of [1, 2, 3]) {
+      clock += 1000;
+      reporter.onEvent({ kind: 'progress', index: 0, bytes: bytes * MIB, total: 4 * MIB });
+      reporter.onEvent({ kind: 'progress', index: 1, bytes: bytes * MIB, total: 8 * MIB });
+    }
+    reporter.onEvent({ kind: 'failed', index: 1 });
+    reporter.onEvent({ kind: 'problem', problem: { file: '/x/beta/files/big', message: 'changed size during the build', severity: 'error' } });
+    const lastDraw = stderr.slice(stderr.lastIndexOf('\x1b[J'));
+    assert.match(lastDraw, /alpha \(noetic\): 3\.0 MiB of 4\.0 MiB compressed, 75%, 1\.0 MiB\/s, 0:01 left/);
+    assert.doesNotMatch(lastDraw, /beta \(noetic, arm64\)/, 'the failed package is no longer drawn');
+    assert.match(stderr, /(?:^|\x1b\[J)debforge: \/x\/beta\/files\/big: changed size during the build\n/m, 'the problem is a line above the progress lines');
+    reporter.finish();
+    assert.ok(stderr.endsWith('\x1b[J'), 'finish erases the progress lines');
   });
 
   it('NO_COLOR: progress on a terminal without colour; --quiet: no progress and no package line', () => {
