@@ -466,6 +466,15 @@ describe('compress: zstd', function () {
     });
   });
 
+  it('writes one frame around its 1 MiB block (on the calling thread below it, on the zstd thread from it on)', async () => {
+    const input = mixed(MIB + 1, 95);
+    for (const size of [MIB - 1, MIB, MIB + 1]) {
+      const out = await run(() => createZstd(), input.subarray(0, size), 96);
+      assertZstdOracle(out, input.subarray(0, size));
+      assert.equal(zstdFrames(out), 1, `${size} bytes`);
+    }
+  });
+
   it('round-trips at levels 1, 9 and 19', async () => {
     const input = mixed(300 * KIB, 94);
     for (const level of [1, 9, 19]) assertZstdOracle(await run(() => createZstd({ level }), input), input);

@@ -5,8 +5,8 @@
  * only whole-buffer calls, but its module exports zstd's streaming API (ZSTD_compressStream2),
  * which is what compresses a member as one frame in bounded memory. So the module is taken from
  * the package's single-file build (a base64 data URI) and instantiated here, with the three host
- * functions an Emscripten module of this kind imports. Loaded on first use, on a zstd thread
- * (zstd-worker.ts), so a run that writes no zstd never loads it.
+ * functions an Emscripten module of this kind imports. Loaded on first use by each thread that
+ * writes a zstd frame (zstd-frame.ts), so a run that writes no zstd never loads it.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -60,7 +60,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
 }
 
-/** Instantiates the module (once per thread, synchronously: a zstd thread does nothing else first). */
+/** Instantiates the module (once per thread, synchronously: about 600 KiB of code to compile). */
 export function loadZstdWasm(): ZstdWasm {
   if (loaded !== undefined) return loaded;
   let memory: WebAssembly.Memory | undefined;

@@ -2,9 +2,10 @@
  * zstd compression, as Ubuntu's packages have it since 21.10 (dpkg-deb -Zzstd, level 3 by
  * default, with a checksum). A .deb member must be ONE zstd frame: dpkg-deb 1.21 stops reading
  * after the first frame of a member (`tar: Unexpected EOF`). So the member is one stream through
- * zstd's streaming API on a zstd thread of its own (zstd-worker.ts): the input goes to it in
- * blocks of BLOCK bytes at fixed offsets (the last one, whatever its length, ends the frame), and
- * the frame comes back piece by piece, pushed in order (ordered.ts). Memory stays bounded
+ * zstd's streaming API (zstd-frame.ts) on a zstd thread of its own (zstd-worker.ts): the input
+ * goes to it in blocks of BLOCK bytes at fixed offsets (the last one, whatever its length, ends
+ * the frame), and the frame comes back piece by piece, pushed in order (ordered.ts). A member
+ * that fits in one block is that one call, made on the calling thread. Memory stays bounded
  * whatever the member's size: the thread's context (a 2 MiB window at level 3 and its tables) and
  * at most MAX_QUEUED blocks in flight.
  *
@@ -19,6 +20,7 @@ import type { Transform } from 'node:stream';
 import { ThreadPool } from '../../thread-pool.js';
 import { checkInteger } from './options.js';
 import { OrderedBlockCompressor, type BlockJob, type ConsumedCallback } from './ordered.js';
+import { ZstdFrameWriter } from './zstd-frame.js';
 import type { ZstdRequest } from './zstd-worker.js';
 
 export interface ZstdOptions {
@@ -46,6 +48,8 @@ class ZstdCompressor extends OrderedBlockCompressor<BlockJob, ZstdRequest> {
   private readonly freeBuffers: ArrayBuffer[] = [];
   private gather: Uint8Array;
   private filled = 0;
+  /** Whether a block has gone to the zstd thread. */
+  private sent = false;
 
   constructor(
     private readonly level: number,
@@ -71,12 +75,25 @@ class ZstdCompressor extends OrderedBlockCompressor<BlockJob, ZstdRequest> {
   }
 
   protected override async finishInput(): Promise<void> {
+    if (!this.sent) {
+      // The whole member is one block (a control.tar, a small package): the same single call,
+      // made on this thread, costs less than starting a zstd thread for it.
+      const frame = new ZstdFrameWriter(this.level);
+      try {
+        const length = frame.write(this.gather.subarray(0, this.filled), true, this.gather);
+        this.enqueueDone({ done: true, error: undefined, buffer: this.gather.buffer as ArrayBuffer, length });
+      } finally {
+        frame.close();
+      }
+      return;
+    }
     // The last block may be empty: it still ends the frame (a zstd stream is never zero bytes).
     await this.send(true);
   }
 
   private async send(last: boolean): Promise<void> {
     if (!(await this.waitForRoom())) return;
+    this.sent = true;
     const buffer = this.gather.buffer as ArrayBuffer;
     const length = this.filled;
     this.gather = last ? new Uint8Array(0) : this.blockBuffer();
