@@ -19,6 +19,7 @@
 // Progress goes to stderr. Each size's trees and packages are deleted before the next.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -339,7 +340,7 @@ function markdown(rows: Row[], small: SmallDaemon | undefined, info: Record<stri
   lines.push('of each tool is shown, with the highest peak RSS of any run. Before each build the bench waits for');
   lines.push('the machine to be quiet; "others" is the CPU other processes still used during the build.');
   lines.push('debforge runs with its defaults: `--jobs` = cores, gzip -9 in 128 KiB blocks, xz preset 6 in blocks of at most 8 MiB (incompressible data stored in both),');
-  lines.push('zstd level 3 in 8 MiB frames (zstd compiled to WebAssembly);');
+  lines.push('zstd level 3 as one frame, streamed on one thread (zstd compiled to WebAssembly);');
   lines.push('its time includes computing md5sums, writing, fsync and hashing the package (sha256).');
   lines.push('These are figures from one machine, for people to read: no test asserts any timing.', '');
   lines.push('| | |', '|---|---|');
@@ -387,6 +388,13 @@ function plan(): PlanItem[] {
   );
 }
 
+/** The npm package whose WebAssembly build of zstd debforge runs, with its version. */
+function zstdPackage(): string {
+  const name = '@oneidentity/zstd-js';
+  const manifest = JSON.parse(readFileSync(createRequire(import.meta.url).resolve(`${name}/package.json`), 'utf8')) as { version: string };
+  return `${name} ${manifest.version} (zstd 1.4.7)`;
+}
+
 function loadAverage(): string {
   return os.loadavg().map((n) => n.toFixed(2)).join(' ');
 }
@@ -400,6 +408,7 @@ async function main(): Promise<void> {
     'Node.js': process.version,
     'dpkg-deb': must('dpkg-deb', ['--version']).split('\n')[0]!.replace(/^.*version /, '').replace(/\.$/, ''),
     "debforge's liblzma (lzma-native)": await xzLibraryVersion(),
+    "debforge's zstd (WebAssembly)": zstdPackage(),
     'load average at start (1, 5, 15 min)': loadAverage(),
   };
   const rows: Row[] = [];
