@@ -3,7 +3,9 @@ export { buildAll, type BuildAllOptions, type BuildAllResult, type BuildEvent, t
 export { build } from './build/package.js';
 export { check, checkSet } from './build/check.js';
 export { plannedArchitectures, expandDaemonPaths } from './build/plan.js';
-export { preparePackage, resolveProfile, sourceDateEpochFor } from './build/stage.js';
+export { preparePackage, sourceDateEpochFor } from './build/stage.js';
+export { resolveProfile } from './build/config.js';
+export { loadProjectConfig, findProjectConfig, type ProjectConfig } from './config/index.js';
 export type { BuildOptions, BuildResult } from './build/options.js';
 export { DebforgeError, UsageError, formatProblem, type Problem } from './errors.js';
 export { PROFILES, DEFAULT_PROFILE, findProfile, type Profile } from './resolve/index.js';

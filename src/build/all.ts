@@ -1,18 +1,22 @@
 import { DebforgeError, formatProblem, type Problem } from '../errors.js';
 import { daemonNames } from '../load/index.js';
 import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directory.js';
+import type { ProjectConfig } from '../config/index.js';
 import type { Profile } from '../resolve/index.js';
 import { removeTemporariesSync } from '../write/temporary.js';
 import { checkBuild } from './check.js';
 import { defaultJobs, DEFAULT_OUT_DIR, type BuildOptions, type BuildResult } from './options.js';
 import { build } from './package.js';
 import { expandDaemonPaths, plannedArchitectures } from './plan.js';
-import { resolveProfile } from './stage.js';
+import { runConfig, runProfiles, skippedNote, withConfig } from './config.js';
 
 /** What buildAll is asked for: BuildOptions for every package, with a jobs budget and profiles for the whole run. */
 export interface BuildAllOptions extends Omit<BuildOptions, 'profile' | 'architecture' | 'jobs' | 'onProgress'> {
-  /** One package per daemon, profile and architecture (default: the default profile). */
-  profiles?: readonly Profile[];
+  /**
+   * One package per daemon, profile and architecture: profiles, or names of built-in profiles and
+   * of the project config's custom-profiles (default: the config's profiles, else the default profile).
+   */
+  profiles?: readonly (Profile | string)[];
   /**
    * Compression threads for the whole run (default: defaultJobs()), never per package: up to that
    * many packages are built at once and share it.
@@ -68,7 +72,7 @@ const INTERRUPTING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'S
  * packages have been stopped.
  */
 export async function buildAll(paths: readonly string[], options: BuildAllOptions = {}): Promise<BuildAllResult> {
-  const { profiles = [resolveProfile(undefined)], onEvent, exitOnSignal, ...common } = options;
+  const { profiles: named, onEvent, exitOnSignal, ...given } = options;
   const problems: Problem[] = [];
   const told = new Set<string>();
   const tell = (problem: Problem): void => {
@@ -85,8 +89,15 @@ export async function buildAll(paths: readonly string[], options: BuildAllOption
   };
 
   let daemons: string[];
+  let common: typeof given & { config: ProjectConfig | false };
+  let profiles: Profile[];
   try {
     daemons = await expandDaemonPaths(paths);
+    // One project config for the run: its settings fill what the options leave unset.
+    const config = await runConfig(daemons, given.config);
+    // A daemon found inside a given folder is skipped for a profile it does not target; one named is an error.
+    common = { ...withConfig(given, config), folderDaemons: daemons.filter((dir) => !paths.includes(dir)) };
+    profiles = runProfiles(named, config);
   } catch (error) {
     return failed(error);
   }
@@ -101,7 +112,10 @@ export async function buildAll(paths: readonly string[], options: BuildAllOption
   const tasks: BuildTask[] = [];
   for (const dir of daemons) {
     const planned = await plannedArchitectures(dir, common.architectures);
-    for (const profile of profiles) for (const architecture of planned.architectures) tasks.push({ dir, profile, architecture });
+    for (const profile of profiles) {
+      if ((await skippedNote(dir, profile, common)) !== undefined) continue;
+      for (const architecture of planned.architectures) tasks.push({ dir, profile, architecture });
+    }
   }
   onEvent?.({ kind: 'plan', tasks });
 

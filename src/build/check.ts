@@ -4,7 +4,8 @@ import type { RenderedPackage } from '../render/index.js';
 import type { Profile } from '../resolve/index.js';
 import type { BuildOptions } from './options.js';
 import { plannedArchitectures } from './plan.js';
-import { resolveProfile, stagePackage } from './stage.js';
+import { resolveProfile, runConfig, skippedNote, withConfig } from './config.js';
+import { stagePackage } from './stage.js';
 
 /** Validates one daemon without writing; returns every problem (errors and warnings). */
 export async function check(dir: string, options: BuildOptions = {}): Promise<Problem[]> {
@@ -17,7 +18,8 @@ export async function check(dir: string, options: BuildOptions = {}): Promise<Pr
  * over the whole set (src/check).
  */
 export async function checkSet(dirs: readonly string[], options: BuildOptions = {}): Promise<Problem[]> {
-  return (await stageSet(dirs, { ...options, profile: resolveProfile(options.profile) })).problems;
+  const config = await runConfig(dirs, options.config);
+  return (await stageSet(dirs, { ...withConfig(options, config), profile: resolveProfile(options.profile, config) })).problems;
 }
 
 async function stageSet(dirs: readonly string[], options: BuildOptions & { profile: Profile }): Promise<{ problems: Problem[]; staged: RenderedPackage[] }> {
@@ -26,6 +28,11 @@ async function stageSet(dirs: readonly string[], options: BuildOptions & { profi
   options = { ...options, runSiblings: options.runSiblings ?? (await daemonNames(dirs)) };
   let expected = 0;
   for (const dir of dirs) {
+    const skipped = await skippedNote(dir, options.profile, options);
+    if (skipped !== undefined) {
+      found.push(skipped);
+      continue;
+    }
     const planned = await plannedArchitectures(dir, options.architectures);
     found.push(...planned.problems);
     for (const architecture of planned.architectures) {
@@ -50,9 +57,10 @@ async function stageSet(dirs: readonly string[], options: BuildOptions & { profi
  * verifies before it writes anything (a run with an error writes nothing) and the warnings it
  * prints. Includes the .deb files two profiles would both write.
  */
-export async function checkBuild(dirs: readonly string[], profiles: readonly Profile[], options: Omit<BuildOptions, 'profile'> = {}): Promise<Problem[]> {
+export async function checkBuild(dirs: readonly string[], profiles: readonly Profile[], given: Omit<BuildOptions, 'profile'> = {}): Promise<Problem[]> {
   const problems: Problem[] = [];
   const staged: RenderedPackage[] = [];
+  const options = withConfig(given, await runConfig(dirs, given.config));
   for (const profile of profiles) {
     const result = await stageSet(dirs, { ...options, profile });
     problems.push(...result.problems);

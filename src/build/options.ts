@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { ProjectConfig } from '../config/index.js';
 import type { Problem } from '../errors.js';
 import type { HealthCheck } from '../load/types.js';
 import { distributionCompression, dpkgReadsZstd, type Profile } from '../resolve/index.js';
@@ -66,6 +67,17 @@ export interface BuildOptions {
   architectures?: readonly string[];
   /** Called as the payload streams into the compressor: bytes consumed so far of `total` (the data.tar's size). */
   onProgress?: (bytes: number, total: number) => void;
+  /**
+   * The project config (docs/config.md): a loaded one, a path naming one, or `false` for none;
+   * default the debforge.yaml found walking up from the daemon folder. Its settings apply where
+   * these options leave them unset.
+   */
+  config?: ProjectConfig | string | false;
+  /**
+   * Daemon folders found inside a folder the run was given (expandDaemonPaths), not named: one
+   * that does not target a profile is left out of it with a note instead of being an error.
+   */
+  folderDaemons?: readonly string[];
 }
 
 export interface BuildResult {

@@ -2,11 +2,13 @@ import { DebforgeError, ProblemList } from '../errors.js';
 import { writeDeb } from '../write/index.js';
 import { compressionFor, defaultJobs, DEFAULT_OUT_DIR, type BuildOptions, type BuildResult } from './options.js';
 import { plannedArchitectures } from './plan.js';
-import { preparePackage, resolveProfile } from './stage.js';
+import { configuredOptions, resolveProfile } from './config.js';
+import { preparePackage } from './stage.js';
 
 /** Builds one daemon folder into `<outDir>/<package>_<version>_<arch>.deb`. */
-export async function build(dir: string, options: BuildOptions = {}): Promise<BuildResult> {
-  options = { ...options, profile: resolveProfile(options.profile) };
+export async function build(dir: string, given: BuildOptions = {}): Promise<BuildResult> {
+  const configured = await configuredOptions(dir, given);
+  let options: BuildOptions = { ...configured, profile: resolveProfile(configured.profile, configured.config || undefined) };
   if (options.architecture === undefined && options.architectures !== undefined) {
     // One architecture of the subset: the caller asked for exactly that package.
     const planned = await plannedArchitectures(dir, options.architectures);

@@ -2,12 +2,14 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { ProblemList, UsageError } from '../errors.js';
 import { layoutPackage, type PackageLayout } from '../layout/index.js';
-import { loadDaemon } from '../load/index.js';
+import { displayPath, loadDaemon } from '../load/index.js';
 import { MAX_HEALTH_TIMEOUT } from '../load/debforge-options.js';
 import type { HealthCheck } from '../load/types.js';
 import { renderPackage, type RenderedPackage } from '../render/index.js';
-import { DEFAULT_PROFILE, findProfile, PROFILES, resolvePackage, type Profile } from '../resolve/index.js';
+import { resolvePackage } from '../resolve/index.js';
+import { judgeTargets } from '../resolve/targets.js';
 import { overrideProblem as maintainerOverrideProblem } from '../resolve/maintainer.js';
+import { configuredOptions, knownProfiles, resolveProfile } from './config.js';
 import { compressionProblem, defaultJobs, type BuildOptions } from './options.js';
 
 /** A default health check given through the library is held to the same bounds as package.xml's. */
@@ -17,14 +19,6 @@ function validHealthCheck(check: HealthCheck): HealthCheck {
     throw new UsageError(`healthCheck {timeout: ${check.timeout}, settle: ${check.settle}} must be whole seconds, timeout 1 to ${MAX_HEALTH_TIMEOUT}, settle 0 to timeout`);
   }
   return check;
-}
-
-/** The profile an option names (default DEFAULT_PROFILE); a Profile object is taken as it is. */
-export function resolveProfile(option: Profile | string | undefined): Profile {
-  if (typeof option === 'object') return option;
-  const profile = findProfile(option ?? DEFAULT_PROFILE);
-  if (!profile) throw new UsageError(`unknown profile "${option}": choose one of ${PROFILES.map((p) => p.name).join(', ')}`);
-  return profile;
 }
 
 /**
@@ -73,8 +67,10 @@ export interface PreparedPackage {
  * unit's. Every problem of every stage is collected; the rendered package comes back even when
  * some were errors (for `check`), undefined only when a stage could not run at all.
  */
-export async function stagePackage(dir: string, options: BuildOptions, problems: ProblemList): Promise<RenderedPackage | undefined> {
-  const profile = resolveProfile(options.profile);
+export async function stagePackage(dir: string, given: BuildOptions, problems: ProblemList): Promise<RenderedPackage | undefined> {
+  const options = await configuredOptions(dir, given);
+  const config = options.config === false ? undefined : options.config;
+  const profile = resolveProfile(options.profile, config);
   const refusal = compressionProblem(options.compression, profile);
   if (refusal !== undefined) problems.items.push(refusal);
   const overrideProblem = options.maintainer === undefined ? undefined : maintainerOverrideProblem(options.maintainer);
@@ -85,6 +81,14 @@ export async function stagePackage(dir: string, options: BuildOptions, problems:
   epoch.catch(() => undefined);
   const source = await loadDaemon(dir, problems);
   if (!source) return undefined;
+  // A daemon named for a profile it does not target is an error (found in a folder, it is skipped).
+  // Its other problems on that profile would be noise: it is not meant to build there.
+  const verdict = judgeTargets(source.manifest, profile, knownProfiles(config));
+  if ('error' in verdict || !verdict.applies) {
+    epoch.catch(() => undefined);
+    problems.error(displayPath(dir, 'package.xml'), 'error' in verdict ? verdict.error : `${verdict.reason}; build it for a profile it targets, or add ${profile.name} to its <target>`, verdict.line);
+    return undefined;
+  }
   // A folder with load errors (say, a file name that is not UTF-8) may also defeat the date's
   // walk over it: those errors are what to report, and its later stages need only some date.
   const sourceDateEpoch = await epoch.catch((error: unknown) => {
@@ -103,6 +107,7 @@ export async function stagePackage(dir: string, options: BuildOptions, problems:
       ...(options.environmentMaintainer ? { environmentMaintainer: options.environmentMaintainer } : {}),
       ...(options.healthCheck ? { healthCheck: validHealthCheck(options.healthCheck) } : {}),
       ...(options.architecture !== undefined ? { architecture: options.architecture } : {}),
+      ...(config?.rosdep ? { rosdepFiles: config.rosdep } : {}),
       sourceDateEpoch,
       partial: true,
     },

@@ -1,5 +1,4 @@
 import { buildAll, type BuildEvent } from '../build/all.js';
-import { resolveProfile } from '../build/stage.js';
 import { UsageError } from '../errors.js';
 import { isCompression } from '../write/compress/index.js';
 import { architectureList, defines, maintainerOptions, parse, positiveInteger } from './args.js';
@@ -34,7 +33,6 @@ export async function buildCommand(argv: string[], io: Io): Promise<number> {
   const compression = values.compression;
   if (compression !== undefined && !isCompression(compression) && compression !== 'distribution') throw new UsageError(`--compression "${compression}" must be gzip, xz, zstd, none or distribution`);
   const jobs = positiveInteger(values.jobs, '--jobs');
-  const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
   const architectures = architectureList(values.arch);
   const json = values.json === true;
   let planned = false;
@@ -49,7 +47,7 @@ export async function buildCommand(argv: string[], io: Io): Promise<number> {
     reporter.onEvent(event);
   };
   const { results, problems } = await buildAll(positionals, {
-    profiles,
+    ...(values.profile !== undefined ? { profiles: values.profile } : {}),
     defines: defines(values.define),
     ...maintainerOptions(values.maintainer, process.env),
     ...(values.out !== undefined ? { outDir: values.out } : {}),

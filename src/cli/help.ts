@@ -16,6 +16,8 @@ Commands:
                        phase a published version out to PERCENT% of robots
 
 <path> is a daemon folder (with package.xml) or a folder of daemon folders.
+A debforge.yaml at the repository root (the project config, docs/config.md)
+sets defaults for every command; the command line overrides it.
 Run \`debforge <command> --help\` for a command's options.
 Exit status: 0 success, 1 an input or build failed, 2 usage error.
 `;
@@ -30,7 +32,8 @@ colour when NO_COLOR is set).
 
 Options:
   --out DIR               output folder (default: dist)
-  --profile NAME          target profile, repeatable (default: noetic; see \`debforge profiles\`)
+  --profile NAME          target profile, repeatable (default: the project config's profiles,
+                          else noetic; see \`debforge profiles\`)
   --define NAME=VALUE     add or override a template variable, repeatable
   --revision N            Debian revision appended to the version (default: 1)
   --maintainer "NAME <EMAIL>"
@@ -68,6 +71,17 @@ systemctl lines left out of a fragment; each distinct one is printed once.
 A placeholder maintainer in package.xml (user@todo.todo, root, root@localhost) is an error unless
 --maintainer, or DEBFULLNAME and DEBEMAIL as dch reads them (DEBEMAIL may be "Name <email>";
 NAME and EMAIL are the fallbacks), give the real one; the environment never replaces a real one.
+
+The project config, the first debforge.yaml found walking up from the daemon folders (up to the
+repository root, the folder holding .git), gives what the command line leaves out: profiles
+(and custom profiles such as a team's /opt/acme layout), revision, maintainer, compression,
+architectures, extra rosdep files and the default health check; see docs/config.md. A mistake in
+it is an error at debforge.yaml:line and nothing is built.
+
+A daemon whose package.xml names its targets (<target ros-version="1"/>, <target
+profile="..."/>, or a format 3 <debforge condition="...">) is skipped with a note for the other
+profiles when it is found inside a folder given (debforge build daemons); named itself, it is an
+error for a profile it does not target.
 `;
 
 export const CHECK_HELP = `Usage: debforge check <path>... [options]
@@ -86,7 +100,8 @@ that no dependency is known to provide. The daemons given are
 checked as one set: give them all (e.g. \`debforge check daemons/\`).
 
 Options:
-  --profile NAME          target profile, repeatable (default: noetic)
+  --profile NAME          target profile, repeatable (default: the project config's
+                          profiles, else noetic)
   --define NAME=VALUE     add or override a template variable, repeatable
   --maintainer "NAME <EMAIL>"
                           check as if this were the maintainer (as build does)
@@ -117,7 +132,9 @@ Options:
 export const PROFILES_HELP = `Usage: debforge profiles [--json]
 
 Lists the built-in target profiles (ROS distro + OS release) and the template
-variables each one defines.
+variables each one defines, then the custom profiles of the project config found
+from the current folder (debforge.yaml, see docs/config.md); (default) marks what
+build and check use when no --profile is given.
 
 Options:
   --json                  print as JSON
@@ -174,7 +191,8 @@ Options:
                           Release.gpg then carry one signature per key, and
                           robots that trust any one of the keys accept them
   --keep N                versions kept per package and architecture in each
-                          suite this run changes (default: 3; all keeps every
+                          suite this run changes (default: the project config's
+                          repo keep, else 3; all keeps every
                           version); a given version older than those is not
                           published (a warning says so)
   --phase [PKG=]PERCENT   Phased-Update-Percentage of the versions this run adds
@@ -204,7 +222,9 @@ then the pool files it no longer names.
 Options:
   --out DIR               repository folder (required)
   --keep N                versions to keep of each package and architecture
-                          (required; all keeps every version)
+                          (required unless the project config's repo keep,
+                          found from the current folder, gives it; all keeps
+                          every version)
   --suite S               only this suite (default: every suite)
   --component C           component (default: main)
   --sign-key KEY          as for repo (repeatable); a signed suite is refused

@@ -1,8 +1,8 @@
 import { checkBuild } from '../build/check.js';
 import { expandDaemonPaths } from '../build/plan.js';
-import { resolveProfile } from '../build/stage.js';
+import { runConfig, runProfiles } from '../build/config.js';
 import { DebforgeError, UsageError, formatProblem, terminalSafe, type Problem } from '../errors.js';
-import { distributionCompression, dpkgReadsZstd, PROFILES, templateVariables } from '../resolve/index.js';
+import { DEFAULT_PROFILE, distributionCompression, dpkgReadsZstd, PROFILES, templateVariables } from '../resolve/index.js';
 import { architectureList, defines, maintainerOptions, parse } from './args.js';
 import { buildCommand } from './build.js';
 import type { Io } from './io.js';
@@ -31,7 +31,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case 'inspect':
         return await inspectCommand(rest, io);
       case 'profiles':
-        return profilesCommand(rest, io);
+        return await profilesCommand(rest, io);
       case 'new':
         return await (await import('./new.js')).newCommand(rest, io);
       case 'repo':
@@ -81,18 +81,27 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('check needs at least one daemon folder (see `debforge check --help`)');
-  const profiles = (values.profile ?? [undefined]).map((name) => resolveProfile(name));
   const variables = defines(values.define);
   const maintainer = maintainerOptions(values.maintainer, process.env);
   const architectures = architectureList(values.arch);
   const daemons = await expandDaemonPaths(positionals);
+  // The project config (debforge.yaml) gives what the command line leaves out, profiles first.
+  const config = await runConfig(daemons);
+  const profiles = runProfiles(values.profile, config);
   const problems: Problem[] = [];
   if (values.tag !== undefined) {
     const { checkTag } = await import('../check/tag.js');
     problems.push(...(await checkTag(daemons, values.tag)));
   }
   // The daemons are checked as one set: a unit may be pulled in, or a file shipped, by another.
-  const options = { defines: variables, ...maintainer, ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}), ...(architectures !== undefined ? { architectures } : {}) };
+  const options = {
+    defines: variables,
+    ...maintainer,
+    ...(values.rosdistro !== undefined ? { rosdistro: values.rosdistro } : {}),
+    ...(architectures !== undefined ? { architectures } : {}),
+    config: config ?? (false as const),
+    folderDaemons: daemons.filter((dir) => !positionals.includes(dir)),
+  };
   problems.push(...(await checkBuild(daemons, profiles, options)));
   for (const problem of problems) io.stderr(`${formatProblem(problem)}\n`);
   const count = (severity: Problem['severity']): number => problems.filter((p) => p.severity === severity).length;
@@ -160,21 +169,25 @@ async function inspectCommand(argv: string[], io: Io): Promise<number> {
 /** The `ls -l` letter of each entry type. */
 const TYPE_LETTER: Readonly<Record<string, string>> = { file: '-', directory: 'd', symlink: 'l', link: 'h', 'character-device': 'c', 'block-device': 'b', fifo: 'p' };
 
-function profilesCommand(argv: string[], io: Io): number {
+async function profilesCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, 'profiles');
   if (values.help) {
     io.stdout(PROFILES_HELP);
     return 0;
   }
   if (positionals.length > 0) throw new UsageError('profiles takes no arguments');
+  // The built-in profiles, then the custom ones of the project config found from here.
+  const config = await runConfig(['.']);
+  const profiles = [...PROFILES, ...(config?.customProfiles ?? [])];
+  const defaults = config?.profiles ?? [DEFAULT_PROFILE];
   if (values.json) {
-    io.stdout(`${JSON.stringify(PROFILES.map((profile) => ({ ...profile, distributionCompression: distributionCompression(profile) })), null, 2)}\n`);
+    io.stdout(`${JSON.stringify(profiles.map((profile) => ({ ...profile, distributionCompression: distributionCompression(profile) })), null, 2)}\n`);
     return 0;
   }
   const out: string[] = [];
-  for (const profile of PROFILES) {
-    out.push(`${profile.name}${profile.name === 'noetic' ? ' (default)' : ''}: ${profile.summary}`);
-    out.push(`  package names: ${profile.packagePrefix || ''}<name>, suite ${profile.os.codename}, units in ${profile.systemUnitDir}`);
+  for (const profile of profiles) {
+    out.push(`${profile.name}${defaults.includes(profile.name) ? ' (default)' : ''}: ${profile.summary}`);
+    out.push(`  package names: ${profile.packagePrefix || ''}<name>, suite ${profile.suite ?? profile.os.codename}, units in ${profile.systemUnitDir}`);
     out.push(`  distribution compression: ${distributionCompression(profile)}${dpkgReadsZstd(profile) ? '' : ' (its dpkg cannot read zstd)'}`);
     const example = templateVariables({ name: 'PKG', version: 'X.Y.Z' }, profile, `${profile.packagePrefix}PKG`);
     for (const [key, value] of example) out.push(`  @${key}@ = ${value}`);

@@ -1,3 +1,4 @@
+import { findProjectConfig, loadProjectConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_COMPONENT, parseKeep, parsePercent, phaseRepository, pruneRepository, publishRepository, type Keep, type RepoResult, type RepoRunOptions } from '../repo/index.js';
 import { parse, positiveInteger } from './args.js';
@@ -29,8 +30,12 @@ function runOptions(values: { out?: string; suite?: string; component?: string; 
   };
 }
 
-function keepOption(value: string | undefined): Keep | undefined {
-  if (value === undefined) return undefined;
+/** --keep, else the project config's `repo: keep:` (the debforge.yaml found walking up from the current folder). */
+async function keepOption(value: string | undefined): Promise<Keep | undefined> {
+  if (value === undefined) {
+    const file = await findProjectConfig(process.cwd());
+    return file === undefined ? undefined : (await loadProjectConfig(file)).keep;
+  }
   const keep = parseKeep(value);
   if (keep === undefined) throw new UsageError(`--keep must be a whole number of at least 1, or all; got "${value}"`);
   return keep;
@@ -81,7 +86,7 @@ export async function repoCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError('repo needs .deb files or folders holding them (see `debforge repo --help`)');
   const base = runOptions(values, 'repo', io);
-  const keep = keepOption(values.keep);
+  const keep = await keepOption(values.keep);
   const phase = phaseOption(values.phase);
   const result = await publishRepository(positionals, {
     ...base,
@@ -101,8 +106,8 @@ async function pruneCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`repo prune takes no packages, got "${positionals[0]}" (see \`debforge repo prune --help\`)`);
-  const keep = keepOption(values.keep);
-  if (keep === undefined) throw new UsageError('repo prune needs --keep N, the versions to keep of each package (see `debforge repo prune --help`)');
+  const keep = await keepOption(values.keep);
+  if (keep === undefined) throw new UsageError('repo prune needs --keep N, the versions to keep of each package, or repo: keep: in the project config (see `debforge repo prune --help`)');
   return report(await pruneRepository({ ...runOptions(values, 'repo prune', io), keep }), values.json, io);
 }
 

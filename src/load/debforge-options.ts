@@ -7,6 +7,8 @@ import { DEBIAN_ARCHITECTURES } from '../debian/architectures.js';
 import { PRIORITIES, SECTION } from '../debian/names.js';
 import { DEBIAN_RELATION } from '../debian/relations.js';
 import { printable, type ProblemList } from '../errors.js';
+import { editDistance } from '../nearest.js';
+import { addCondition, addTarget } from './targets.js';
 import type { DebforgeOptions, HealthCheck, RelationField, UnitOptions } from './types.js';
 import type { XmlElement } from './xml.js';
 
@@ -87,8 +89,10 @@ export function parseDebforgeOptions(root: XmlElement, file: string, problems: P
   if (!section) return options;
   options.line = section.line;
   for (const attribute of Object.keys(section.attributes)) {
-    problems.error(file, `<debforge> has unknown attribute "${attribute}"`, section.line);
+    if (attribute !== 'condition') problems.error(file, `<debforge> has unknown attribute "${attribute}"`, section.line);
   }
+  const condition = addCondition(section, root.attributes['format'], undefined, file, problems);
+  if (condition !== undefined) options.targets = condition;
   for (const element of section.children) {
     const relation = RELATION_ELEMENTS[element.name];
     if (relation) {
@@ -135,6 +139,8 @@ export function parseDebforgeOptions(root: XmlElement, file: string, problems: P
       const healthCheck = parseHealthCheck(element, file, problems);
       if (healthCheck !== undefined) unit.healthCheck = healthCheck;
       options.units.set(name, unit);
+    } else if (element.name === 'target') {
+      options.targets = addTarget(element, options.targets, file, problems);
     } else if (element.name === 'system-user') {
       rejectAttributes(element, USER_ATTRIBUTES, file, problems);
       const name = element.attributes['name'];
@@ -163,7 +169,7 @@ function rejectAttributes(element: XmlElement, allowed: Set<string>, file: strin
   }
 }
 
-const ALL_OPTION_NAMES = [...Object.keys(RELATION_ELEMENTS), ...SCALAR_OPTIONS, 'unit', 'system-user'];
+const ALL_OPTION_NAMES = [...Object.keys(RELATION_ELEMENTS), ...SCALAR_OPTIONS, 'unit', 'system-user', 'target'];
 
 /** Points a misspelt option at the closest known one, so a typo is fixed in one go. */
 function suggestOption(name: string): string {
@@ -177,18 +183,4 @@ function suggestOption(name: string): string {
     }
   }
   return bestDistance <= 3 ? `did you mean <${best}>?` : `known elements are ${ALL_OPTION_NAMES.map((n) => `<${n}>`).join(', ')}`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

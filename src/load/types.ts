@@ -88,6 +88,23 @@ export interface DebforgeOptions {
   architectureLine?: number;
   synopsisLine?: number;
   line?: number;
+  /** Where the daemon belongs: `<target>` elements and a format 3 `condition` on `<debforge>`. */
+  targets?: DaemonTargets;
+}
+
+/**
+ * The profiles a daemon is built for. Without any, every profile; `<target profile="...">` and
+ * `<target ros-version="...">` name the ones it targets (any of them), and a format 3
+ * `<debforge condition="...">` must hold as well.
+ */
+export interface DaemonTargets {
+  /** Profile names (a custom profile also matches the built-in profile it is based on). */
+  profiles: string[];
+  /** ROS versions; `none` is a profile without ROS. */
+  rosVersions: ('1' | '2' | 'none')[];
+  /** The line of the first `<target>`. */
+  line?: number;
+  condition?: { expression: string; line: number };
 }
 
 export interface Manifest {

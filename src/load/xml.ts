@@ -147,13 +147,15 @@ function decodeReferences(raw: string, file: string, line: number): string {
   });
 }
 
-function lineStartOffsets(text: string): number[] {
+/** The offset where each line of `text` starts. */
+export function lineStartOffsets(text: string): number[] {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
   return starts;
 }
 
-function lineOf(offset: number, lineStarts: number[]): number {
+/** The 1-based line of `offset`, given the offsets where lines start. */
+export function lineOf(offset: number, lineStarts: number[]): number {
   let low = 0;
   let high = lineStarts.length - 1;
   while (low < high) {

@@ -72,7 +72,7 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
         renderChangelog({
           package: spec.package,
           version: spec.version,
-          distribution: spec.profile.os.codename,
+          distribution: spec.profile.suite ?? spec.profile.os.codename,
           maintainer: spec.maintainer,
           upstreamVersion: spec.upstreamVersion,
           epoch: spec.sourceDateEpoch,

@@ -1,3 +1,5 @@
+import type { Profile } from './profiles.js';
+
 /**
  * Evaluates a package.xml format 3 `condition` attribute (REP 149): `$VAR` references, literals,
  * `==` `!=` `>=` `>` `<=` `<`, `and`, `or` and parentheses. Unknown variables are empty strings,
@@ -88,4 +90,13 @@ function tokenize(expression: string): string[] {
     index = pattern.lastIndex;
   }
   return tokens;
+}
+
+/** The variables a format 3 condition reads for a profile (REP 149: ROS_VERSION, ROS_DISTRO, ROS_PYTHON_VERSION). */
+export function conditionVariables(profile: Profile): Map<string, string> {
+  return new Map([
+    ['ROS_VERSION', profile.ros ? String(profile.ros.version) : ''],
+    ['ROS_DISTRO', profile.ros?.distro ?? ''],
+    ['ROS_PYTHON_VERSION', profile.ros ? String(profile.ros.pythonVersion) : '3'],
+  ]);
 }

@@ -42,6 +42,8 @@ interface ResolveOptions {
   healthCheck?: HealthCheck;
   /** Which of the folder's `files-<arch>/` architectures to build (needed when it has several). */
   architecture?: string;
+  /** The project config's rosdep files: keys are looked up there after the folder's own rosdep.yaml. */
+  rosdepFiles?: readonly { path: string; display: string }[];
 }
 
 /** resolve: DaemonSource + profile -> PackageSpec. Collects every problem into `problems`. */

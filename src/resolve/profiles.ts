@@ -33,6 +33,12 @@ export interface Profile {
    * Debian xz. `--compression distribution` uses it; debforge's own default stays gzip.
    */
   distributionCompression?: 'xz' | 'zstd';
+  /** A custom profile (the project config's `custom-profiles`): the built-in profile it is based on. */
+  base?: string;
+  /** The APT suite and changelog distribution, when not `os.codename` (custom profiles). */
+  suite?: string;
+  /** What `@ROS_SETUP@` names, when not `<installPrefix>/setup.bash` (custom profiles with their own prefix). */
+  rosSetup?: string;
 }
 
 /**

@@ -4,7 +4,7 @@ import { DEBIAN_RELATION } from '../debian/relations.js';
 import { printable, type ProblemList } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import type { DaemonSource, Dependency, RelationField } from '../load/types.js';
-import { ConditionError, evaluateCondition } from './condition.js';
+import { ConditionError, conditionVariables, evaluateCondition } from './condition.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
 import { machineRosdep } from './machine-rosdep.js';
 import { PROFILES, type Profile } from './profiles.js';
@@ -21,13 +21,15 @@ export async function resolveRelations(
   source: DaemonSource,
   variables: ReadonlyMap<string, string>,
   profile: Profile,
-  options: { runSiblings?: readonly string[]; rosdistro?: string },
+  options: { runSiblings?: readonly string[]; rosdistro?: string; rosdepFiles?: readonly { path: string; display: string }[] },
   problems: ProblemList,
 ): Promise<Partial<Record<RelationField, string[]>>> {
   const rosdep = await loadRosdep(source, profile, problems);
+  // The project config's rosdep files come right after the folder's own, which wins over them.
+  const project = await loadProjectRosdep(options.rosdepFiles ?? [], profile, problems);
   const keySources: KeySources = {
     profile,
-    local: rosdep ?? new Map(),
+    local: new Map([...project, ...(rosdep ?? [])]),
     siblings: [...new Set([...source.siblings, ...(options.runSiblings ?? [])])],
     rosdistro: await loadRosdistro(options.rosdistro),
     machine: await machineRosdep(profile, problems),
@@ -58,19 +60,26 @@ async function loadRosdep(source: DaemonSource, profile: Profile, problems: Prob
   }
 }
 
+/** The project config's rosdep files as one table, an earlier file's key winning over a later one's. */
+async function loadProjectRosdep(files: readonly { path: string; display: string }[], profile: Profile, problems: ProblemList): Promise<RosdepTable> {
+  const table: RosdepTable = new Map();
+  for (const file of [...files].reverse()) {
+    try {
+      for (const [key, rule] of await loadRosdepFile(file.path, file.display, profile)) table.set(key, rule);
+    } catch (error) {
+      problems.capture(() => {
+        throw error;
+      });
+    }
+  }
+  return table;
+}
+
 /** The rosdistro data keys are resolved against: a checkout the user names, else the shipped index. */
 async function loadRosdistro(checkout: string | undefined): Promise<RosdistroData> {
   const configured = checkout ?? process.env['DEBFORGE_ROSDISTRO'];
   if (configured === undefined || configured === '') return shippedRosdistro();
   return rosdistroFromCheckout(configured, PROFILES);
-}
-
-function conditionVariables(profile: Profile): Map<string, string> {
-  return new Map([
-    ['ROS_VERSION', profile.ros ? String(profile.ros.version) : ''],
-    ['ROS_DISTRO', profile.ros?.distro ?? ''],
-    ['ROS_PYTHON_VERSION', profile.ros ? String(profile.ros.pythonVersion) : '3'],
-  ]);
 }
 
 function relationsOf(

@@ -28,7 +28,7 @@ export function templateVariables(manifest: { name: string; version: string }, p
     ['ROS_VERSION', profile.ros ? String(profile.ros.version) : ''],
     ['ROS_PYTHON_VERSION', profile.ros ? String(profile.ros.pythonVersion) : '3'],
     // `. @ROS_SETUP@` works on every profile: Debian's ROS has no setup.bash, and /dev/null sources as nothing.
-    ['ROS_SETUP', profile.hasSetupBash ? `${profile.installPrefix}/setup.bash` : '/dev/null'],
+    ['ROS_SETUP', profile.rosSetup ?? (profile.hasSetupBash ? `${profile.installPrefix}/setup.bash` : '/dev/null')],
     ['DEBIAN_PACKAGE', packageName],
     ['SYSTEMD_UNIT_DIR', profile.systemUnitDir],
     ['SYSTEMD_USER_UNIT_DIR', profile.userUnitDir],

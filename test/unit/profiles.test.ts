@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from '../../src/build/package.js';
 import { lintianFindings, must, REPO_ROOT, tempDir } from '../support/tools.js';
@@ -39,8 +40,18 @@ describe('the profiles of Debian 13 and of the ROS 2 distributions in support', 
   it('the ROS 1 tree is refused on the ROS 2 profiles, where roslaunch does not exist', async () => {
     const out = await tempDir();
     for (const profile of ['kilted', 'lyrical', 'rolling']) {
+      // It says so itself (<target ros-version="1"/>), so it is refused at that line.
       await assert.rejects(
         build(path.join(REPO_ROOT, 'daemons', 'ros_service_tree'), { outDir: out, profile, sourceDateEpoch: EPOCH }),
+        new RegExp(`package\\.xml:\\d+: targets ROS 1 \\(<target>\\), not profile ${profile} \\(ROS 2 `),
+      );
+      // Without that line, its roslaunch dependency is what refuses it.
+      const copy = path.join(await tempDir(), 'ros_service_tree');
+      await fs.cp(path.join(REPO_ROOT, 'daemons', 'ros_service_tree'), copy, { recursive: true });
+      const manifest = path.join(copy, 'package.xml');
+      await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace('<target ros-version="1"/>', ''));
+      await assert.rejects(
+        build(copy, { outDir: out, profile, sourceDateEpoch: EPOCH }),
         new RegExp(`package\\.xml:\\d+: dependency "roslaunch" is a ROS 1 package \\(noetic\\), not part of ROS 2 ${profile}`),
       );
     }

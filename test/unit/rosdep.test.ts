@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from '../../src/build/package.js';
 import { DebforgeError } from '../../src/errors.js';
-import { editDistance, nearestKeys } from '../../src/resolve/depends.js';
+import { editDistance, nearestKeys } from '../../src/nearest.js';
 import { rosdepRule } from '../../src/resolve/rosdep-rule.js';
 import { must, tempDir } from '../support/tools.js';
 

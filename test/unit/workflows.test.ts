@@ -163,5 +163,15 @@ describe('workflows and the reusable action', function () {
     const only = { PATH: process.env['PATH'], GITHUB_ACTION_PATH: REPO_ROOT, RUNNER_TEMP: temp, GITHUB_OUTPUT: path.join(temp, 'only-output'), DEBFORGE_PATHS: 'daemons/robot_driver', DEBFORGE_PROFILES: 'plain', DEBFORGE_ARCHITECTURES: 'arm64', DEBFORGE_REVISION: '1', DEBFORGE_OUT: 'only', DEBFORGE_COMPRESSION: 'gzip' };
     assert.equal(run('bash', ['-e', '-c', String(buildStep['run'])], { cwd: temp, env: only }).code, 0);
     assert.deepEqual(await fs.readdir(path.join(temp, 'only')), ['robot-driver_1.0.0-1_arm64.deb']);
+    // Inputs left empty come from the repository's project config, as on the command line: its
+    // custom profile, revision and compression.
+    const acme = path.join(temp, 'acme');
+    await fs.cp(path.join(FIXTURES, 'config', 'acme'), acme, { recursive: true });
+    must('git', ['init', '-q', acme]);
+    const configured = { ...only, GITHUB_OUTPUT: path.join(temp, 'acme-output'), DEBFORGE_PATHS: 'daemons', DEBFORGE_PROFILES: '', DEBFORGE_ARCHITECTURES: '', DEBFORGE_REVISION: '', DEBFORGE_OUT: 'dist', DEBFORGE_COMPRESSION: '' };
+    const fromConfig = run('bash', ['-e', '-c', String(buildStep['run'])], { cwd: acme, env: configured });
+    assert.equal(fromConfig.code, 0, fromConfig.stderr);
+    assert.deepEqual(await fs.readdir(path.join(acme, 'dist')), ['acme-hello_1.4.0-3_all.deb']);
+    assert.match(must('ar', ['t', path.join(acme, 'dist', 'acme-hello_1.4.0-3_all.deb')]), /^data\.tar\.xz$/m);
   });
 });
