@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { DebInfo } from './deb.js';
 import { INDEX_XZ_FORMAT } from './index-xz.js';
 import type { IndexMemory } from './indexes.js';
-import { field, type Stanza } from './stanza.js';
+import { field, type Stanza } from '../debian/deb822.js';
 
 export const CACHE_NAME = '.debforge-cache.json';
 const FORMAT = 'debforge-read-cache-1';

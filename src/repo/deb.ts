@@ -9,7 +9,7 @@ import { ARCHITECTURE_NAME } from '../debian/architectures.js';
 import { PACKAGE_NAME } from '../debian/names.js';
 import { DEBIAN_VERSION } from '../debian/version.js';
 import { DebforgeError } from '../errors.js';
-import { Deb822Error, field, parseControlStanza, type Stanza } from './stanza.js';
+import { Deb822Error, field, parseControlStanza, type Stanza } from '../debian/deb822.js';
 
 export interface DebInfo {
   file: string;

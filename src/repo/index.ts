@@ -27,7 +27,7 @@
  *   (a wrong passphrase) leaves the repository byte for byte as it was.
  */
 export { compareDebianVersions } from '../debian/version.js';
-export { parseStanzas, type Stanza } from './stanza.js';
+export { parseStanzas, type Stanza } from '../debian/deb822.js';
 export { poolDirectory } from './pool.js';
 export { releaseDate } from './release.js';
 export { publishRepository } from './publish.js';

@@ -10,7 +10,7 @@ import type { DebInfo } from './deb.js';
 import { compressIndex } from './index-xz.js';
 import { parseRepositoryFile, readIfExists, sha256 } from './io.js';
 import { Phase, type Staging } from './staging.js';
-import { field, orderPackagesFields, renderStanza, type Stanza } from './stanza.js';
+import { field, orderPackagesFields, renderStanza, type Stanza } from '../debian/deb822.js';
 import { compareDebianVersions } from '../debian/version.js';
 
 export const INDEX_NAMES = ['Packages', 'Packages.gz', 'Packages.xz'] as const;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { DebforgeError } from '../errors.js';
-import { Deb822Error, parseStanzas, type Stanza } from './stanza.js';
+import { Deb822Error, parseStanzas, type Stanza } from '../debian/deb822.js';
 
 export async function readIfExists(file: string): Promise<Buffer | undefined> {
   try {

@@ -4,8 +4,8 @@
  * that version on about N% of machines, chosen by a hash of the source package, its version and
  * the machine's /etc/machine-id; docs/fleet.md says which apt versions do and the exceptions.
  */
-import type { Stanza } from './stanza.js';
-import { orderPackagesFields } from './stanza.js';
+import type { Stanza } from '../debian/deb822.js';
+import { orderPackagesFields } from '../debian/deb822.js';
 
 const PHASE_FIELD = 'Phased-Update-Percentage';
 

@@ -9,7 +9,7 @@ import { INDEX_NAMES } from './indexes.js';
 import { md5, parseRepositoryFile, sha256 } from './io.js';
 import type { Signer } from './sign.js';
 import { Phase, type Staging } from './staging.js';
-import { field } from './stanza.js';
+import { field } from '../debian/deb822.js';
 import { DEFAULT_ORIGIN, type RepoSuite } from './types.js';
 
 export interface ReleaseInfo {
