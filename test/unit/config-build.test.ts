@@ -61,6 +61,37 @@ describe('project config: a repository built with no options', function () {
     assert.deepEqual(await fs.readdir(path.join(root, 'plain')), ['hello_1.4.0-3_all.deb']);
   });
 
+  it('health-check and health-settle make every system unit health-checked, as the library option does', async () => {
+    const root = await acmeRepository();
+    await fs.appendFile(path.join(root, 'debforge.yaml'), 'health-check: 20\nhealth-settle: 2\n');
+    assert.equal(debforge(['build', 'daemons'], { cwd: root, env }).code, 0);
+    const postinst = must('dpkg-deb', ['-I', path.join(root, 'dist', 'acme-hello_1.4.0-3_all.deb'), 'postinst']);
+    assert.match(postinst, /^\s*debforge_health_check 'acme-hello\.service' 20 2 /m);
+  });
+
+  it('repo keeps as many versions as repo: keep: says, and repo prune needs no --keep', async () => {
+    const root = await acmeRepository();
+    await fs.appendFile(path.join(root, 'debforge.yaml'), 'repo:\n  keep: 2\n');
+    const hello = path.join(root, 'daemons', 'hello', 'package.xml');
+    const debs: string[] = [];
+    for (const version of ['1.4.0', '1.5.0', '1.6.0']) {
+      await fs.writeFile(hello, (await fs.readFile(hello, 'utf8')).replace(/<version>[^<]+<\/version>/, `<version>${version}</version>`));
+      assert.equal(debforge(['build', 'daemons/hello', '--out', 'dist'], { cwd: root, env }).code, 0);
+      debs.push(path.join('dist', `acme-hello_${version}-3_all.deb`));
+    }
+    const versions = (): string[] => {
+      const packages = must('find', [path.join(root, 'apt', 'dists'), '-name', 'Packages']).trim().split('\n');
+      return packages.flatMap((file) => must('grep', ['^Version:', file]).trim().split('\n')).sort();
+    };
+    const publish = debforge(['repo', ...debs, '--out', 'apt'], { cwd: root, env });
+    assert.equal(publish.code, 0, publish.stderr);
+    assert.deepEqual(versions(), ['Version: 1.5.0-3', 'Version: 1.6.0-3']);
+    await fs.writeFile(path.join(root, 'debforge.yaml'), (await fs.readFile(path.join(root, 'debforge.yaml'), 'utf8')).replace('  keep: 2', '  keep: 1'));
+    const prune = debforge(['repo', 'prune', '--out', 'apt'], { cwd: root, env });
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.deepEqual(versions(), ['Version: 1.6.0-3']);
+  });
+
   it('a misspelt key is an error at file:line, and nothing is written', async () => {
     const root = await acmeRepository();
     const config = path.join(root, 'debforge.yaml');
