@@ -146,6 +146,12 @@ describe('--json: every reporting command prints the shape docs/json.md document
 
     assertDocumented(doc, 'inspect', debforge(['inspect', results[0]!.path, '--json']));
     assertDocumented(doc, 'profiles', debforge(['profiles', '--json']));
+    // With a project config, its custom profiles follow the built-in ones, in the same shape.
+    const acme = path.join(work, 'acme');
+    await fs.cp(path.join(FIXTURES, 'config', 'acme'), acme, { recursive: true });
+    await fs.mkdir(path.join(acme, '.git'));
+    const custom = assertDocumented(doc, 'profiles', debforge(['profiles', '--json'], { cwd: acme })) as { name: string; base?: string }[];
+    assert.deepEqual(custom.filter((profile) => profile.base !== undefined).map((profile) => profile.name), ['acme']);
 
     const repo = path.join(work, 'apt');
     for (const args of [[out, '--out', repo], ['prune', '--out', repo, '--keep', '1'], ['phase', results[0]!.package, 'latest', '50', '--out', repo]]) {
