@@ -131,10 +131,14 @@ Options:
 
 export const PROFILES_HELP = `Usage: debforge profiles [--json]
 
-Lists the built-in target profiles (ROS distro + OS release) and the template
-variables each one defines, then the custom profiles of the project config found
-from the current folder (debforge.yaml, see docs/config.md); (default) marks what
-build and check use when no --profile is given.
+Lists the built-in target profiles (ROS distro + OS release), the template
+variables each one defines, and its status: rosdistro's distribution_status
+for a ROS distribution (active, end-of-life, rolling), "debian" for Debian's
+own ROS (maintained with its Debian release), "no-ros" for plain. Then the
+custom profiles of the project config found from the current folder
+(debforge.yaml, see docs/config.md); (default) marks what build and check use
+when no --profile is given. A build or check for an end-of-life distribution
+prints one note per run and profile.
 
 Options:
   --json                  print as JSON

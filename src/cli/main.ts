@@ -2,7 +2,7 @@ import { checkBuild } from '../build/check.js';
 import { expandDaemonPaths } from '../build/plan.js';
 import { runConfig, runProfiles } from '../build/config.js';
 import { DebforgeError, UsageError, formatProblem, terminalSafe, type Problem } from '../errors.js';
-import { DEFAULT_PROFILE, distributionCompression, dpkgReadsZstd, PROFILES, templateVariables } from '../resolve/index.js';
+import { DEFAULT_PROFILE, distributionCompression, dpkgReadsZstd, profileStatus, PROFILES, rosdistroData, templateVariables } from '../resolve/index.js';
 import { architectureList, defines, maintainerOptions, parse } from './args.js';
 import { buildCommand } from './build.js';
 import type { Io } from './io.js';
@@ -180,13 +180,16 @@ async function profilesCommand(argv: string[], io: Io): Promise<number> {
   const config = await runConfig(['.']);
   const profiles = [...PROFILES, ...(config?.customProfiles ?? [])];
   const defaults = config?.profiles ?? [DEFAULT_PROFILE];
+  const rosdistro = await rosdistroData(undefined);
   if (values.json) {
-    io.stdout(`${JSON.stringify(profiles.map((profile) => ({ ...profile, distributionCompression: distributionCompression(profile) })), null, 2)}\n`);
+    const described = profiles.map((profile) => ({ ...profile, distributionCompression: distributionCompression(profile), ...profileStatus(profile, rosdistro) }));
+    io.stdout(`${JSON.stringify(described, null, 2)}\n`);
     return 0;
   }
   const out: string[] = [];
   for (const profile of profiles) {
     out.push(`${profile.name}${defaults.includes(profile.name) ? ' (default)' : ''}: ${profile.summary}`);
+    out.push(`  status: ${profileStatus(profile, rosdistro).detail}`);
     out.push(`  package names: ${profile.packagePrefix || ''}<name>, suite ${profile.suite ?? profile.os.codename}, units in ${profile.systemUnitDir}`);
     out.push(`  distribution compression: ${distributionCompression(profile)}${dpkgReadsZstd(profile) ? '' : ' (its dpkg cannot read zstd)'}`);
     const example = templateVariables({ name: 'PKG', version: 'X.Y.Z' }, profile, `${profile.packagePrefix}PKG`);

@@ -22,6 +22,7 @@ export * from './types.js';
 export * from './profiles.js';
 
 export { templateVariables } from './variables.js';
+export { profileStatus, rosdistroData } from './status.js';
 
 interface ResolveOptions {
   profile: Profile;

@@ -7,9 +7,9 @@ import type { DaemonSource, Dependency, RelationField } from '../load/types.js';
 import { ConditionError, conditionVariables, evaluateCondition } from './condition.js';
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
 import { machineRosdep } from './machine-rosdep.js';
-import { PROFILES, type Profile } from './profiles.js';
+import type { Profile } from './profiles.js';
 import { loadRosdepFile, type RosdepTable } from './rosdep.js';
-import { rosdistroFromCheckout, shippedRosdistro, type RosdistroData } from './rosdistro.js';
+import { endOfLifeNote, rosdistroData } from './status.js';
 import { debianPackageName } from './variables.js';
 
 /**
@@ -27,11 +27,14 @@ export async function resolveRelations(
   const rosdep = await loadRosdep(source, profile, problems);
   // The project config's rosdep files come right after the folder's own, which wins over them.
   const project = await loadProjectRosdep(options.rosdepFiles ?? [], profile, problems);
+  const rosdistro = await rosdistroData(options.rosdistro);
+  const endOfLife = endOfLifeNote(profile, rosdistro);
+  if (endOfLife !== undefined) problems.note(endOfLife.file, endOfLife.message);
   const keySources: KeySources = {
     profile,
     local: new Map([...project, ...(rosdep ?? [])]),
     siblings: [...new Set([...source.siblings, ...(options.runSiblings ?? [])])],
-    rosdistro: await loadRosdistro(options.rosdistro),
+    rosdistro,
     machine: await machineRosdep(profile, problems),
   };
   return relationsOf(source, variables, keySources, problems);
@@ -73,13 +76,6 @@ async function loadProjectRosdep(files: readonly { path: string; display: string
     }
   }
   return table;
-}
-
-/** The rosdistro data keys are resolved against: a checkout the user names, else the shipped index. */
-async function loadRosdistro(checkout: string | undefined): Promise<RosdistroData> {
-  const configured = checkout ?? process.env['DEBFORGE_ROSDISTRO'];
-  if (configured === undefined || configured === '') return shippedRosdistro();
-  return rosdistroFromCheckout(configured, PROFILES);
 }
 
 function relationsOf(

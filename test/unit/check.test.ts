@@ -29,6 +29,9 @@ function places(run: Run, base: string): string[] {
   });
 }
 
+/** The note every run for the default profile, noetic, prints once: its distribution is at end of life. */
+const NOETIC_END_OF_LIFE = 'profile noetic: note: ROS 1 noetic is at end of life (rosdistro: end-of-life): its packages get no more releases or fixes; debforge still builds for it, and `debforge profiles` lists the distributions in support\n';
+
 describe('debforge check', function () {
   this.timeout(60_000);
 
@@ -46,6 +49,8 @@ describe('debforge check', function () {
       'package.xml:4',
       'package.xml:6',
       'package.xml:8',
+      // The default profile's distribution, Noetic, is at end of life: one note says so.
+      'profile noetic',
     ]);
     assert.ok(lines(result).every((l) => !l.includes('warning:')), 'these are all errors');
   });
@@ -57,7 +62,8 @@ describe('debforge check', function () {
     await fs.mkdir(path.join(dir, 'files/etc/warnings-daemon/conf.d'));
     const result = await check([dir]);
     assert.equal(result.code, 0, 'warnings do not change the exit code');
-    const reported = lines(result);
+    const [endOfLife, ...reported] = lines(result);
+    assert.match(endOfLife!, /^profile noetic: note: ROS 1 noetic is at end of life/);
     assert.ok(reported.every((l) => l.startsWith(`${dir}/`) && /: (warning|note): /.test(l)), result.stderr);
     const byPlace = new Map(reported.map((l) => [places({ code: 0, stdout: '', stderr: l }, dir)[0]!, l]));
     assert.deepEqual([...byPlace.keys()].sort(), [
@@ -140,7 +146,7 @@ describe('debforge check', function () {
     // through the real CLI, as CI runs it.
     const daemons = debforge(['check', 'daemons/'], { cwd: REPO_ROOT, env });
     const count = (await fs.readdir(path.join(REPO_ROOT, 'daemons'))).length;
-    assert.deepEqual({ code: daemons.code, stdout: daemons.stdout, stderr: daemons.stderr }, { code: 0, stdout: `checked ${count} daemon folders for 1 profile (noetic): no problems\n`, stderr: '' });
+    assert.deepEqual({ code: daemons.code, stdout: daemons.stdout, stderr: daemons.stderr }, { code: 0, stdout: `checked ${count} daemon folders for 1 profile (noetic): no errors, 1 note\n`, stderr: NOETIC_END_OF_LIFE });
   });
 
   it('reads unit files as systemd does: sections, continuations, comments, Exec prefixes', () => {

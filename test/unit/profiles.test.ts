@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from '../../src/build/package.js';
-import { lintianFindings, must, REPO_ROOT, tempDir } from '../support/tools.js';
+import type { RosdistroIndex } from '../../src/resolve/rosdistro.js';
+import { debforge, lintianFindings, must, REPO_ROOT, tempDir } from '../support/tools.js';
 
 const EPOCH = 1_700_000_000;
 
@@ -55,5 +56,61 @@ describe('the profiles of Debian 13 and of the ROS 2 distributions in support', 
         new RegExp(`package\\.xml:\\d+: dependency "roslaunch" is a ROS 1 package \\(noetic\\), not part of ROS 2 ${profile}`),
       );
     }
+  });
+});
+
+describe('debforge profiles and end-of-life distributions', function () {
+  this.timeout(300_000);
+
+  /** rosdistro's distribution_status of each distribution, as the shipped index holds it. */
+  async function statuses(): Promise<Record<string, string>> {
+    const index = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'data', 'rosdistro-index.json'), 'utf8')) as RosdistroIndex;
+    return Object.fromEntries(Object.entries(index.distributions).map(([name, d]) => [name, d.status]));
+  }
+
+  it('lists every profile with its status: rosdistro\'s for a ROS distribution, what applies for Debian\'s ROS and plain', async () => {
+    const status = await statuses();
+    const result = debforge(['profiles']);
+    assert.equal(result.code, 0, result.stderr);
+    const blocks = new Map(result.stdout.split('\n\n').filter((b) => b.trim() !== '').map((block) => [block.split(/[: ]/)[0]!, block]));
+    assert.deepEqual([...blocks.keys()], ['noetic', 'humble', 'jazzy', 'kilted', 'lyrical', 'rolling', 'debian-bookworm', 'debian-trixie', 'plain']);
+    assert.match(blocks.get('noetic')!, /^noetic \(default\): /);
+    for (const distro of ['noetic', 'humble', 'jazzy', 'kilted', 'lyrical', 'rolling']) {
+      assert.match(blocks.get(distro)!, new RegExp(`^  status: ${status[distro]} \\(rosdistro\\)`, 'm'), distro);
+    }
+    assert.equal(status['noetic'], 'end-of-life');
+    assert.equal(status['rolling'], 'rolling');
+    assert.match(blocks.get('debian-trixie')!, /^  status: Debian's own ROS 1, maintained with Debian 13 trixie/m);
+    assert.match(blocks.get('debian-bookworm')!, /^  status: Debian's own ROS 1, maintained with Debian 12 bookworm/m);
+    assert.match(blocks.get('plain')!, /^  status: no ROS distribution/m);
+
+    const json = debforge(['profiles', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const listed = JSON.parse(json.stdout) as { name: string; status: string; detail: string; ros?: { distro: string } }[];
+    for (const profile of listed) {
+      const expected = profile.ros === undefined ? 'no-ros' : profile.ros.distro === 'debian' ? 'debian' : status[profile.ros.distro];
+      assert.equal(profile.status, expected, profile.name);
+      assert.ok(profile.detail.length > 0, profile.name);
+    }
+  });
+
+  it('a build for an end-of-life distribution prints one note per run and profile; others print none', async () => {
+    const eol = /^debforge: profile noetic: note: ROS 1 noetic is at end of life \(rosdistro: end-of-life\)/;
+    // Every daemon of the tree, two profiles: the note once, for noetic only.
+    const both = debforge(['build', path.join(REPO_ROOT, 'daemons'), '--profile', 'noetic', '--profile', 'debian-bookworm', '--out', await tempDir()]);
+    assert.equal(both.code, 0, both.stderr);
+    assert.equal(both.stderr.split('\n').filter((line) => eol.test(line)).length, 1, both.stderr);
+    assert.doesNotMatch(both.stderr, /debian-bookworm: note/);
+    // noetic is still the default profile.
+    const byDefault = debforge(['build', path.join(REPO_ROOT, 'daemons', 'ros_watchdog'), '--out', await tempDir()]);
+    assert.equal(byDefault.code, 0, byDefault.stderr);
+    assert.match(byDefault.stdout, /ros-noetic-ros-watchdog_1\.0\.0-1_all\.deb/);
+    assert.equal(byDefault.stderr.split('\n').filter((line) => eol.test(line)).length, 1, byDefault.stderr);
+    const active = debforge(['build', path.join(REPO_ROOT, 'daemons', 'ovos_services'), '--profile', 'jazzy', '--profile', 'rolling', '--out', await tempDir()]);
+    assert.equal(active.code, 0, active.stderr);
+    assert.doesNotMatch(active.stderr, /end of life/);
+    const checked = debforge(['check', path.join(REPO_ROOT, 'daemons')]);
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.equal(`${checked.stdout}${checked.stderr}`.split('\n').filter((line) => /profile noetic: note: .*end of life/.test(line)).length, 1, checked.stderr);
   });
 });
