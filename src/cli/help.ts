@@ -35,7 +35,11 @@ Options:
   --profile NAME          target profile, repeatable (default: the project config's profiles,
                           else noetic; see \`debforge profiles\`)
   --define NAME=VALUE     add or override a template variable, repeatable
-  --revision N            Debian revision appended to the version (default: 1)
+  --revision N            Debian revision appended to the version (default: 1);
+                          debian-bookworm and debian-trixie add +deb12 and
+                          +deb13 to it (x_1.0.0-1+deb12_all.deb), so that they
+                          and plain, which name packages alike, never write
+                          one file
   --maintainer "NAME <EMAIL>"
                           Maintainer of every package and signer of its changelog,
                           instead of package.xml's first <maintainer>

@@ -190,7 +190,7 @@ async function profilesCommand(argv: string[], io: Io): Promise<number> {
   for (const profile of profiles) {
     out.push(`${profile.name}${defaults.includes(profile.name) ? ' (default)' : ''}: ${profile.summary}`);
     out.push(`  status: ${profileStatus(profile, rosdistro).detail}`);
-    out.push(`  package names: ${profile.packagePrefix || ''}<name>, suite ${profile.suite ?? profile.os.codename}, units in ${profile.systemUnitDir}`);
+    out.push(`  packages: ${profile.packagePrefix}<name>_<version>-<revision>${profile.revisionSuffix ?? ''}, suite ${profile.suite ?? profile.os.codename}, units in ${profile.systemUnitDir}`);
     out.push(`  distribution compression: ${distributionCompression(profile)}${dpkgReadsZstd(profile) ? '' : ' (its dpkg cannot read zstd)'}`);
     const example = templateVariables({ name: 'PKG', version: 'X.Y.Z' }, profile, `${profile.packagePrefix}PKG`);
     for (const [key, value] of example) out.push(`  @${key}@ = ${value}`);

@@ -24,8 +24,8 @@ export interface Profile {
   dpkg?: string;
   /**
    * Appended to the Debian revision (`1.0.0-1+deb13`): profiles whose packages would otherwise
-   * share a name, version and architecture (Debian's own ROS on two releases, `plain` beside
-   * `debian-bookworm`) write distinct files, and a repository's pool holds both.
+   * share a name, version and architecture (Debian's own ROS on two releases, and `plain`, named
+   * alike) write distinct files, and one repository's pool holds them all.
    */
   revisionSuffix?: string;
   /**
@@ -93,7 +93,7 @@ function rosDistribution(distro: string, title: string, version: 1 | 2, { title:
 }
 
 /** Debian's own ROS 1 on a Debian release: under /usr, no setup.bash, named after the ROS package. */
-function debianRos({ title, ...os }: Release, revisionSuffix?: string): Profile {
+function debianRos({ title, ...os }: Release, revisionSuffix: string): Profile {
   return {
     name: `debian-${os.os.codename}`,
     summary: `${title} with Debian's own ROS 1 under /usr (no setup.bash)`,
@@ -103,7 +103,7 @@ function debianRos({ title, ...os }: Release, revisionSuffix?: string): Profile 
     hasSetupBash: false,
     // Debian's ROS has no distro namespace: a daemon is named after its ROS package, as on `plain`.
     packagePrefix: '',
-    ...(revisionSuffix !== undefined ? { revisionSuffix } : {}),
+    revisionSuffix,
   };
 }
 
@@ -126,9 +126,10 @@ export const PROFILES: readonly Profile[] = [
   rosDistribution('kilted', 'Kilted', 2, NOBLE),
   rosDistribution('lyrical', 'Lyrical', 2, RESOLUTE),
   rosDistribution('rolling', 'Rolling', 2, RESOLUTE),
-  debianRos(BOOKWORM),
-  // Named as on debian-bookworm: the suffix keeps the two releases' files apart and sorts the
-  // Debian 13 build above the Debian 12 one, as Debian's own +debN versions do.
+  // Debian's ROS names a daemon as plain does, on two releases: the release's +debN on the Debian
+  // revision, as Debian marks a build for a stable release (+deb12u1), keeps the three profiles'
+  // files apart, and sorts the Debian 13 build above the Debian 12 one for a robot upgraded.
+  debianRos(BOOKWORM, '+deb12'),
   debianRos(TRIXIE, '+deb13'),
   withoutRos(BOOKWORM),
 ];

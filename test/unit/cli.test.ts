@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { FIXTURES, REPO_ROOT, copyTree, debforge, tempDir, type Run } from '../support/tools.js';
+import { FIXTURES, REPO_ROOT, copyTree, debforge, must, tempDir, type Run } from '../support/tools.js';
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
 
@@ -104,7 +104,9 @@ describe('debforge CLI', function () {
     for (const entry of parsed) {
       assert.equal((await fs.stat(entry.path)).size, entry.size);
       assert.match(entry.sha256, /^[0-9a-f]{64}$/);
-      assert.equal(entry.version, '0.3.1-1');
+      // debian-bookworm marks its Debian revision with the release, as Debian does (+deb12).
+      assert.equal(entry.version, entry.package === 'format1-daemon' ? '0.3.1-1+deb12' : '0.3.1-1');
+      assert.equal(must('dpkg-deb', ['-f', entry.path, 'Version']).trim(), entry.version);
     }
   });
 

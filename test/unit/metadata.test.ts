@@ -423,9 +423,32 @@ describe('one run never writes a path twice', function () {
     await assertRefused(['build', parent, '--profile', 'debian-bookworm'], /second\/package\.xml:3: <name> pantilt gives package pantilt \(debian-bookworm\), as .*pantilt\/package\.xml does/);
   });
 
-  it('refuses two profiles writing one file name', async () => {
+  it('debian-bookworm, debian-trixie and plain name a daemon alike and write three distinct files', async () => {
     const parent = await pair('wrapped_markup');
-    await assertRefused(['build', path.join(parent, 'pantilt'), '--profile', 'debian-bookworm', '--profile', 'plain'], /profiles debian-bookworm and plain both build pantilt_2\.1\.0-1_all\.deb/);
+    const out = await tempDir();
+    const result = debforge(['build', path.join(parent, 'pantilt'), '--profile', 'debian-bookworm', '--profile', 'debian-trixie', '--profile', 'plain', '--out', out], { env: cleanEnv() });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual((await fs.readdir(out)).sort(), ['pantilt_2.1.0-1+deb12_all.deb', 'pantilt_2.1.0-1+deb13_all.deb', 'pantilt_2.1.0-1_all.deb']);
+    // dpkg orders them: plain's, then Debian 12's, then Debian 13's (a robot upgraded from 12 to 13 moves on).
+    assert.equal(run('dpkg', ['--compare-versions', '2.1.0-1', 'lt', '2.1.0-1+deb12']).code, 0);
+    assert.equal(run('dpkg', ['--compare-versions', '2.1.0-1+deb12', 'lt', '2.1.0-1+deb13']).code, 0);
+    assert.equal(field(path.join(out, 'pantilt_2.1.0-1+deb13_all.deb'), 'Version'), '2.1.0-1+deb13');
+  });
+
+  it('refuses two profiles writing one file name (a profile of the same release and naming as another)', async () => {
+    const parent = await pair('wrapped_markup');
+    const { buildAll } = await import('../../src/index.js');
+    const { findProfile } = await import('../../src/resolve/index.js');
+    const plain = findProfile('plain')!;
+    const out = await tempDir();
+    await fs.writeFile(path.join(out, 'SENTINEL'), 'kept\n');
+    const before = await snapshot(out);
+    const result = await buildAll([path.join(parent, 'pantilt')], { profiles: [plain, { ...plain, name: 'plain-copy', summary: 'plain under another name' }], outDir: out, sourceDateEpoch: Number(EPOCH) });
+    assert.deepEqual(result.results, []);
+    assert.deepEqual(result.problems.filter((p) => p.severity === 'error').map((p) => p.message), [
+      'profiles plain and plain-copy both build pantilt_2.1.0-1_all.deb, with different contents: build them into different --out folders, one run each',
+    ]);
+    assert.deepEqual(await snapshot(out), before, 'the output folder is unchanged byte for byte');
   });
 
   it('refuses two packages of one run shipping the same path, and check reports it too', async () => {
