@@ -11,16 +11,16 @@ const LOG = '/var/log/svc-demo.log';
 const INVOKE_TRACE = '/var/log/deb-systemd-invoke.trace';
 
 /**
- * Builds a fixture at a given package.xml version, with the `plain` profile (Debian 12; its
- * packages install on Debian 13 too, and the scripts find out at run time which
- * init-system-helpers they run with).
+ * Builds a fixture at a given package.xml version, with the release's profile: `plain` on Debian
+ * 12, `debian-trixie` on Debian 13 (whose Debian revision ends in +deb13). The scripts find out at
+ * run time which init-system-helpers they run with.
  */
-async function buildVersion(fixture: string, version: string, out: string): Promise<string> {
+async function buildVersion(fixture: string, version: string, out: string, profile: string): Promise<string> {
   const dir = path.join(await tempDir(), fixture);
   await copyTree(path.join(FIXTURES, 'system', fixture), dir);
   const manifest = path.join(dir, 'package.xml');
   await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace(/<version>[^<]+<\/version>/, `<version>${version}</version>`));
-  const result = await build(dir, { outDir: out, profile: 'plain', sourceDateEpoch: EPOCH });
+  const result = await build(dir, { outDir: out, profile, sourceDateEpoch: EPOCH });
   return result.path;
 }
 
@@ -68,13 +68,13 @@ const SERVICE_FIXTURES = ['svc_demo', 'svc_demo_catkin'] as const;
  * runs both layouts; Debian 13 (1.69: through `deb-systemd-invoke --user`) runs debforge's own
  * layout and the user units.
  */
-const CASES: ReadonlyArray<{ fixture: (typeof SERVICE_FIXTURES)[number]; release: Release; machine: string; userInvoke: boolean }> = [
-  { fixture: 'svc_demo', release: BOOKWORM, machine: 'maintscripts', userInvoke: false },
-  { fixture: 'svc_demo_catkin', release: BOOKWORM, machine: 'maintscripts-catkin', userInvoke: false },
-  { fixture: 'svc_demo', release: TRIXIE, machine: 'maintscripts-trixie', userInvoke: true },
+const CASES: ReadonlyArray<{ fixture: (typeof SERVICE_FIXTURES)[number]; release: Release; profile: string; revision: string; machine: string; userInvoke: boolean }> = [
+  { fixture: 'svc_demo', release: BOOKWORM, profile: 'plain', revision: '1', machine: 'maintscripts', userInvoke: false },
+  { fixture: 'svc_demo_catkin', release: BOOKWORM, profile: 'plain', revision: '1', machine: 'maintscripts-catkin', userInvoke: false },
+  { fixture: 'svc_demo', release: TRIXIE, profile: 'debian-trixie', revision: '1+deb13', machine: 'maintscripts-trixie', userInvoke: true },
 ];
 
-for (const { fixture, release, machine: machineName, userInvoke } of CASES) {
+for (const { fixture, release, profile, revision, machine: machineName, userInvoke } of CASES) {
   describe(`maintainer scripts on a booted systemd (debhelper semantics): ${fixture} on Debian ${release.suite}`, function () {
     this.timeout(900_000);
     let machine: Machine;
@@ -84,13 +84,13 @@ for (const { fixture, release, machine: machineName, userInvoke } of CASES) {
     before(async () => {
       requireRoot();
       const out = await tempDir();
-      debs['v1'] = await buildVersion(fixture, '1.0.0', out);
-      debs['v2'] = await buildVersion(fixture, '1.1.0', out);
-      debs['v3'] = await buildVersion(fixture, '1.2.0', out);
+      debs['v1'] = await buildVersion(fixture, '1.0.0', out, profile);
+      debs['v2'] = await buildVersion(fixture, '1.1.0', out, profile);
+      debs['v3'] = await buildVersion(fixture, '1.2.0', out, profile);
       if (native) {
-        debs['user1'] = await buildVersion('user_demo', '1.0.0', out);
-        debs['user2'] = await buildVersion('user_demo', '1.1.0', out);
-        debs['user3'] = await buildVersion('user_demo', '1.2.0', out);
+        debs['user1'] = await buildVersion('user_demo', '1.0.0', out, profile);
+        debs['user2'] = await buildVersion('user_demo', '1.1.0', out, profile);
+        debs['user3'] = await buildVersion('user_demo', '1.2.0', out, profile);
       }
       machine = await Machine.boot(machineName, { release });
       await traceDebSystemdInvoke(machine);
@@ -124,12 +124,13 @@ for (const { fixture, release, machine: machineName, userInvoke } of CASES) {
       assert.notEqual(after.pid, before.pid, 'a new main PID after the upgrade');
       await machine.waitFor(async () => (await logLines(machine)).includes('started steady 1.1.0 '), 10_000, 'steady service restarted');
       const lines = await logLines(machine);
-      assert.ok(lines.includes('postinst configure 1.0.0-1'), lines.join(' | '));
+      const old = `1.0.0-${revision}`;
+      assert.ok(lines.includes(`postinst configure ${old}`), lines.join(' | '));
       // restart-on-upgrade on: stopped by the restart after postinst's fragment ran.
-      assert.ok(lines.indexOf('stopped main 1.0.0') > lines.indexOf('postinst configure 1.0.0-1'), lines.join(' | '));
+      assert.ok(lines.indexOf('stopped main 1.0.0') > lines.indexOf(`postinst configure ${old}`), lines.join(' | '));
       // restart-on-upgrade off: stopped in preinst, before the new files were unpacked.
-      assert.ok(lines.indexOf('stopped steady 1.0.0') > lines.indexOf('preinst upgrade 1.0.0-1'), lines.join(' | '));
-      assert.ok(lines.indexOf('stopped steady 1.0.0') < lines.indexOf('postinst configure 1.0.0-1'), lines.join(' | '));
+      assert.ok(lines.indexOf('stopped steady 1.0.0') > lines.indexOf(`preinst upgrade ${old}`), lines.join(' | '));
+      assert.ok(lines.indexOf('stopped steady 1.0.0') < lines.indexOf(`postinst configure ${old}`), lines.join(' | '));
     });
 
     it('3. an admin disable, stop and conffile edit survive a non-interactive upgrade', async () => {
@@ -233,7 +234,7 @@ describe('maintainer scripts in an image build (chroot, systemd not running)', f
       it(`6. ${fixture}: apt-get install succeeds ${policy}: the unit is enabled, nothing is started; remove and purge succeed`, async () => {
         requireRoot();
         const out = await tempDir();
-        const deb = await buildVersion(fixture, '1.0.0', out);
+        const deb = await buildVersion(fixture, '1.0.0', out, 'plain');
         await withOverlay(async (root) => {
           await fs.copyFile(deb, path.join(root, 'var/tmp/svc-demo.deb'));
           if (policy.startsWith('with ')) {

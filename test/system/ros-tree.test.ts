@@ -44,7 +44,7 @@ async function setMasterUri(machine: Machine, uri: string): Promise<void> {
 /** Each release's machines and the profile its packages are built with. */
 const RELEASES: ReadonlyArray<{ release: Release; profile: string; suffix: string }> = [
   { release: BOOKWORM, profile: 'debian-bookworm', suffix: '' },
-  { release: TRIXIE, profile: 'debian-bookworm', suffix: '-trixie' },
+  { release: TRIXIE, profile: 'debian-trixie', suffix: '-trixie' },
 ];
 
 for (const { release, profile: treeProfile, suffix } of RELEASES) describe(`the ROS service tree on a booted systemd with a real ROS master: Debian ${release.suite}`, function () {
@@ -70,13 +70,13 @@ for (const { release, profile: treeProfile, suffix } of RELEASES) describe(`the 
   // What is built does not depend on the machine: checked once.
   if (release === BOOKWORM) it('6. the tree is lintian-clean for every ROS 1 profile, and refused on ROS 2 profiles, where roslaunch does not exist', async () => {
     const out = await tempDir();
-    for (const profile of ['noetic', 'debian-bookworm']) {
+    for (const profile of ['noetic', 'debian-bookworm', 'debian-trixie']) {
       for (const daemon of DAEMONS) {
         const result = await build(path.join(REPO_ROOT, 'daemons', daemon), { outDir: out, profile, sourceDateEpoch: EPOCH });
         assert.deepEqual(lintianFindings(result.path, profile), [], result.path);
       }
     }
-    for (const profile of ['humble', 'jazzy']) {
+    for (const profile of ['humble', 'jazzy', 'kilted', 'lyrical', 'rolling']) {
       await assert.rejects(
         build(path.join(REPO_ROOT, 'daemons', 'ros_service_tree'), { outDir: out, profile, sourceDateEpoch: EPOCH }),
         new RegExp(`package\\.xml:\\d+: dependency "roslaunch" is a ROS 1 package \\(noetic\\), not part of ROS 2 ${profile}`),
