@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { PROFILES } from '../../src/index.js';
-import { FIXTURES, REPO_ROOT, must, run, tempDir } from '../support/tools.js';
+import { FIXTURES, REPO_ROOT, debforge, must, run, tempDir } from '../support/tools.js';
 import { twoArchitectureFolder } from '../support/multiarch.js';
 
 const FILES = ['action.yml', '.github/workflows/release.yml', '.github/workflows/ci.yml'];
@@ -101,6 +101,22 @@ describe('workflows and the reusable action', function () {
     assert.deepEqual(String(asRecord(build?.['with'] ?? {})['architectures']).split(/\s+/).sort(), ['amd64', 'arm64'], 'amd64 and arm64 from one run');
     const suites = profiles.map((name) => PROFILES.find((p) => p.name === name)!.os.codename);
     assert.equal(new Set(suites).size, suites.length, 'one profile per suite: two profiles in one suite would publish two files under one name');
+    // The daemons here are ROS 1 (roslaunch, roscore, the master's XML-RPC API): the matrix is
+    // every ROS 1 profile, and no ROS 2 one, where their dependencies do not exist.
+    assert.deepEqual([...profiles].sort(), PROFILES.filter((p) => p.ros?.version === 1).map((p) => p.name).sort());
+  });
+
+  it('every daemon builds for every profile of the release matrix, each profile to files of its own', async () => {
+    const workflow = await load('.github/workflows/release.yml');
+    const matrix = asRecord(asRecord(asRecord(asRecord(workflow['jobs'])['build'])['strategy'])['matrix']);
+    const out = await tempDir();
+    const built = debforge(['build', path.join(REPO_ROOT, 'daemons'), ...(matrix['profile'] as string[]).flatMap((p) => ['--profile', p]), '--arch', 'amd64', '--arch', 'arm64', '--out', out]);
+    assert.equal(built.code, 0, built.stderr);
+    // One file per daemon and profile (the daemons here are Architecture: all): no two profiles
+    // write one name, which the release's assets and the repository's pool could not hold.
+    const files = await fs.readdir(out);
+    const daemons = await fs.readdir(path.join(REPO_ROOT, 'daemons'));
+    assert.equal(files.length, daemons.length * (matrix['profile'] as string[]).length, files.join(' '));
   });
 
   it("the action's build and repo steps work when run as GitHub runs them", async () => {
