@@ -8,6 +8,14 @@ import { REPO_ROOT, debforge, judgedPerTarget, run, tempDir } from '../support/t
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
 const KINDS = ['ros', 'user', 'plain'] as const;
 
+/** stderr less the one note a run for noetic (the default profile) prints: it is at end of life. */
+function withoutEndOfLife(stderr: string): string {
+  const lines = stderr.split('\n');
+  const notes = lines.filter((line) => /^profile noetic: note: ROS 1 noetic is at end of life/.test(line));
+  assert.equal(notes.length, 1, stderr);
+  return lines.filter((line) => !notes.includes(line)).join('\n');
+}
+
 describe('debforge new', function () {
   this.timeout(120_000);
   let parent = '';
@@ -62,10 +70,10 @@ describe('debforge new', function () {
   it('checks clean: user and plain alone, ros with the ROS service tree that ships /etc/ros-env.conf', () => {
     for (const kind of ['user', 'plain']) {
       const checked = debforge(['check', path.join(parent, 'daemons', `my_${kind}_daemon`)], { env });
-      assert.deepEqual({ code: checked.code, stderr: checked.stderr }, { code: 0, stderr: '' }, kind);
+      assert.deepEqual({ code: checked.code, stderr: withoutEndOfLife(checked.stderr) }, { code: 0, stderr: '' }, kind);
     }
     const ros = debforge(['check', path.join(parent, 'daemons', 'my_ros_daemon'), path.join(REPO_ROOT, 'daemons', 'ros_service_tree'), path.join(REPO_ROOT, 'daemons', 'ros_watchdog')], { env });
-    assert.deepEqual({ code: ros.code, stderr: ros.stderr }, { code: 0, stderr: '' });
+    assert.deepEqual({ code: ros.code, stderr: withoutEndOfLife(ros.stderr) }, { code: 0, stderr: '' });
   });
 
   it('never overwrites: an existing folder or file of that name is an error and stays as it was', async () => {
