@@ -97,7 +97,9 @@ function readOne(name: string, node: YamlNode, reader: ConfigReader, line: numbe
     `packages ${packagePrefix ?? base.packagePrefix}<name>`,
     `suite ${suite ?? base.os.codename}`,
   ];
-  const { ros: _baseRos, ...rest } = base;
+  // A custom profile names its packages itself: the built-in Debian profiles' +debN, which keeps
+  // their files apart from each other and from plain's, is not inherited.
+  const { ros: _baseRos, revisionSuffix: _builtInSuffix, ...rest } = base;
   return {
     ...rest,
     name,
