@@ -264,20 +264,25 @@ Options:
   -h, --help              show this help
 `;
 
-export const NEW_HELP = `Usage: debforge new <name> [--kind ros|user|plain] [--dir DIR]
+export const NEW_HELP = `Usage: debforge new <name> [--kind ros|user|plain] [--profile NAME] [--dir DIR]
 
 Scaffolds DIR/<name>/, a daemon folder that builds lintian-clean as it is, with
 comments that explain the folder contract. <name> is a ROS package name (lower
 case letters, digits and _). An existing folder is never overwritten.
 
 Kinds:
-  ros      (default) a system unit that roslaunches a launch file once the ROS
-           master answers (Requires= and After= ros-watchdog.service)
+  ros      (default) a system unit for the profile's ROS version. ROS 1: it
+           roslaunches a launch file once the ROS master answers (Requires= and
+           After= ros-watchdog.service). ROS 2: it runs \`ros2 launch\` of an XML
+           launch file as part of the ROS 2 service tree (PartOf=ros.service,
+           after ros-network.service and the discovery server)
   user     a user unit (etc/user/), run by every user's systemd manager
   plain    a system service without ROS
 
 Options:
   --kind KIND             ros, user or plain
+  --profile NAME          the profile the daemon is for (default: noetic); the
+                          ros kind follows its ROS version
   --dir DIR               parent folder (default: daemons)
   -h, --help              show this help
 `;

@@ -1,12 +1,13 @@
+import { resolveProfile } from '../build/stage.js';
 import { UsageError } from '../errors.js';
 import { DAEMON_KINDS, isDaemonKind, newDaemon } from '../new/index.js';
 import { parse } from './args.js';
 import { NEW_HELP } from './help.js';
 import type { Io } from './io.js';
 
-/** `debforge new <name> [--kind ros|user|plain] [--dir DIR]`: prints the folder written on stdout. */
+/** `debforge new <name> [--kind ros|user|plain] [--profile NAME] [--dir DIR]`: prints the folder written on stdout. */
 export async function newCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { kind: { type: 'string' }, dir: { type: 'string' } }, 'new');
+  const { values, positionals } = parse(argv, { kind: { type: 'string' }, dir: { type: 'string' }, profile: { type: 'string' } }, 'new');
   if (values.help) {
     io.stdout(NEW_HELP);
     return 0;
@@ -14,8 +15,10 @@ export async function newCommand(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('new takes exactly one daemon name (see `debforge new --help`)');
   const kind = values.kind ?? 'ros';
   if (!isDaemonKind(kind)) throw new UsageError(`--kind "${kind}" must be ${DAEMON_KINDS.join(', ')}`);
-  const created = await newDaemon(positionals[0]!, { kind, ...(values.dir !== undefined ? { dir: values.dir } : {}) });
-  io.stderr(`debforge: created ${created.path} (${kind}): ${created.files.join(', ')}\n`);
+  const profile = resolveProfile(values.profile);
+  const created = await newDaemon(positionals[0]!, { kind, profile, ...(values.dir !== undefined ? { dir: values.dir } : {}) });
+  const flavour = kind === 'ros' ? `, ROS ${profile.ros?.version ?? ''} for ${profile.name}` : '';
+  io.stderr(`debforge: created ${created.path} (${kind}${flavour}): ${created.files.join(', ')}\n`);
   io.stderr(`debforge: next: edit the files (their comments explain the contract), then \`debforge check ${created.path}\` and \`debforge build ${created.path}\`\n`);
   io.stdout(`${created.path}\n`);
   return 0;

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError, UsageError, printable } from '../errors.js';
 import { PACKAGE_NAME } from '../debian/names.js';
+import { DEFAULT_PROFILE, findProfile, type Profile } from '../resolve/profiles.js';
 import { DAEMON_KINDS, scaffoldFiles, type DaemonKind } from './templates.js';
 
 export { DAEMON_KINDS } from './templates.js';
@@ -10,6 +11,8 @@ interface NewOptions {
   kind?: DaemonKind;
   /** The parent folder (default `daemons`). */
   dir?: string;
+  /** The profile the daemon is first meant for (default noetic): a ros daemon follows its ROS version. */
+  profile?: Profile;
 }
 
 interface NewResult {
@@ -36,6 +39,10 @@ export async function newDaemon(name: string, options: NewOptions = {}): Promise
   if (!ROS_NAME.test(name) || name.length < 2 || !PACKAGE_NAME.test(name.replace(/_/g, '-'))) {
     throw new UsageError(`"${printable(name)}" is not a ROS package name: use lower case letters, digits and _, starting with a letter (at least two characters)`);
   }
+  const profile = options.profile ?? findProfile(DEFAULT_PROFILE)!;
+  if (kind === 'ros' && profile.ros === undefined) {
+    throw new UsageError(`--kind ros needs a ROS profile: ${profile.name} has no ROS (use --kind plain, or a ROS profile such as jazzy)`);
+  }
   const parent = options.dir ?? 'daemons';
   const target = path.join(parent, name);
   try {
@@ -50,7 +57,7 @@ export async function newDaemon(name: string, options: NewOptions = {}): Promise
         : `cannot create the folder: ${code ?? (error as Error).message}`;
     throw new DebforgeError({ file: target, message, severity: 'error' });
   }
-  const files = scaffoldFiles(name, kind);
+  const files = scaffoldFiles(name, kind, profile.ros?.version ?? 1);
   try {
     for (const file of files) {
       const full = path.join(target, ...file.path.split('/'));

@@ -3,6 +3,8 @@
  * comments that teach the folder contract where a person will look for it.
  */
 
+import { launchFile, launchPath, rosBuildtool, rosDepends, rosLintianOverrides, rosSynopsis, rosUnit, type Names, type RosVersion } from './ros.js';
+
 export type DaemonKind = 'ros' | 'user' | 'plain';
 export const DAEMON_KINDS: readonly DaemonKind[] = ['ros', 'user', 'plain'];
 
@@ -13,33 +15,16 @@ interface ScaffoldFile {
   mode: number;
 }
 
-interface Names {
-  /** ROS package name, as given: `my_daemon`. */
-  name: string;
-  /** The name with `_` as `-`: unit, program and folder names (`my-daemon`). */
-  dashed: string;
-}
-
-const SYNOPSIS: Record<DaemonKind, string> = {
-  ros: 'ROS daemon that roslaunches its nodes once the ROS master answers.',
+const SYNOPSIS: Record<Exclude<DaemonKind, 'ros'>, string> = {
   user: 'User service run by the systemd manager of every user who logs in.',
   plain: 'System daemon started by systemd at boot.',
 };
 
-function packageXml(kind: DaemonKind, { name, dashed }: Names): string {
-  const rosDepends =
+/** What differs with the ROS version: the ROS 1 or ROS 2 flavour of the ros kind. */
+function packageXml(kind: DaemonKind, rosVersion: RosVersion, { name, dashed }: Names): string {
+  const dependencies =
     kind === 'ros'
-      ? `
-  <!-- Run-time dependencies (exec_depend, depend) become Depends, resolved as rosdep does:
-       a daemon folder next to this one (or built with it) to the package it builds, a package
-       the profile's ROS distribution releases (ros-noetic-roslaunch on noetic), rosdep's system
-       keys (eigen: libeigen3-dev), anything else through a rosdep.yaml beside this file.
-       build_depend and test_depend never reach the robot. -->
-  <exec_depend>roslaunch</exec_depend>
-  <!-- The unit needs ros-watchdog.service (Requires=): depend on the package shipping it, the
-       ros_watchdog daemon folder (keep it beside this one, or build both together). -->
-  <exec_depend>ros_watchdog</exec_depend>
-`
+      ? rosDepends(rosVersion)
       : `
   <!-- Run-time dependencies (exec_depend, depend) become Depends, e.g.
        <exec_depend>python3</exec_depend>; keys debforge does not know are mapped to
@@ -71,7 +56,7 @@ function packageXml(kind: DaemonKind, { name, dashed }: Names): string {
   <!-- The first sentence is the summary apt shows (under 80 characters); the rest, up to a
        blank line each paragraph, is the long description. -->
   <description>
-    ${SYNOPSIS[kind]}
+    ${kind === 'ros' ? rosSynopsis(rosVersion) : SYNOPSIS[kind]}
 
     Replace this text: say what the daemon does on the robot, what it needs and
     where its settings live.
@@ -80,8 +65,8 @@ function packageXml(kind: DaemonKind, { name, dashed }: Names): string {
   <maintainer email="robotics@example.org">Robotics Team</maintainer>
   <license>Apache-2.0</license>
 
-  <buildtool_depend>catkin</buildtool_depend>
-${rosDepends}
+  <buildtool_depend>${kind === 'ros' ? rosBuildtool(rosVersion) : 'catkin'}</buildtool_depend>
+${dependencies}
   <export>
     <!-- What a convention cannot say goes in <debforge>; an unknown element there is an
          error, not ignored. Every element is optional, for example:
@@ -104,31 +89,6 @@ const UNIT_HEADER = (file: string, installed: string): string => `# ${file}: a s
 # unknown one is an error naming its line). \${VAR} and %i-style specifiers are systemd's
 # and pass through untouched. A unit file without .in is installed as it is.
 `;
-
-function rosUnit({ name, dashed }: Names): string {
-  return `${UNIT_HEADER(`etc/${dashed}.service.in`, `${dashed}.service`)}
-[Unit]
-Description=${name} (roslaunch, held until the ROS master answers)
-# Start only once ros-watchdog.service has seen the ROS master, stop when it loses the
-# master (Requires= + After=), and come back with it (WantedBy= below).
-Requires=ros-watchdog.service
-After=ros-watchdog.service
-
-[Service]
-# ROS_MASTER_URI, ROS_IP and ROS_HOSTNAME of this robot, from the ROS service tree package.
-EnvironmentFile=/etc/ros-env.conf
-# bash for \`source\`; exec, so that systemd supervises roslaunch itself. Programs need
-# absolute paths. ROS_SETUP is the profile's setup.bash (/dev/null where there is none).
-ExecStart=/bin/bash -c "source @ROS_SETUP@ && exec roslaunch --wait /usr/share/${dashed}/launch/${name}.launch"
-Restart=always
-RestartSec=5
-
-[Install]
-# The package enables the unit on first install (an admin's disable survives upgrades);
-# enabled, it starts whenever ros-watchdog.service does.
-WantedBy=ros-watchdog.service
-`;
-}
 
 function programUnit(kind: 'user' | 'plain', { name, dashed }: Names): string {
   const file = kind === 'user' ? `etc/user/${dashed}.service.in` : `etc/${dashed}.service.in`;
@@ -167,17 +127,6 @@ exec sleep infinity
 `;
 }
 
-function launchFile({ name, dashed }: Names): string {
-  return `<!--
-  files/usr/share/${dashed}/launch/${name}.launch: installed at /usr/share/${dashed}/launch/,
-  the file the unit's roslaunch starts. List the nodes this daemon runs.
--->
-<launch>
-  <!-- <node pkg="my_package" type="my_node" name="my_node" output="screen"/> -->
-</launch>
-`;
-}
-
 function postinst(): string {
   return `#!/bin/sh
 # debian/postinst: the team's own steps after the package is unpacked (optional: delete
@@ -199,25 +148,19 @@ esac
 `;
 }
 
-function lintianOverrides({ dashed }: Names): string {
-  return `# debian/lintian-overrides: shipped with the package; lintian wants a comment above
-# each override saying why it is right.
-# Robot daemons hang off the watchdog by design: enabling the unit adds it to
-# ros-watchdog.service.wants/, so it starts whenever the watchdog has seen the ROS master.
-systemd-service-file-refers-to-unusual-wantedby-target ros-watchdog.service [*/systemd/system/${dashed}.service]
-`;
-}
-
-/** The files of a new daemon folder of `kind` for the ROS package name `name`. */
-export function scaffoldFiles(name: string, kind: DaemonKind): ScaffoldFile[] {
+/**
+ * The files of a new daemon folder of `kind` for the ROS package name `name`; a ros daemon is
+ * written for `rosVersion` (the target profile's).
+ */
+export function scaffoldFiles(name: string, kind: DaemonKind, rosVersion: RosVersion = 1): ScaffoldFile[] {
   const names: Names = { name, dashed: name.replace(/_/g, '-') };
   const file = (path: string, content: string, mode = 0o644): ScaffoldFile => ({ path, content, mode });
-  const files = [file('package.xml', packageXml(kind, names)), file('debian/postinst', postinst())];
+  const files = [file('package.xml', packageXml(kind, rosVersion, names)), file('debian/postinst', postinst())];
   if (kind === 'ros') {
     files.push(
-      file(`etc/${names.dashed}.service.in`, rosUnit(names)),
-      file(`files/usr/share/${names.dashed}/launch/${name}.launch`, launchFile(names)),
-      file('debian/lintian-overrides', lintianOverrides(names)),
+      file(`etc/${names.dashed}.service.in`, rosUnit(names, rosVersion, UNIT_HEADER(`etc/${names.dashed}.service.in`, `${names.dashed}.service`))),
+      file(`files/${launchPath(names, rosVersion)}`, launchFile(names, rosVersion)),
+      file('debian/lintian-overrides', rosLintianOverrides(names, rosVersion)),
     );
   } else {
     files.push(

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, debforge, judgedPerTarget, run, tempDir } from '../support/tools.js';
+import { REPO_ROOT, debforge, judgedPerTarget, lintianFindings, must, run, tempDir } from '../support/tools.js';
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
 const KINDS = ['ros', 'user', 'plain'] as const;
@@ -107,6 +107,8 @@ describe('debforge new', function () {
       [['new', 'x$(reboot)'], /is not a ROS package name/],
       [['new', 'ok_name', '--kind', 'daemon'], /--kind "daemon" must be ros, user, plain/],
       [['new'], /new takes exactly one daemon name/],
+      [['new', 'ok_name', '--profile', 'kinetic'], /unknown profile "kinetic"/],
+      [['new', 'ok_name', '--kind', 'ros', '--profile', 'plain'], /--kind ros needs a ROS profile: plain has no ROS/],
     ] as const) {
       const result = debforge([...args, '--dir', dir]);
       assert.equal(result.code, 2, result.stderr);
@@ -116,6 +118,39 @@ describe('debforge new', function () {
     assert.deepEqual(await fs.readdir(dir), []);
     const help = debforge(['new', '--help']);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /Usage: debforge new <name> \[--kind ros\|user\|plain\] \[--dir DIR\]/);
+    assert.match(help.stdout, /Usage: debforge new <name> \[--kind ros\|user\|plain\] \[--profile NAME\] \[--dir DIR\]/);
+  });
+});
+
+describe('debforge new --kind ros for a ROS 2 profile', function () {
+  this.timeout(120_000);
+
+  it('writes a ros2 launch unit of the ROS 2 service tree that builds lintian-clean and passes systemd-analyze verify', async () => {
+    const parent = await tempDir();
+    const created = debforge(['new', 'my_ros2_daemon', '--kind', 'ros', '--profile', 'jazzy', '--dir', path.join(parent, 'daemons')], { env });
+    assert.equal(created.code, 0, created.stderr);
+    const folder = path.join(parent, 'daemons', 'my_ros2_daemon');
+    const unit = await fs.readFile(path.join(folder, 'etc/my-ros2-daemon.service.in'), 'utf8');
+    assert.match(unit, /^ExecStart=\/bin\/bash -c "source @ROS_SETUP@ && exec ros2 launch \/usr\/share\/my-ros2-daemon\/launch\/my_ros2_daemon\.launch\.xml"$/m);
+    assert.match(unit, /^PartOf=ros\.service$/m);
+    assert.doesNotMatch(unit, /roslaunch|ros-watchdog/);
+    await fs.access(path.join(folder, 'files/usr/share/my-ros2-daemon/launch/my_ros2_daemon.launch.xml'));
+    const manifest = await fs.readFile(path.join(folder, 'package.xml'), 'utf8');
+    assert.match(manifest, /<buildtool_depend>ament_cmake<\/buildtool_depend>/);
+    assert.match(manifest, /<exec_depend>ros2launch<\/exec_depend>/);
+    assert.doesNotMatch(manifest, /<exec_depend>(roslaunch|ros_watchdog)</);
+
+    // Built for jazzy with the tree it belongs to, as a team builds its daemons folder.
+    const tree = ['ros2_service_tree', 'ros_network'].map((d) => path.join(REPO_ROOT, 'daemons', d));
+    const built = debforge(['build', folder, ...tree, '--profile', 'jazzy', '--out', path.join(parent, 'dist'), '--jobs', '1'], { env });
+    assert.equal(built.code, 0, built.stderr);
+    const debs = built.stdout.trim().split('\n');
+    const deb = debs.find((d) => path.basename(d).startsWith('ros-jazzy-my-ros2-daemon_'))!;
+    assert.deepEqual(lintianFindings(deb, 'jazzy'), []);
+    // The unit beside the units it names (ros.service, ros-network.service), as installed.
+    const root = await tempDir('debforge-root-');
+    for (const file of debs) must('dpkg-deb', ['-x', file, root]);
+    const verify = run('systemd-analyze', ['verify', path.join(root, 'usr/lib/systemd/system/my-ros2-daemon.service')]);
+    assert.deepEqual({ code: verify.code, stderr: verify.stderr }, { code: 0, stderr: '' });
   });
 });
