@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PROFILES, build } from '../../src/index.js';
-import { REPO_ROOT, judgedPerTarget, must, run, tempDir } from '../support/tools.js';
+import { REPO_ROOT, debforge, judgedPerTarget, must, run, tempDir } from '../support/tools.js';
 
 const EPOCH = 1700000000;
 const TREE = ['ros_network', 'ros2_service_tree', 'ros2_discovery_server', 'ros2_bringup'];
@@ -70,12 +70,21 @@ describe('the ROS 2 service tree', function () {
   }
 
   for (const profile of ros1Profiles) {
-    it(`${profile.name}: not built, ROS 2 only`, async () => {
+    it(`${profile.name}: not built, ROS 2 only: skipped with a note in a folder of daemons, an error when named`, async () => {
       const out = await tempDir();
-      for (const daemon of TREE.filter((d) => d !== 'ros_network')) {
-        await assert.rejects(build(path.join(REPO_ROOT, 'daemons', daemon), { outDir: out, profile: profile.name, sourceDateEpoch: EPOCH }), /ROS 2/);
+      const ros2Only = TREE.filter((d) => d !== 'ros_network');
+      for (const daemon of ros2Only) {
+        await assert.rejects(
+          build(path.join(REPO_ROOT, 'daemons', daemon), { outDir: out, profile: profile.name, sourceDateEpoch: EPOCH }),
+          new RegExp(`package\\.xml:\\d+: targets ROS 2 \\(<target>\\), not profile ${profile.name} `),
+        );
       }
       assert.deepEqual(await fs.readdir(out), []);
+      const checked = debforge(['check', 'daemons', '--profile', profile.name], { cwd: REPO_ROOT });
+      assert.equal(checked.code, 0, checked.stderr);
+      for (const daemon of ros2Only) {
+        assert.match(checked.stderr, new RegExp(`^daemons/${daemon}/package\\.xml:\\d+: note: targets ROS 2 \\(<target>\\), not profile ${profile.name} .*: skipped$`, 'm'));
+      }
     });
   }
 });
