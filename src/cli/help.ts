@@ -281,8 +281,9 @@ Kinds:
 
 Options:
   --kind KIND             ros, user or plain
-  --profile NAME          the profile the daemon is for (default: noetic); the
-                          ros kind follows its ROS version
+  --profile NAME          the profile the daemon is for (default: the project
+                          config's first profile, else noetic); the ros kind
+                          follows its ROS version
   --dir DIR               parent folder (default: daemons)
   -h, --help              show this help
 `;

@@ -1,4 +1,5 @@
-import { resolveProfile } from '../build/stage.js';
+import path from 'node:path';
+import { resolveProfile, runConfig } from '../build/config.js';
 import { UsageError } from '../errors.js';
 import { DAEMON_KINDS, isDaemonKind, newDaemon } from '../new/index.js';
 import { parse } from './args.js';
@@ -15,7 +16,8 @@ export async function newCommand(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('new takes exactly one daemon name (see `debforge new --help`)');
   const kind = values.kind ?? 'ros';
   if (!isDaemonKind(kind)) throw new UsageError(`--kind "${kind}" must be ${DAEMON_KINDS.join(', ')}`);
-  const profile = resolveProfile(values.profile);
+  // The project config found above the new folder names the default profile and custom ones.
+  const profile = resolveProfile(values.profile, await runConfig([path.join(values.dir ?? 'daemons', positionals[0]!)]));
   const created = await newDaemon(positionals[0]!, { kind, profile, ...(values.dir !== undefined ? { dir: values.dir } : {}) });
   const flavour = kind === 'ros' ? `, ROS ${profile.ros?.version ?? ''} for ${profile.name}` : '';
   io.stderr(`debforge: created ${created.path} (${kind}${flavour}): ${created.files.join(', ')}\n`);

@@ -53,6 +53,17 @@ export function rosDepends(version: RosVersion): string {
 `;
 }
 
+/** The daemon's `<debforge>`: it targets the ROS version it is written for. */
+export function rosTarget(version: RosVersion): string {
+  const other = version === 1 ? 2 : 1;
+  return `    <debforge>
+      <!-- Written for ROS ${version}: a folder of daemons built for a ROS ${other} profile skips it
+           with a note, and naming it for one is an error. -->
+      <target ros-version="${version}"/>
+    </debforge>
+`;
+}
+
 export function rosUnit({ name, dashed }: Names, version: RosVersion, header: string): string {
   const launch = `/${launchPath({ name, dashed }, version)}`;
   if (version === 1) {

@@ -3,7 +3,7 @@
  * comments that teach the folder contract where a person will look for it.
  */
 
-import { launchFile, launchPath, rosBuildtool, rosDepends, rosLintianOverrides, rosSynopsis, rosUnit, type Names, type RosVersion } from './ros.js';
+import { launchFile, launchPath, rosBuildtool, rosDepends, rosLintianOverrides, rosSynopsis, rosTarget, rosUnit, type Names, type RosVersion } from './ros.js';
 
 export type DaemonKind = 'ros' | 'user' | 'plain';
 export const DAEMON_KINDS: readonly DaemonKind[] = ['ros', 'user', 'plain'];
@@ -71,6 +71,7 @@ ${dependencies}
     <!-- What a convention cannot say goes in <debforge>; an unknown element there is an
          error, not ignored. Every element is optional, for example:
     <debforge>
+      <target ros-version="1 2"/>          the ROS versions (or none) or profiles it is for
       <unit name="${unitName}" enable="true" start="true" restart-on-upgrade="true"/>
       <depends>curl (>= 7.68)</depends>
       <section>misc</section>
@@ -78,7 +79,7 @@ ${dependencies}
       <system-user name="${name}"/>        created by postinst, kept on removal
     </debforge>
     -->
-  </export>
+${kind === 'ros' ? rosTarget(rosVersion) : ''}  </export>
 </package>
 `;
 }

@@ -40,6 +40,7 @@ describe('debforge new', function () {
     assert.match(ros, /^Requires=ros-watchdog\.service$/m);
     assert.match(ros, /^After=ros-watchdog\.service$/m);
     assert.match(ros, /^EnvironmentFile=\/etc\/ros-env\.conf$/m);
+    assert.match(await read('my_ros_daemon', 'package.xml'), /^      <target ros-version="1"\/>$/m, 'it says it is for ROS 1');
     assert.match(ros, /^ExecStart=\/bin\/bash -c "source @ROS_SETUP@ && exec roslaunch --wait \/usr\/share\/my-ros-daemon\/launch\/my_ros_daemon\.launch"$/m);
     await fs.access(path.join(parent, 'daemons/my_ros_daemon/files/usr/share/my-ros-daemon/launch/my_ros_daemon.launch'));
     const user = await read('my_user_daemon', 'etc/user/my-user-daemon.service.in');
@@ -139,6 +140,7 @@ describe('debforge new --kind ros for a ROS 2 profile', function () {
     assert.match(manifest, /<buildtool_depend>ament_cmake<\/buildtool_depend>/);
     assert.match(manifest, /<exec_depend>ros2launch<\/exec_depend>/);
     assert.doesNotMatch(manifest, /<exec_depend>(roslaunch|ros_watchdog)</);
+    assert.match(manifest, /^      <target ros-version="2"\/>$/m, 'it says it is for ROS 2');
 
     // Built for jazzy with the tree it belongs to, as a team builds its daemons folder.
     const tree = ['ros2_service_tree', 'ros_network'].map((d) => path.join(REPO_ROOT, 'daemons', d));
