@@ -101,9 +101,10 @@ describe('workflows and the reusable action', function () {
     assert.deepEqual(String(asRecord(build?.['with'] ?? {})['architectures']).split(/\s+/).sort(), ['amd64', 'arm64'], 'amd64 and arm64 from one run');
     const suites = profiles.map((name) => PROFILES.find((p) => p.name === name)!.os.codename);
     assert.equal(new Set(suites).size, suites.length, 'one profile per suite: two profiles in one suite would publish two files under one name');
-    // The daemons here are ROS 1 (roslaunch, roscore, the master's XML-RPC API): the matrix is
-    // every ROS 1 profile, and no ROS 2 one, where their dependencies do not exist.
-    assert.deepEqual([...profiles].sort(), PROFILES.filter((p) => p.ros?.version === 1).map((p) => p.name).sort());
+    // The ROS 1 tree is built for every ROS 1 profile, the ROS 2 tree for one ROS 2 profile per suite.
+    const version = (name: string): number | undefined => PROFILES.find((p) => p.name === name)!.ros?.version;
+    assert.deepEqual(profiles.filter((p) => version(p) === 1).sort(), PROFILES.filter((p) => p.ros?.version === 1).map((p) => p.name).sort());
+    assert.deepEqual(profiles.filter((p) => version(p) === 2).sort(), ['humble', 'jazzy', 'lyrical']);
   });
 
   it('every daemon builds for every profile of the release matrix, each profile to files of its own', async () => {
@@ -115,8 +116,13 @@ describe('workflows and the reusable action', function () {
     // One file per daemon and profile (the daemons here are Architecture: all): no two profiles
     // write one name, which the release's assets and the repository's pool could not hold.
     const files = await fs.readdir(out);
+    // Each daemon for the profiles of the ROS versions its package.xml targets (every one without <target>).
     const daemons = await fs.readdir(path.join(REPO_ROOT, 'daemons'));
-    assert.equal(files.length, daemons.length * (matrix['profile'] as string[]).length, files.join(' '));
+    const targets = await Promise.all(daemons.map(async (d) => /<target ros-version="([^"]+)"\/>/.exec(await fs.readFile(path.join(REPO_ROOT, 'daemons', d, 'package.xml'), 'utf8'))?.[1]?.split(' ')));
+    const expected = (matrix['profile'] as string[])
+      .map((name) => String(PROFILES.find((p) => p.name === name)!.ros?.version ?? 'none'))
+      .reduce((sum, version) => sum + targets.filter((t) => t === undefined || t.includes(version)).length, 0);
+    assert.equal(files.length, expected, files.join(' '));
   });
 
   it("the action's build and repo steps work when run as GitHub runs them", async () => {
