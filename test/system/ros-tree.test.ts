@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from '../../src/index.js';
 import { REPO_ROOT, lintianFindings, tempDir } from '../support/tools.js';
@@ -68,7 +69,7 @@ for (const { release, profile: treeProfile, suffix } of RELEASES) describe(`the 
   });
 
   // What is built does not depend on the machine: checked once.
-  if (release === BOOKWORM) it('6. the tree is lintian-clean for every ROS 1 profile, and refused on ROS 2 profiles, where roslaunch does not exist', async () => {
+  if (release === BOOKWORM) it('6. the tree is lintian-clean for every ROS 1 profile, and refused on ROS 2 profiles: it targets ROS 1, and roslaunch does not exist there', async () => {
     const out = await tempDir();
     for (const profile of ['noetic', 'debian-bookworm', 'debian-trixie']) {
       for (const daemon of DAEMONS) {
@@ -76,9 +77,19 @@ for (const { release, profile: treeProfile, suffix } of RELEASES) describe(`the 
         assert.deepEqual(lintianFindings(result.path, profile), [], result.path);
       }
     }
+    // The tree says it is ROS 1 (<target ros-version="1"/>), so it is refused at that line; a copy
+    // without that line is still refused, for its roslaunch dependency.
+    const untargeted = path.join(await tempDir(), 'ros_service_tree');
+    await fs.cp(path.join(REPO_ROOT, 'daemons', 'ros_service_tree'), untargeted, { recursive: true });
+    const manifest = path.join(untargeted, 'package.xml');
+    await fs.writeFile(manifest, (await fs.readFile(manifest, 'utf8')).replace('<target ros-version="1"/>', ''));
     for (const profile of ['humble', 'jazzy', 'kilted', 'lyrical', 'rolling']) {
       await assert.rejects(
         build(path.join(REPO_ROOT, 'daemons', 'ros_service_tree'), { outDir: out, profile, sourceDateEpoch: EPOCH }),
+        new RegExp(`package\\.xml:\\d+: targets ROS 1 \\(<target>\\), not profile ${profile} \\(ROS 2 `),
+      );
+      await assert.rejects(
+        build(untargeted, { outDir: out, profile, sourceDateEpoch: EPOCH }),
         new RegExp(`package\\.xml:\\d+: dependency "roslaunch" is a ROS 1 package \\(noetic\\), not part of ROS 2 ${profile}`),
       );
     }
