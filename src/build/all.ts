@@ -1,3 +1,4 @@
+import { forEachLimit } from '../concurrency.js';
 import { DebforgeError, formatProblem, type Problem } from '../errors.js';
 import { daemonNames } from '../load/index.js';
 import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directory.js';
@@ -151,38 +152,33 @@ export async function buildAll(paths: readonly string[], options: BuildAllOption
     const jobs = common.jobs ?? defaultJobs();
     const packagesAtOnce = Math.min(jobs, tasks.length);
     const threadsPerPackage = Math.max(1, Math.floor(jobs / packagesAtOnce));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < tasks.length && !signal.aborted) {
-        const index = next++;
-        const task = tasks[index]!;
-        onEvent?.({ kind: 'start', index, task });
-        try {
-          const result = await build(task.dir, {
-            ...common,
-            outDir,
-            profile: task.profile,
-            runSiblings,
-            ...(task.architecture !== undefined ? { architecture: task.architecture } : {}),
-            jobs: threadsPerPackage,
-            signal,
-            ...(onEvent ? { onProgress: (bytes: number, total: number) => onEvent({ kind: 'progress', index, bytes, total }) } : {}),
-          });
-          results[index] = result;
-          for (const warning of result.warnings) tell(warning);
-          onEvent?.({ kind: 'built', index, result });
-        } catch (error) {
-          onEvent?.({ kind: 'failed', index });
-          if (error instanceof DebforgeError) {
-            for (const problem of error.problems) tell(problem);
-          } else {
-            unexpected ??= error;
-            controller.abort();
-          }
+    const buildTask = async (task: BuildTask, index: number): Promise<void> => {
+      onEvent?.({ kind: 'start', index, task });
+      try {
+        const result = await build(task.dir, {
+          ...common,
+          outDir,
+          profile: task.profile,
+          runSiblings,
+          ...(task.architecture !== undefined ? { architecture: task.architecture } : {}),
+          jobs: threadsPerPackage,
+          signal,
+          ...(onEvent ? { onProgress: (bytes: number, total: number) => onEvent({ kind: 'progress', index, bytes, total }) } : {}),
+        });
+        results[index] = result;
+        for (const warning of result.warnings) tell(warning);
+        onEvent?.({ kind: 'built', index, result });
+      } catch (error) {
+        onEvent?.({ kind: 'failed', index });
+        if (error instanceof DebforgeError) {
+          for (const problem of error.problems) tell(problem);
+        } else {
+          unexpected ??= error;
+          controller.abort();
         }
       }
     };
-    await Promise.all(Array.from({ length: packagesAtOnce }, worker));
+    await forEachLimit(tasks, packagesAtOnce, buildTask, () => signal.aborted);
     if (unexpected !== undefined) throw unexpected;
     common.signal?.throwIfAborted();
     done = true;

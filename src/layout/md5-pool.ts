@@ -3,6 +3,7 @@
  * before this a package of maps and models spent seconds hashing on one core while the others
  * idled: md5sums go in control.tar, which precedes data.tar, so compression cannot start earlier.
  */
+import { forEachLimit } from '../concurrency.js';
 import { ThreadPool } from '../thread-pool.js';
 import type { Md5Request, Md5Response } from './md5-worker.js';
 
@@ -13,15 +14,10 @@ export async function md5OfFiles(files: readonly string[], threads: number): Pro
   const digests: string[] = new Array<string>(files.length);
   const size = Math.min(threads, files.length);
   const pool = new ThreadPool<Md5Request, Md5Response>(WORKER_URL, size, 1);
-  let next = 0;
-  const takeFiles = async (): Promise<void> => {
-    while (next < files.length) {
-      const index = next++;
-      digests[index] = md5Of(await pool.run({ file: files[index]! }, []));
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: size }, takeFiles));
+    await forEachLimit(files, size, async (file, index) => {
+      digests[index] = md5Of(await pool.run({ file }, []));
+    });
     return digests;
   } finally {
     await pool.close();

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DebforgeError } from '../errors.js';
 import { readDebInfo, type DebInfo } from './deb.js';
 import { versionWithoutEpoch } from '../debian/version.js';
+import { mapLimit } from '../concurrency.js';
 
 /** `pool/<component>/<prefix>/<source>/`: the prefix is `lib` + one letter for lib* sources, as Debian does. */
 export function poolDirectory(component: string, source: string): string {
@@ -49,19 +50,6 @@ export async function collectDebs(inputs: readonly string[], outDir: string): Pr
     } else found.push(input);
   }
   return [...new Set(found)];
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** What each .deb holds, in the order given (`read` may remember what it read before). */

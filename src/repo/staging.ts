@@ -10,6 +10,7 @@
 import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { forEachLimit } from '../concurrency.js';
 
 /** The order in which staged changes are put in place. */
 export const Phase = {
@@ -110,18 +111,14 @@ export class Staging {
     const staged = this.changes.flatMap((change) => (change.kind === 'rename' ? [change.staged] : []));
     if (staged.length === 0) return;
     if (staged.length > MANY_FILES && spawnSync('sync', ['-f', this.dir], { stdio: 'ignore' }).status === 0) return;
-    let next = 0;
-    const syncer = async (): Promise<void> => {
-      while (next < staged.length) {
-        const handle = await fs.open(staged[next++]!, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
+    await forEachLimit(staged, SYNCS_AT_ONCE, async (file) => {
+      const handle = await fs.open(file, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(SYNCS_AT_ONCE, staged.length) }, syncer));
+    });
   }
 
   remove(target: string, phase: Phase): void {
