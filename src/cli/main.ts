@@ -131,13 +131,16 @@ async function inspectCommand(argv: string[], io: Io): Promise<number> {
   const file = positionals[0]!;
   // The reader is loaded only for inspect: a build never pays for it.
   const { readDeb, DebFormatError } = await import('../deb/index.js');
+  const { Deb822Error } = await import('../debian/deb822.js');
   const { visibleJson, visibleLine, visibleMessage, visibleText } = await import('../deb/visible.js');
   let deb;
   try {
-    deb = await readDeb(file);
+    // Control characters are shown escaped, as dpkg takes them; whatever else dpkg refuses in a control file is refused.
+    deb = await readDeb(file, { controlCharacters: 'keep' });
   } catch (error) {
-    if (!(error instanceof DebFormatError)) throw error;
-    throw new DebforgeError({ file, message: `cannot read package: ${visibleMessage(error.message)}`, severity: 'error' });
+    const what = error instanceof Deb822Error ? `control file ${error.message}` : error instanceof DebFormatError ? error.message : undefined;
+    if (what === undefined) throw error;
+    throw new DebforgeError({ file, message: `cannot read package: ${visibleMessage(what)}`, severity: 'error' });
   }
   const files = deb.dataItems.map((item) => ({
     mode: item.mode.toString(8).padStart(4, '0'),

@@ -4,6 +4,7 @@ import { arMembers } from './ar.js';
 import { ByteReader } from './bytes.js';
 import { ConfinementCheck } from './confinement.js';
 import { decompressed, memberCompression, type Compression, type ExpansionLimits } from './decompress.js';
+import { parseControlStanza, type Stanza } from '../debian/deb822.js';
 import { DebFormatError } from '../debian/format-error.js';
 import { openRegularFile } from './input-file.js';
 import { TarReader, type TarEntry } from './tar.js';
@@ -27,7 +28,8 @@ interface TarItem extends TarEntry {
 
 export interface DebContents {
   members: ArMember[];
-  control: Map<string, string>;
+  /** The control file's fields, in their order, as dpkg reads them. */
+  control: Stanza;
   controlText: string;
   scripts: Map<string, string>;
   conffiles: string[];
@@ -69,35 +71,28 @@ interface ReadDebOptions {
   /** Read the contents of every regular file of data.tar (tests, small packages: bounded by `dataFileBytes` each). */
   withContents?: boolean;
   /** Data files whose contents to read, decided per name once the control file is known. */
-  dataFiles?: (name: string, control: Map<string, string>) => boolean;
+  dataFiles?: (name: string, control: Stanza) => boolean;
   /** Keep the list of data.tar entries (default true; `repo` does not need it). */
   listData?: boolean;
+  /**
+   * Control characters in control fields: refused (the default: what goes into an index must read
+   * the same everywhere), or kept as dpkg keeps them (to show a package as it is).
+   */
+  controlCharacters?: 'refuse' | 'keep';
   limits?: DebLimits;
 }
 
 const SCRIPTS = ['preinst', 'postinst', 'prerm', 'postrm', 'config', 'triggers'];
 const CONTROL_FILES = new Set(['control', 'conffiles', ...SCRIPTS]);
 
-function parseControl(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  let current: string | undefined;
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    if (/^[ \t]/.test(line) && current) fields.set(current, `${fields.get(current)}\n${line}`);
-    else {
-      const colon = line.indexOf(':');
-      current = line.slice(0, colon);
-      fields.set(current, line.slice(colon + 1).trim());
-    }
-  }
-  return fields;
-}
-
 function controlName(name: string): string {
   return name.replace(/^\.\//, '');
 }
 
-/** Reads a .deb; every problem is a DebFormatError with a one-line message (the caller names the file). */
+/**
+ * Reads a .deb; every problem is a DebFormatError with a one-line message (the caller names the
+ * file), or a Deb822Error naming the line of the control file that dpkg would not read as one stanza.
+ */
 export async function readDeb(file: string, options: ReadDebOptions = {}): Promise<DebContents> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const input = await openRegularFile(file);
@@ -111,7 +106,7 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
     const controlFiles = new Map<string, string>();
     const dataItems: TarItem[] = [];
     const dataFiles = new Map<string, Buffer>();
-    let control: Map<string, string> | undefined;
+    let control: Stanza | undefined;
     let sawData = false;
     for await (const member of arMembers(reader, input.size)) {
       const { offset, ...header } = member;
@@ -139,7 +134,9 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
           }
           controlItems.push(item);
         });
-        control = parseControl(controlFiles.get('control') ?? '');
+        const controlText = controlFiles.get('control');
+        if (controlText === undefined) throw new DebFormatError(`${member.name} has no control file`);
+        control = parseControlStanza(controlText, { controlCharacters: options.controlCharacters ?? 'refuse' });
         continue;
       }
       const dataCompression = memberCompression(member.name, 'data.tar');
@@ -162,7 +159,7 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
     }
     if (members.length === 0) throw new DebFormatError('an empty ar archive: not a .deb');
     if (control === undefined || !sawData) throw new DebFormatError('missing control.tar or data.tar member');
-    const controlText = controlFiles.get('control') ?? '';
+    const controlText = controlFiles.get('control')!;
     const scripts = new Map<string, string>();
     for (const script of SCRIPTS) {
       const text = controlFiles.get(script);

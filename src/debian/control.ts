@@ -1,4 +1,5 @@
 /** Debian control files (deb-control(5)): field order, one field a line, and the Description field's layout. */
+import { renderStanza } from './deb822.js';
 
 /** One field of a Debian control file, in output order. */
 export type ControlField = [name: string, value: string];
@@ -61,11 +62,6 @@ export function wrapDescriptionLine(text: string, width = 79): string[] {
 /** Serialises fields in dpkg-gencontrol's order; single-line fields are checked for newlines. */
 export function formatControl(fields: readonly ControlField[]): string {
   const order = new Map<string, number>(FIELD_ORDER.map((name, index) => [name, index]));
-  const sorted = [...fields].sort((a, b) => (order.get(a[0]) ?? 99) - (order.get(b[0]) ?? 99));
-  return sorted
-    .map(([name, value]) => {
-      if (name !== 'Description' && /[\r\n]/.test(value)) throw new Error(`control field ${name} must be one line`);
-      return `${name}: ${value}\n`;
-    })
-    .join('');
+  for (const [name, value] of fields) if (name !== 'Description' && /[\r\n]/.test(value)) throw new Error(`control field ${name} must be one line`);
+  return renderStanza([...fields].sort((a, b) => (order.get(a[0]) ?? 99) - (order.get(b[0]) ?? 99)));
 }

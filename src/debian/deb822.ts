@@ -36,17 +36,24 @@ const CONTROL_CHARACTER_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
  * Deb822Error naming the line, so no two readers of the same text can see different fields.
  */
 export function parseStanzas(text: string): Stanza[] {
-  return parseWithLines(text).stanzas;
+  return parseWithLines(text, { comments: true, controlCharacters: false }).stanzas;
 }
 
-function parseWithLines(text: string): { stanzas: Stanza[]; starts: number[] } {
+interface Rules {
+  /** Skip `#` comment lines (indexes and Release files); dpkg takes none in a control file. */
+  comments: boolean;
+  /** Keep control characters in values, as dpkg does, instead of refusing them. */
+  controlCharacters: boolean;
+}
+
+function parseWithLines(text: string, rules: Rules): { stanzas: Stanza[]; starts: number[] } {
   const stanzas: Stanza[] = [];
   const starts: number[] = [];
   let current: Array<[string, string]> = [];
   let names = new Set<string>();
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  const checkLines = CONTROL_CHARACTER_IN_TEXT.test(text);
+  const checkLines = !rules.controlCharacters && CONTROL_CHARACTER_IN_TEXT.test(text);
   lines.forEach((line, index) => {
     const lineNumber = index + 1;
     const control = checkLines ? CONTROL_CHARACTER.exec(line) : null;
@@ -57,7 +64,10 @@ function parseWithLines(text: string): { stanzas: Stanza[]; starts: number[] } {
       names = new Set();
       return;
     }
-    if (line.startsWith('#')) return;
+    if (line.startsWith('#')) {
+      if (rules.comments) return;
+      throw new Deb822Error(lineNumber, 'a "#" comment line, which dpkg does not take in a control file');
+    }
     if (line.startsWith(' ') || line.startsWith('\t')) {
       const last = current[current.length - 1];
       if (last === undefined) throw new Deb822Error(lineNumber, 'continuation line before any field');
@@ -81,9 +91,11 @@ function parseWithLines(text: string): { stanzas: Stanza[]; starts: number[] } {
 /**
  * A package's control file: exactly one stanza, parsed strictly. Anything dpkg would refuse, or
  * that could make the Packages index say something else than the package, is refused.
+ * `controlCharacters: 'keep'` takes them as data, as dpkg does (for showing a package, not indexing it):
+ * every other rule is dpkg's, so a stanza read either way has the same fields.
  */
-export function parseControlStanza(text: string): Stanza {
-  const { stanzas, starts } = parseWithLines(text);
+export function parseControlStanza(text: string, options: { controlCharacters?: 'refuse' | 'keep' } = {}): Stanza {
+  const { stanzas, starts } = parseWithLines(text, { comments: false, controlCharacters: options.controlCharacters === 'keep' });
   if (stanzas.length === 0) throw new Deb822Error(1, 'the control file is empty');
   if (stanzas.length > 1) throw new Deb822Error(starts[1]!, 'a second stanza after a blank line: a control file holds one');
   return stanzas[0]!;

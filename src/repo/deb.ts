@@ -9,7 +9,7 @@ import { ARCHITECTURE_NAME } from '../debian/architectures.js';
 import { PACKAGE_NAME } from '../debian/names.js';
 import { DEBIAN_VERSION } from '../debian/version.js';
 import { DebforgeError } from '../errors.js';
-import { Deb822Error, field, parseControlStanza, type Stanza } from '../debian/deb822.js';
+import { Deb822Error, field, type Stanza } from '../debian/deb822.js';
 
 export interface DebInfo {
   file: string;
@@ -38,17 +38,16 @@ export async function readDebInfo(file: string): Promise<DebInfo> {
     // One streaming pass: the whole file hashed, the control file and the changelog read, every header checked.
     deb = await readDeb(file, {
       listData: false,
-      dataFiles: (entry, fields) => changelogs(fields.get('Package') ?? '').includes(entry.replace(/^(?!\.\/)/, './')),
+      dataFiles: (entry, fields) => changelogs(field(fields, 'Package') ?? '').includes(entry.replace(/^(?!\.\/)/, './')),
     });
-    if (deb.controlText === '') throw new DebFormatError('control.tar has no control file');
-    control = parseControl(deb.controlText, file);
+    control = deb.control;
     const name = field(control, 'Package') ?? '';
     const changelog = changelogs(name)
       .map((entry) => deb.dataFiles.get(entry) ?? deb.dataFiles.get(entry.slice(2)))
       .find((data) => data !== undefined);
     if (changelog !== undefined) distribution = changelogDistribution(await gzipFirstLine(changelog));
   } catch (error) {
-    if (error instanceof DebforgeError) throw error;
+    if (error instanceof Deb822Error) throw bad(`control file ${error.message}: refused, as apt could read it differently from what debforge checked`);
     if (error instanceof DebFormatError) throw bad(`not a readable .deb: ${error.message}`);
     throw error;
   }
@@ -73,17 +72,6 @@ export async function readDebInfo(file: string): Promise<DebInfo> {
     sha256: deb.sha256,
     ...(distribution !== undefined ? { distribution } : {}),
   };
-}
-
-/** The control stanza, or an error naming the line: a package whose control data two readers could read differently is refused. */
-function parseControl(text: string, file: string): Stanza {
-  try {
-    return parseControlStanza(text);
-  } catch (error) {
-    if (!(error instanceof Deb822Error)) throw error;
-    const message = `control file ${error.message}: refused, as apt could read it differently from what debforge checked`;
-    throw new DebforgeError({ file, message, severity: 'error' });
-  }
 }
 
 /** The first line of a gzipped text, decompressing no more than that needs (a changelog could be a bomb). */

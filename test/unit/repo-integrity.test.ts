@@ -106,6 +106,11 @@ describe('repo: control data parsed strictly, Release text validated', function 
       control: controlText('innocent', '1.0-1', 'Depends: libc6\rPre-Depends: evil\n'),
       message: /hostile\.deb: control file line 5: control character U\+000D/,
     },
+    {
+      what: 'a "#" comment line',
+      control: `# Package: evil-package\n${controlText('innocent')}`,
+      message: /hostile\.deb: control file line 1: a "#" comment line, which dpkg does not take in a control file: refused/,
+    },
   ];
 
   for (const { what, control, message } of hostileControls) {
@@ -135,6 +140,33 @@ describe('repo: control data parsed strictly, Release text validated', function 
     await fs.rm(twoStanzas);
     const indexed = must('apt-ftparchive', ['packages', '.'], { cwd: dir });
     assert.match(indexed, /^Package: evil-package$/m, indexed);
+  });
+
+  it('inspect reads a control file by the rules dpkg-deb reads it with: what dpkg-deb refuses is refused at its line, an escape sequence it takes is shown escaped', async () => {
+    const dir = await tempDir();
+    const refused: Array<[string, string, RegExp]> = [
+      ['duplicate.deb', `${controlText('innocent')}Package: evil-package\n`, /control file line 7: second Package field in one stanza$/],
+      ['two.deb', `${controlText('innocent')}\nPackage: evil-package\nVersion: 6.6.6\n`, /control file line 8: a second stanza after a blank line/],
+      ['comment.deb', `# Package: evil-package\n${controlText('innocent')}`, /control file line 1: a "#" comment line/],
+    ];
+    for (const [name, control, message] of refused) {
+      const deb = await craftDeb(dir, name, control);
+      const oracle = run('dpkg-deb', ['--show', '--showformat=${Package}\\n', deb]);
+      assert.notEqual(oracle.code, 0, `dpkg-deb reads ${name}: ${oracle.stdout}`);
+      const inspected = await measuredDebforge(['inspect', deb]);
+      assertRefused(inspected, 1, new RegExp(`^debforge: ${deb.replace(/[.]/g, '\\.')}: cannot read package: ${message.source}`));
+    }
+    const escape = await craftDeb(dir, 'escape.deb', controlText('innocent', '1.0-1', 'Homepage: https://example.org/\u001b]2;pwned\u0007\n'));
+    const oracle = run('dpkg-deb', ['--show', '--showformat=${Homepage}', escape]);
+    assert.equal(oracle.code, 0, oracle.stderr);
+    assert.equal(oracle.stdout, 'https://example.org/\u001b]2;pwned\u0007');
+    const shown = await measuredDebforge(['inspect', escape]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^Homepage: https:\/\/example\.org\/\\x1b\]2;pwned\\x07$/m);
+    const json = await measuredDebforge(['inspect', '--json', escape]);
+    assert.equal(json.code, 0, json.stderr);
+    assert.doesNotMatch(json.stdout, /[\u0000-\u0009\u000b-\u001f]/, 'JSON escapes it');
+    assert.equal((JSON.parse(json.stdout) as { control: Record<string, string> }).control['Homepage'], oracle.stdout);
   });
 
   const hostileOptions: Array<{ option: string; value: string }> = [
