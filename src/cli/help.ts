@@ -125,8 +125,9 @@ Shows a package's control fields, maintainer scripts, conffiles and files
 (mode, owner, size, path). Control characters are shown escaped (\\x1b). An entry
 that would be unpacked outside the root (.., an absolute path, a path through
 a symlink, a hard link out of the package) is marked and reported on stderr,
-and the exit status is 1. Only regular files are read; a malformed package or
-a decompression bomb is refused with a one-line error.
+and the exit status is 1. Only regular files are read; a malformed package, a
+control file dpkg would refuse (a field twice, a second stanza, a # comment
+line) or a decompression bomb is refused with a one-line error.
 
 Options:
   --json                  print as JSON (docs/json.md)
