@@ -4,7 +4,7 @@ import { ProblemList } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import type { MaintainerScript } from '../load/types.js';
 import type { PackageSpec } from '../resolve/types.js';
-import { gzipSync } from '../write/compress/gzip-parallel.js';
+import { gzipMember } from '../gzip/member.js';
 import { renderChangelog } from './changelog.js';
 import { formatDescription, type ControlField } from '../debian/control.js';
 import { renderCopyright } from './copyright.js';
@@ -66,8 +66,8 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
   });
   files.push({
     path: `${docDir}/changelog.Debian.gz`,
-    // As `gzip -9n` writes it: no name, mtime 0, one deflate stream (write/compress).
-    content: gzipSync(
+    // As `gzip -9n` writes it: no name, mtime 0, one deflate stream (src/gzip).
+    content: gzipMember(
       Buffer.from(
         renderChangelog({
           package: spec.package,
@@ -78,7 +78,7 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
           epoch: spec.sourceDateEpoch,
         }),
       ),
-      { level: 9, blockSize: 'whole' },
+      9,
     ),
     mode: 0o644,
   });

@@ -23,7 +23,7 @@ import {
   isCompression,
   xzLibraryVersion,
 } from '../../src/write/compress/index.js';
-import { looksIncompressible } from '../../src/write/compress/incompressible.js';
+import { looksIncompressible } from '../../src/gzip/incompressible.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;

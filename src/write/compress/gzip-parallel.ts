@@ -16,10 +16,10 @@
 import os from 'node:os';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { crc32 } from '../../gzip/crc32.js';
+import { deflateBlockOptions, gzipHeader, gzipMember, gzipTrailer } from '../../gzip/member.js';
 import { majorCollector, minorCollector, type Collect } from './collect.js';
-import { crc32 } from './crc32.js';
 import type { DeflateRequest } from './deflate-worker.js';
-import { looksIncompressible } from './incompressible.js';
 import { checkInteger } from './options.js';
 import { OrderedBlockCompressor, type BlockJob, type ConsumedCallback } from './ordered.js';
 import { ThreadPool } from '../../thread-pool.js';
@@ -57,39 +57,6 @@ const BLOCKS_PER_COLLECT = 16;
  * outlives the young generation, and only a full collection frees it.
  */
 const MINOR_PER_MAJOR = 16;
-
-/** The 10-byte gzip member header: no FNAME/FEXTRA, MTIME 0, XFL per level, OS 3 (Unix) on every host. */
-export function gzipHeader(level: number): Buffer {
-  const xfl = level === 9 ? 2 : level === 1 ? 4 : 0;
-  return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, xfl, 0x03]);
-}
-
-/** The 8-byte gzip member trailer: CRC-32 and size (modulo 2^32) of the input. */
-function gzipTrailer(crc: number, size: number): Buffer {
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc >>> 0, 0);
-  trailer.writeUInt32LE(size % 0x1_0000_0000, 4);
-  return trailer;
-}
-
-/**
- * The zlib options of one block, without its dictionary; the parallel and the synchronous paths
- * share them, so their bytes agree. A block that looks incompressible is stored (level 0, no
- * dictionary): deflate would store it anyway, after a full search.
- */
-function blockOptions(block: Uint8Array, level: number, last: boolean): { options: zlib.ZlibOptions; useDictionary: boolean } {
-  const stored = level > 0 && looksIncompressible(block);
-  const options: zlib.ZlibOptions = {
-    level: stored ? 0 : level,
-    windowBits: 15,
-    memLevel: 8,
-    strategy: zlib.constants.Z_DEFAULT_STRATEGY,
-    finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-    // The chunk size only sets the output buffer size: one buffer for the whole block.
-    chunkSize: Math.max(zlib.constants.Z_DEFAULT_CHUNK, block.length + (block.length >>> 3) + 1024),
-  };
-  return { options, useDictionary: !stored };
-}
 
 /**
  * A block slot: the dictionary (up to 32 KiB of input before the block) followed by the block,
@@ -190,7 +157,7 @@ class ParallelGzip extends OrderedBlockCompressor<BlockJob, DeflateRequest> {
 
   private deflate(slot: Slot, last: boolean): void {
     const block = slot.bytes.subarray(slot.dictionaryLength, slot.dictionaryLength + slot.blockLength);
-    const { options, useDictionary } = blockOptions(block, this.level, last);
+    const { options, useDictionary } = deflateBlockOptions(block, this.level, last);
     const dictionaryLength = useDictionary ? slot.dictionaryLength : 0;
     const buffer = slot.bytes.buffer as ArrayBuffer;
     const job: BlockJob = { done: false, error: undefined, buffer: undefined, length: 0 };
@@ -203,13 +170,13 @@ class ParallelGzip extends OrderedBlockCompressor<BlockJob, DeflateRequest> {
  * synchronously on the calling thread: for small inputs, where the thread pool's round trips
  * and the stream machinery cost more than the compression itself.
  *
- * `blockSize: 'whole'` deflates the input as one block, which is zlib's own gzip stream (as
- * `gzip -n` writes it) between debforge's fixed header and trailer: for small files inside a
- * package (changelog.gz) and for repository indexes (Packages.gz).
+ * `blockSize: 'whole'` deflates the input as one block: gzipMember (src/gzip/member.ts), for
+ * small files inside a package (changelog.gz) and for repository indexes (Packages.gz).
  */
 export function gzipSync(input: Buffer, options: { level?: number; blockSize?: number | 'whole' } = {}): Buffer {
   const level = checkInteger('gzip', 'level', options.level ?? 9, 0, 9);
-  const blockSize = options.blockSize === 'whole' ? Math.max(1, input.length) : checkInteger('gzip', 'blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
+  if (options.blockSize === 'whole') return gzipMember(input, level);
+  const blockSize = checkInteger('gzip', 'blockSize', options.blockSize ?? DEFAULT_GZIP_BLOCK_SIZE, 1, MAX_BLOCK_SIZE);
   const parts: Buffer[] = [gzipHeader(level)];
   let offset = 0;
   // One block per blockSize of input; empty input is one empty, final block, as in the stream.
@@ -217,7 +184,7 @@ export function gzipSync(input: Buffer, options: { level?: number; blockSize?: n
     const end = Math.min(offset + blockSize, input.length);
     const dictionary = offset > 0 ? input.subarray(Math.max(0, offset - WINDOW), offset) : undefined;
     const block = input.subarray(offset, end);
-    const { options: zlibOptions, useDictionary } = blockOptions(block, level, end === input.length);
+    const { options: zlibOptions, useDictionary } = deflateBlockOptions(block, level, end === input.length);
     if (useDictionary && dictionary !== undefined) zlibOptions.dictionary = dictionary;
     parts.push(zlib.deflateRawSync(block, zlibOptions));
     offset = end;

@@ -9,8 +9,8 @@ import { createXz } from './xz.js';
 import { createZstd } from './zstd.js';
 import type { ConsumedCallback } from './ordered.js';
 
-export { createGzip, gzipSync, gzipHeader, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
-export { crc32Portable } from './crc32.js';
+export { createGzip, gzipSync, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
+export { crc32Portable } from '../../gzip/crc32.js';
 export { createXz, defaultXzBlockSize, xzLibraryVersion, type XzOptions } from './xz.js';
 export { createZstd, DEFAULT_ZSTD_LEVEL, type ZstdOptions } from './zstd.js';
 export type { ConsumedCallback } from './ordered.js';

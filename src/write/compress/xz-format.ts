@@ -7,7 +7,7 @@
  * Every integrity check is CRC32 (check ID 1), computed with zlib.crc32: the format allows it,
  * every decoder (liblzma, so dpkg and xz) verifies it, and it costs nothing next to LZMA2.
  */
-import { crc32 } from './crc32.js';
+import { crc32 } from '../../gzip/crc32.js';
 
 const MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const FOOTER_MAGIC = Buffer.from([0x59, 0x5a]);

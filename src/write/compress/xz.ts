@@ -27,13 +27,13 @@
 import os from 'node:os';
 import type { Transform } from 'node:stream';
 import { majorCollector, type Collect } from './collect.js';
-import { looksIncompressible } from './incompressible.js';
+import { looksIncompressible } from '../../gzip/incompressible.js';
 import { loadLzmaNative } from './lzma-native.js';
 import { checkInteger } from './options.js';
 import { OrderedBlockCompressor, type BlockJob, type ConsumedCallback } from './ordered.js';
 import { ThreadPool } from '../../thread-pool.js';
 import type { XzRequest } from './xz-worker.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../../gzip/crc32.js';
 import { indexAndFooter, lzma2Bound, storedLzma2, streamHeader, xzBlock } from './xz-format.js';
 
 export interface XzOptions {
