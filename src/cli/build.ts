@@ -1,6 +1,6 @@
 import { buildAll, type BuildEvent } from '../build/all.js';
 import { UsageError } from '../errors.js';
-import { isCompression } from '../write/compress/index.js';
+import { isCompressionChoice } from '../write/compress/index.js';
 import { architectureList, defines, maintainerOptions, parse, positiveInteger } from './args.js';
 import { BUILD_HELP } from './help.js';
 import type { Io } from './io.js';
@@ -31,7 +31,7 @@ export async function buildCommand(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError('build needs at least one daemon folder (see `debforge build --help`)');
   const compression = values.compression;
-  if (compression !== undefined && !isCompression(compression) && compression !== 'distribution') throw new UsageError(`--compression "${compression}" must be gzip, xz, zstd, none or distribution`);
+  if (compression !== undefined && !isCompressionChoice(compression)) throw new UsageError(`--compression "${compression}" must be gzip, xz, zstd, none or distribution`);
   const jobs = positiveInteger(values.jobs, '--jobs');
   const architectures = architectureList(values.arch);
   const json = values.json === true;

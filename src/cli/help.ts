@@ -207,9 +207,10 @@ Options:
   --phase [PKG=]PERCENT   Phased-Update-Percentage of the versions this run adds
                           (of PKG only, repeatable): apt upgrades about PERCENT%
                           of robots to them; raise it later with repo phase
-  --arch A                also list architecture A, with its own index (repeatable;
-                          Architecture: all packages are listed once, under all,
-                          which apt reads on every architecture)
+  --arch A                also list architecture A, with its own index (repeatable,
+                          or comma-separated: --arch amd64,arm64; Architecture: all
+                          packages are listed once, under all, which apt reads on
+                          every architecture)
   --origin NAME           Origin of a new suite (default: debforge): one line of
                           printable characters, no control characters
   --label NAME            Label of a new suite (default: the Origin), the same

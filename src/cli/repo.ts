@@ -1,7 +1,7 @@
 import { findProjectConfig, loadProjectConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_COMPONENT, parseKeep, parsePercent, phaseRepository, pruneRepository, publishRepository, type Keep, type RepoResult, type RepoRunOptions } from '../repo/index.js';
-import { parse, positiveInteger } from './args.js';
+import { architectureList, parse, positiveInteger } from './args.js';
 import { REPO_HELP, REPO_PHASE_HELP, REPO_PRUNE_HELP } from './help.js';
 import type { Io } from './io.js';
 
@@ -88,9 +88,10 @@ export async function repoCommand(argv: string[], io: Io): Promise<number> {
   const base = runOptions(values, 'repo', io);
   const keep = await keepOption(values.keep);
   const phase = phaseOption(values.phase);
+  const architectures = architectureList(values.arch);
   const result = await publishRepository(positionals, {
     ...base,
-    ...(values.arch !== undefined ? { architectures: values.arch.flatMap((a) => a.split(',')).filter((a) => a !== '') } : {}),
+    ...(architectures !== undefined ? { architectures } : {}),
     ...(values.origin !== undefined ? { origin: values.origin } : {}),
     ...(values.label !== undefined ? { label: values.label } : {}),
     ...(keep !== undefined ? { keep } : {}),

@@ -8,7 +8,7 @@ import type { HealthCheck } from '../load/types.js';
 import { parseKeep, type Keep } from '../repo/retention.js';
 import { PROFILES, type Profile } from '../resolve/index.js';
 import { overrideProblem } from '../resolve/maintainer.js';
-import { isCompression, type Compression } from '../write/compress/index.js';
+import { isCompressionChoice, type Compression } from '../write/compress/index.js';
 import { readCustomProfiles } from './profiles.js';
 import { ConfigReader } from './values.js';
 import type { YamlNode } from './yaml.js';
@@ -76,9 +76,9 @@ export async function readProjectConfig(document: YamlNode | undefined, file: st
 
   const compressionNode = node('compression');
   const compression = compressionNode === undefined ? undefined : reader.string(compressionNode, 'compression');
-  if (compression !== undefined && !isCompression(compression) && compression !== 'distribution') {
+  if (compression !== undefined && !isCompressionChoice(compression)) {
     reader.error(`compression "${printable(compression)}" is not one debforge writes; use gzip, xz, zstd, none or distribution`, compressionNode!.line);
-  } else if (compression !== undefined) config.compression = compression as Compression | 'distribution';
+  } else if (compression !== undefined) config.compression = compression;
 
   const architecturesNode = node('architectures');
   const architectures = architecturesNode === undefined ? undefined : reader.stringList(architecturesNode, 'architectures');

@@ -243,6 +243,19 @@ describe('debforge repo', function () {
     assert.deepEqual(result.suites.map((s) => s.changed), [false]);
   });
 
+  it('--arch takes its list as build does: repeatable, comma-separated, trimmed, each once; an empty one is a usage error', async () => {
+    const repo = await tempDir();
+    const published = debforge(['repo', debs[0]!, '--out', repo, '--arch', ' amd64, arm64,', '--arch', 'arm64,riscv64']);
+    assert.equal(published.code, 0, published.stderr);
+    const release = asObject(parseStanzas(await fs.readFile(path.join(repo, 'dists', 'bookworm', 'Release'), 'utf8'))[0]!);
+    assert.deepEqual(release['Architectures']!.split(' ').sort(), ['all', 'amd64', 'arm64', 'riscv64']);
+    for (const command of [['repo', debs[0]!, '--out', await tempDir()], ['build', await tempDir()]]) {
+      const empty = debforge([...command, '--arch', ' , ']);
+      assert.equal(empty.code, 2, empty.stderr);
+      assert.equal(empty.stderr, 'debforge: --arch needs an architecture such as amd64 or arm64\n');
+    }
+  });
+
   it('an unknown key, a missing --out or a non-.deb are one-line errors', async () => {
     const empty = await tempDir('debforge-gpg-');
     const unknown = debforge(['repo', debs[0]!, '--out', await tempDir(), '--sign-key', 'nobody@example.org'], { env: { ...process.env, GNUPGHOME: empty } });

@@ -23,6 +23,11 @@ export function isCompression(value: string): value is Compression {
   return (COMPRESSIONS as readonly string[]).includes(value);
 }
 
+/** What --compression and the project config's `compression:` take: a compression, or `distribution` (the profile's). */
+export function isCompressionChoice(value: string): value is Compression | 'distribution' {
+  return isCompression(value) || value === 'distribution';
+}
+
 export interface CompressorOptions {
   /** Parallel jobs; any value gives the same bytes. */
   jobs: number;
