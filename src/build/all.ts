@@ -9,7 +9,7 @@ import { checkBuild } from './check.js';
 import { defaultJobs, DEFAULT_OUT_DIR, type BuildOptions, type BuildResult } from './options.js';
 import { build } from './package.js';
 import { expandDaemonPaths, plannedArchitectures } from './plan.js';
-import { runConfig, runProfiles, skippedNote, withConfig } from './config.js';
+import { runConfig, runProfiles, skippedKey, skippedNotes, withConfig } from './config.js';
 
 /** What buildAll is asked for: BuildOptions for every package, with a jobs budget and profiles for the whole run. */
 export interface BuildAllOptions extends Omit<BuildOptions, 'profile' | 'architecture' | 'jobs' | 'onProgress'> {
@@ -105,7 +105,9 @@ export async function buildAll(paths: readonly string[], options: BuildAllOption
   const runSiblings = common.runSiblings ?? (await daemonNames(daemons));
   // Errors first and alone (what to fix before anything is built); else each distinct warning or
   // note once: the builds below find them again and tell only new ones.
-  const preflight = await checkBuild(daemons, profiles, { ...common, runSiblings });
+  // The daemons each profile leaves out, judged once: for the check and for the tasks.
+  const skipped = await skippedNotes(daemons, profiles, common);
+  const preflight = await checkBuild(daemons, profiles, { ...common, runSiblings }, skipped);
   const errors = preflight.filter((p) => p.severity === 'error');
   for (const problem of errors.length > 0 ? errors : preflight) tell(problem);
   if (errors.length > 0) return { results: [], problems };
@@ -114,7 +116,7 @@ export async function buildAll(paths: readonly string[], options: BuildAllOption
   for (const dir of daemons) {
     const planned = await plannedArchitectures(dir, common.architectures);
     for (const profile of profiles) {
-      if ((await skippedNote(dir, profile, common)) !== undefined) continue;
+      if (skipped.has(skippedKey(dir, profile))) continue;
       for (const architecture of planned.architectures) tasks.push({ dir, profile, architecture });
     }
   }

@@ -4,7 +4,7 @@ import type { RenderedPackage } from '../render/index.js';
 import type { Profile } from '../resolve/index.js';
 import type { BuildOptions } from './options.js';
 import { plannedArchitectures } from './plan.js';
-import { resolveProfile, runConfig, skippedNote, withConfig } from './config.js';
+import { resolveProfile, runConfig, skippedKey, skippedNotes, withConfig, type SkippedNotes } from './config.js';
 import { stagePackage } from './stage.js';
 
 /** Validates one daemon without writing; returns every problem (errors and warnings). */
@@ -19,16 +19,17 @@ export async function check(dir: string, options: BuildOptions = {}): Promise<Pr
  */
 export async function checkSet(dirs: readonly string[], options: BuildOptions = {}): Promise<Problem[]> {
   const config = await runConfig(dirs, options.config);
-  return (await stageSet(dirs, { ...withConfig(options, config), profile: resolveProfile(options.profile, config) })).problems;
+  const configured = { ...withConfig(options, config), profile: resolveProfile(options.profile, config) };
+  return (await stageSet(dirs, configured, await skippedNotes(dirs, [configured.profile], configured))).problems;
 }
 
-async function stageSet(dirs: readonly string[], options: BuildOptions & { profile: Profile }): Promise<{ problems: Problem[]; staged: RenderedPackage[] }> {
+async function stageSet(dirs: readonly string[], options: BuildOptions & { profile: Profile }, skippedNotes: SkippedNotes): Promise<{ problems: Problem[]; staged: RenderedPackage[] }> {
   const found: Problem[] = [];
   const staged: RenderedPackage[] = [];
   options = { ...options, runSiblings: options.runSiblings ?? (await daemonNames(dirs)) };
   let expected = 0;
   for (const dir of dirs) {
-    const skipped = await skippedNote(dir, options.profile, options);
+    const skipped = skippedNotes.get(skippedKey(dir, options.profile));
     if (skipped !== undefined) {
       found.push(skipped);
       continue;
@@ -55,14 +56,16 @@ async function stageSet(dirs: readonly string[], options: BuildOptions & { profi
 /**
  * Everything `check` finds for these daemons and profiles, each problem once: what `build`
  * verifies before it writes anything (a run with an error writes nothing) and the warnings it
- * prints. Includes the .deb files two profiles would both write.
+ * prints. Includes the .deb files two profiles would both write. `skipped`: the daemons left out
+ * of a profile, when the caller has judged them already (buildAll).
  */
-export async function checkBuild(dirs: readonly string[], profiles: readonly Profile[], given: Omit<BuildOptions, 'profile'> = {}): Promise<Problem[]> {
+export async function checkBuild(dirs: readonly string[], profiles: readonly Profile[], given: Omit<BuildOptions, 'profile'> = {}, skipped?: SkippedNotes): Promise<Problem[]> {
   const problems: Problem[] = [];
   const staged: RenderedPackage[] = [];
   const options = withConfig(given, await runConfig(dirs, given.config));
+  const notes = skipped ?? (await skippedNotes(dirs, profiles, options));
   for (const profile of profiles) {
-    const result = await stageSet(dirs, { ...options, profile });
+    const result = await stageSet(dirs, { ...options, profile }, notes);
     problems.push(...result.problems);
     staged.push(...result.staged);
   }

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { DebforgeError, UsageError, type Problem } from '../errors.js';
 import { configDefaults, findProjectConfig, loadProjectConfig, type ProjectConfig } from '../config/index.js';
-import { displayPath } from '../load/index.js';
+import { displayPath, readManifest } from '../load/index.js';
 import { DEFAULT_PROFILE, findProfile, PROFILES, type Profile } from '../resolve/index.js';
-import { judgeFolder } from '../resolve/targets.js';
+import { judgeTargets } from '../resolve/targets.js';
 import type { BuildOptions } from './options.js';
 
 /**
@@ -64,13 +64,30 @@ export function runProfiles(named: readonly (Profile | string)[] | undefined, co
   return names.map((name) => resolveProfile(name, config));
 }
 
+/** The notes of the daemons a run leaves out of a profile, by skippedKey: judged once per run. */
+export type SkippedNotes = ReadonlyMap<string, Problem>;
+
+export function skippedKey(dir: string, profile: Profile): string {
+  return `${dir}\0${profile.name}`;
+}
+
 /**
- * The note for a daemon found inside a folder the run was given (not named itself) that does not
- * target `profile`: it is left out of that profile's packages. Undefined when it is built.
+ * The note for each daemon found inside a folder the run was given (not named itself) that does
+ * not target a profile: it is left out of that profile's packages. Each package.xml is read once
+ * (one whose package.xml has errors is built: its build reports them).
  */
-export async function skippedNote(dir: string, profile: Profile, options: BuildOptions): Promise<Problem | undefined> {
-  if (!options.folderDaemons?.includes(dir)) return undefined;
-  const verdict = await judgeFolder(dir, profile, knownProfiles(typeof options.config === 'object' ? options.config : undefined));
-  if (!('applies' in verdict) || verdict.applies) return undefined;
-  return { file: displayPath(dir, 'package.xml'), ...(verdict.line !== undefined ? { line: verdict.line } : {}), message: `${verdict.reason}: skipped`, severity: 'note' };
+export async function skippedNotes(dirs: readonly string[], profiles: readonly Profile[], options: BuildOptions): Promise<SkippedNotes> {
+  const notes = new Map<string, Problem>();
+  const known = knownProfiles(typeof options.config === 'object' ? options.config : undefined);
+  for (const dir of dirs) {
+    if (!options.folderDaemons?.includes(dir)) continue;
+    const manifest = await readManifest(dir);
+    if (manifest === undefined) continue;
+    for (const profile of profiles) {
+      const verdict = judgeTargets(manifest, profile, known);
+      if (!('applies' in verdict) || verdict.applies) continue;
+      notes.set(skippedKey(dir, profile), { file: displayPath(dir, 'package.xml'), ...(verdict.line !== undefined ? { line: verdict.line } : {}), message: `${verdict.reason}: skipped`, severity: 'note' });
+    }
+  }
+  return notes;
 }

@@ -6,7 +6,7 @@ import { scanBloomFolder } from './bloom.js';
 import { CMAKE_LISTS, readCatkinRules } from './cmake/index.js';
 import { MAX_XML_BYTES, readInputFile } from './read-input.js';
 import { scanDaemonFolder } from './scan.js';
-import type { DaemonSource } from './types.js';
+import type { DaemonSource, Manifest } from './types.js';
 
 export * from './types.js';
 export { compareBytes } from './folder.js';
@@ -52,6 +52,22 @@ export async function loadDaemon(dir: string, problems = new ProblemList()): Pro
   for (const item of local.items) problems.items.push({ ...item, file: displayPath(dir, item.file) });
   if (!manifest) return undefined;
   return { dir, manifest, ...scan, siblings: await siblingNames(dir), ...(catkin ? { catkin } : {}) };
+}
+
+/**
+ * The daemon folder's package.xml alone, read as loadDaemon reads it (a regular file inside the
+ * folder, capped): undefined when it cannot be read or has errors, which its full load reports.
+ */
+export async function readManifest(dir: string): Promise<Manifest | undefined> {
+  const problems = new ProblemList();
+  try {
+    const bytes = await readInputFile(path.join(dir, 'package.xml'), 'package.xml', { what: 'package.xml', maxBytes: MAX_XML_BYTES, confineTo: dir });
+    const manifest = parseManifest(bytes, 'package.xml', problems);
+    return problems.errors.length > 0 ? undefined : manifest;
+  } catch (error) {
+    if (!(error instanceof DebforgeError)) throw error;
+    return undefined;
+  }
 }
 
 /** The `<name>` of every daemon folder next to `dir` (read cheaply, without full validation). */

@@ -1,7 +1,4 @@
-import path from 'node:path';
-import { DebforgeError, printable, ProblemList } from '../errors.js';
-import { parseManifest } from '../load/package-xml.js';
-import { MAX_XML_BYTES, readInputFile } from '../load/read-input.js';
+import { printable } from '../errors.js';
 import type { Manifest } from '../load/types.js';
 import { ConditionError, conditionVariables, evaluateCondition } from './condition.js';
 import type { Profile } from './profiles.js';
@@ -42,20 +39,4 @@ export function judgeTargets(manifest: Manifest, profile: Profile, known: readon
     throw error;
   }
   return { applies: false, reason: `targets the profiles where "${printable(condition.expression)}" holds (<debforge condition>), not profile ${profile.name} (${profile.summary})`, line: condition.line };
-}
-
-/**
- * The verdict for the daemon folder `dir`, reading only its package.xml (a folder whose
- * package.xml has errors applies: its build reports them).
- */
-export async function judgeFolder(dir: string, profile: Profile, known: readonly Profile[]): Promise<TargetVerdict> {
-  const problems = new ProblemList();
-  let manifest: Manifest | undefined;
-  try {
-    const bytes = await readInputFile(path.join(dir, 'package.xml'), 'package.xml', { what: 'package.xml', maxBytes: MAX_XML_BYTES, confineTo: dir });
-    manifest = parseManifest(bytes, 'package.xml', problems);
-  } catch (error) {
-    if (!(error instanceof DebforgeError)) throw error;
-  }
-  return manifest === undefined || problems.errors.length > 0 ? { applies: true } : judgeTargets(manifest, profile, known);
 }
