@@ -116,6 +116,7 @@ Options:
   --arch A                check only architecture A of folders with files-<arch>/ folders
                           (repeatable or comma-separated; default: every one they provide)
   --json                  print the folders, profiles and problems as JSON (docs/json.md)
+  -q, --quiet             print only the problems (no line saying what was checked)
   -h, --help              show this help
 `;
 
@@ -166,8 +167,8 @@ package and architecture unless --keep says otherwise, so a robot can go back
 with apt-get install PACKAGE=VERSION; older ones leave the index, and their pool
 files go once no index names them. A different file for a name/version/
 architecture already published is refused, and so is a control file with a
-field given twice, a malformed field name, a second stanza or control
-characters. Prints the Release file of each suite.
+field given twice, a malformed field name, a second stanza, a # comment line
+or control characters. Prints the Release file of each suite.
 
 What was read from each .deb is remembered in DIR/.debforge-cache.json, so a run
 reads only new or changed files (a file is known by its inode, size, mtime and
@@ -217,6 +218,9 @@ Options:
   --lock-wait SECONDS     how long to wait for another run on DIR (default: 600)
   --json                  print the packages, suites, dropped versions and
                           removed pool files as JSON
+  -q, --quiet             print on stderr only warnings and errors, not what was
+                          read, added and removed (the Release files still go to
+                          stdout)
   -h, --help              show this help
 `;
 
@@ -242,6 +246,9 @@ Options:
   --lock-wait SECONDS     how long to wait for another run on DIR (default: 600)
   --json                  print the suites, dropped versions and removed pool
                           files as JSON
+  -q, --quiet             print on stderr only warnings and errors, not what was
+                          read, added and removed (the Release files still go to
+                          stdout)
   -h, --help              show this help
 `;
 
@@ -263,6 +270,9 @@ Options:
                           without one, rather than left unsigned
   --lock-wait SECONDS     how long to wait for another run on DIR (default: 600)
   --json                  print the versions phased and the suites as JSON
+  -q, --quiet             print on stderr only warnings and errors, not what was
+                          read, added and removed (the Release files still go to
+                          stdout)
   -h, --help              show this help
 `;
 
@@ -287,5 +297,7 @@ Options:
                           config's first profile, else noetic); the ros kind
                           follows its ROS version
   --dir DIR               parent folder (default: daemons)
+  -q, --quiet             print only the folder written (stdout), not what it
+                          holds and what to do next
   -h, --help              show this help
 `;

@@ -75,7 +75,7 @@ function reportError(error: unknown, io: Io): number {
 }
 
 async function checkCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, maintainer: { type: 'string' }, tag: { type: 'string' }, rosdistro: { type: 'string' }, arch: { type: 'string', multiple: true }, json: { type: 'boolean' } }, 'check');
+  const { values, positionals } = parse(argv, { profile: { type: 'string', multiple: true }, define: { type: 'string', multiple: true }, maintainer: { type: 'string' }, tag: { type: 'string' }, rosdistro: { type: 'string' }, arch: { type: 'string', multiple: true }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } }, 'check');
   if (values.help) {
     io.stdout(CHECK_HELP);
     return 0;
@@ -109,7 +109,7 @@ async function checkCommand(argv: string[], io: Io): Promise<number> {
   if (values.json) {
     const report = { folders: daemons, profiles: profiles.map((p) => p.name), errors, warnings: count('warning'), notes: count('note'), problems };
     io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  } else if (errors === 0) {
+  } else if (errors === 0 && values.quiet !== true) {
     const found = [plural(count('warning'), 'warning'), plural(count('note'), 'note')].filter((part) => !part.startsWith('0 '));
     const names = profiles.map((p) => p.name).join(', ');
     io.stdout(`checked ${plural(daemons.length, 'daemon folder')} for ${plural(profiles.length, 'profile')} (${names}): ${found.length === 0 ? 'no problems' : `no errors, ${found.join(', ')}`}\n`);

@@ -6,9 +6,9 @@ import { parse } from './args.js';
 import { NEW_HELP } from './help.js';
 import type { Io } from './io.js';
 
-/** `debforge new <name> [--kind ros|user|plain] [--profile NAME] [--dir DIR]`: prints the folder written on stdout. */
+/** `debforge new <name> [--kind ros|user|plain] [--profile NAME] [--dir DIR] [--quiet]`: prints the folder written on stdout. */
 export async function newCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { kind: { type: 'string' }, dir: { type: 'string' }, profile: { type: 'string' } }, 'new');
+  const { values, positionals } = parse(argv, { kind: { type: 'string' }, dir: { type: 'string' }, profile: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } }, 'new');
   if (values.help) {
     io.stdout(NEW_HELP);
     return 0;
@@ -19,9 +19,11 @@ export async function newCommand(argv: string[], io: Io): Promise<number> {
   // The project config found above the new folder names the default profile and custom ones.
   const profile = resolveProfile(values.profile, await runConfig([path.join(values.dir ?? 'daemons', positionals[0]!)]));
   const created = await newDaemon(positionals[0]!, { kind, profile, ...(values.dir !== undefined ? { dir: values.dir } : {}) });
-  const flavour = kind === 'ros' ? `, ROS ${profile.ros?.version ?? ''} for ${profile.name}` : '';
-  io.stderr(`debforge: created ${created.path} (${kind}${flavour}): ${created.files.join(', ')}\n`);
-  io.stderr(`debforge: next: edit the files (their comments explain the contract), then \`debforge check ${created.path}\` and \`debforge build ${created.path}\`\n`);
+  if (values.quiet !== true) {
+    const flavour = kind === 'ros' ? `, ROS ${profile.ros?.version ?? ''} for ${profile.name}` : '';
+    io.stderr(`debforge: created ${created.path} (${kind}${flavour}): ${created.files.join(', ')}\n`);
+    io.stderr(`debforge: next: edit the files (their comments explain the contract), then \`debforge check ${created.path}\` and \`debforge build ${created.path}\`\n`);
+  }
   io.stdout(`${created.path}\n`);
   return 0;
 }

@@ -13,9 +13,10 @@ const RUN_OPTIONS = {
   'sign-key': { type: 'string', multiple: true },
   'lock-wait': { type: 'string' },
   json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
 } as const;
 
-function runOptions(values: { out?: string; suite?: string; component?: string; 'sign-key'?: string[]; 'lock-wait'?: string }, command: string, io: Io): RepoRunOptions {
+function runOptions(values: { out?: string; suite?: string; component?: string; 'sign-key'?: string[]; 'lock-wait'?: string; quiet?: boolean }, command: string, io: Io): RepoRunOptions {
   if (values.out === undefined || values.out === '') throw new UsageError(`${command} needs --out DIR, the repository folder (see \`debforge ${command} --help\`)`);
   const signKey = values['sign-key'];
   if (signKey?.some((key) => key === '')) throw new UsageError('--sign-key is empty: give a key ID, a fingerprint or a key file');
@@ -26,7 +27,10 @@ function runOptions(values: { out?: string; suite?: string; component?: string; 
     ...(values.suite !== undefined ? { suite: values.suite } : {}),
     ...(signKey !== undefined ? { signKey } : {}),
     ...(lockWaitSeconds !== undefined ? { lockWaitSeconds } : {}),
-    log: (line) => io.stderr(`debforge: ${line}\n`),
+    // --quiet: the warnings, not the progress (what was read, added, removed, a wait for the lock).
+    log: (line) => {
+      if (values.quiet !== true || line.startsWith('warning: ')) io.stderr(`debforge: ${line}\n`);
+    },
   };
 }
 

@@ -18,7 +18,7 @@ export interface RepoRunOptions {
   now?: Date;
   /** Seconds to wait for another run that holds the repository's lock (default DEFAULT_LOCK_WAIT_SECONDS). */
   lockWaitSeconds?: number;
-  /** Progress and warnings, one line each. */
+  /** Progress and warnings, one line each; a warning's line starts with `warning: ` (`repo --quiet` prints only those). */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }
