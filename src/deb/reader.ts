@@ -42,6 +42,8 @@ export interface DebContents {
   dataFiles: Map<string, Buffer>;
   /** Size, md5 and sha256 of the whole .deb file, from the same read. */
   size: number;
+  /** The file's bytes as read and hashed, with `keepBytes`, for a file read in one piece (up to 1 MiB). */
+  bytes?: Buffer;
   md5: string;
   sha256: string;
 }
@@ -79,6 +81,8 @@ interface ReadDebOptions {
    * the same everywhere), or kept as dpkg keeps them (to show a package as it is).
    */
   controlCharacters?: 'refuse' | 'keep';
+  /** Return the bytes read, if the file was read in one piece (`repo` writes its pool copy from the bytes it hashed). */
+  keepBytes?: boolean;
   limits?: DebLimits;
 }
 
@@ -100,7 +104,15 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
   const sha256 = createHash('sha256');
   const hashes: Hash[] = [md5, sha256];
   try {
-    const reader = new ByteReader(input.chunks((chunk) => hashes.forEach((hash) => hash.update(chunk)))[Symbol.asyncIterator]());
+    const seen: Buffer[] = [];
+    const reader = new ByteReader(
+      input
+        .chunks((chunk) => {
+          for (const hash of hashes) hash.update(chunk);
+          if (options.keepBytes === true && seen.length < 2) seen.push(chunk);
+        })
+        [Symbol.asyncIterator](),
+    );
     const members: ArMember[] = [];
     const controlItems: TarItem[] = [];
     const controlFiles = new Map<string, string>();
@@ -177,6 +189,7 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
       dataItems,
       dataFiles,
       size: input.size,
+      ...(seen.length === 1 && seen[0]!.length === input.size ? { bytes: seen[0]! } : {}),
       md5: md5.digest('hex'),
       sha256: sha256.digest('hex'),
     };

@@ -28,7 +28,7 @@ const RACY_MS = 2_000;
 const MAX_INDEX_FACTS = 256;
 const SHA256 = /^[0-9a-f]{64}$/;
 
-type Remembered = Omit<DebInfo, 'file'>;
+type Remembered = Omit<DebInfo, 'file' | 'bytes'>;
 
 function identity(stat: BigIntStats): string {
   return [stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(':');
@@ -102,7 +102,7 @@ export class ReadCache implements IndexMemory {
     const after = statSync(file, { bigint: true });
     const settled = Date.now() - Number(after.ctimeNs / 1_000_000n) >= RACY_MS;
     if (identity(after) === key && BigInt(info.size) === after.size && settled) {
-      const { file: _file, ...rest } = info;
+      const { file: _file, bytes: _bytes, ...rest } = info;
       this.fresh.set(key, rest);
     }
     return info;

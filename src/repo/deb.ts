@@ -25,10 +25,17 @@ export interface DebInfo {
   sha256: string;
   /** First distribution of the changelog's top entry, if the package has a Debian changelog. */
   distribution?: string;
+  /** The bytes that were hashed, when the read kept them: the pool copy is written from them. */
+  bytes?: Buffer;
+}
+
+interface ReadDebInfoOptions {
+  /** Asked with the size of a file read in one piece: may its bytes be kept (a budget for the whole run)? */
+  keepBytes?: (size: number) => boolean;
 }
 
 
-export async function readDebInfo(file: string): Promise<DebInfo> {
+export async function readDebInfo(file: string, options: ReadDebInfoOptions = {}): Promise<DebInfo> {
   const bad = (message: string): DebforgeError => new DebforgeError({ file, message, severity: 'error' });
   const changelogs = (name: string): string[] => [`./usr/share/doc/${name}/changelog.Debian.gz`, `./usr/share/doc/${name}/changelog.gz`];
   let deb: DebContents;
@@ -38,6 +45,7 @@ export async function readDebInfo(file: string): Promise<DebInfo> {
     // One streaming pass: the whole file hashed, the control file and the changelog read, every header checked.
     deb = await readDeb(file, {
       listData: false,
+      keepBytes: options.keepBytes !== undefined,
       dataFiles: (entry, fields) => changelogs(field(fields, 'Package') ?? '').includes(entry.replace(/^(?!\.\/)/, './')),
     });
     control = deb.control;
@@ -71,6 +79,7 @@ export async function readDebInfo(file: string): Promise<DebInfo> {
     md5: deb.md5,
     sha256: deb.sha256,
     ...(distribution !== undefined ? { distribution } : {}),
+    ...(deb.bytes !== undefined && options.keepBytes?.(deb.bytes.length) === true ? { bytes: deb.bytes } : {}),
   };
 }
 

@@ -22,6 +22,9 @@ import { checkRunOptions, signKeys, NAME } from './options.js';
 /** A one-line Release value: printable, no leading or trailing space (deb822 would drop it), at most 200 characters. */
 const RELEASE_TEXT = /^[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029](?:[^\u0000-\u001f\u007f-\u009f\u2028\u2029]{0,198}[^\s\u0000-\u001f\u007f-\u009f\u2028\u2029])?$/;
 
+/** Bytes of packages held in memory at most, to write pool copies from. */
+const POOL_BYTES_HELD = 64 * 1024 * 1024;
+
 interface SuitePlan {
   suite: string;
   dir: string;
@@ -50,7 +53,12 @@ export async function publishRepository(inputs: readonly string[], options: Repo
 
   const files = await collectDebs(inputs, outDir);
   const cache = await ReadCache.load(outDir);
-  const debs = await readDebs(files, (file) => cache.get(file, readDebInfo));
+  // Pool copies are written from the bytes that were read and hashed, so the pool holds exactly
+  // what the index describes, however the input changes meanwhile; past this budget (or for a
+  // file too large to be read in one piece) the file is copied.
+  let bytesHeld = 0;
+  const keepBytes = (size: number): boolean => (bytesHeld + size <= POOL_BYTES_HELD ? ((bytesHeld += size), true) : false);
+  const debs = await readDebs(files, (file) => cache.get(file, (input) => readDebInfo(input, { keepBytes })));
   checkPhaseNames(options, debs);
 
   // A new repository folder is only created for input that would be accepted.
@@ -71,7 +79,7 @@ export async function publishRepository(inputs: readonly string[], options: Repo
     else log(`warning: no --sign-key: ${outDir} is unsigned, and apt refuses unsigned repositories unless a robot marks it [trusted=yes]`);
     const keep = options.keep ?? DEFAULT_KEEP;
     const suites: SuiteUpdate[] = [];
-    const additions = new Map<string, string>();
+    const additions = new Map<string, DebInfo>();
     const droppedPaths = new Set<string>();
     const dropped: RepoDropped[] = [];
     const unlisted = new Set<string>();
@@ -79,7 +87,7 @@ export async function publishRepository(inputs: readonly string[], options: Repo
       const retained = applyRetention([...suitePlan.existing.values(), ...suitePlan.incoming.values()], keep);
       for (const entry of retained.kept) {
         const deb = suitePlan.incoming.has(entry.key) ? plan.byPoolPath.get(entry.filename) : undefined;
-        if (deb !== undefined) additions.set(entry.filename, deb.file);
+        if (deb !== undefined) additions.set(entry.filename, deb);
       }
       for (const entry of retained.dropped) {
         dropped.push({ package: entry.package, version: entry.version, architecture: entry.architecture, suite: suitePlan.suite, filename: entry.filename });

@@ -7,7 +7,7 @@
  * repository byte for byte as it was. The staging folder of a run that was killed is removed by
  * the next run, under the repository lock.
  */
-import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, fchmodSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { forEachLimit } from '../concurrency.js';
@@ -81,11 +81,12 @@ export class Staging {
   // Synchronous file calls below: a publish does nothing else meanwhile, and thousands of small
   // files (one per package in the pool) would otherwise wait in the thread pool's queue each time.
 
-  /** Stages `data` as the new contents of `target`; returns the staged file's path. */
+  /** Stages `data` as the new contents of `target`, mode 0644 whatever the umask (apt reads as _apt); returns the staged file's path. */
   async write(target: string, data: Buffer | string, phase: Phase): Promise<string> {
     const staged = this.reserve(target, phase);
     const fd = openSync(staged, 'wx', 0o644);
     try {
+      fchmodSync(fd, 0o644);
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     } finally {

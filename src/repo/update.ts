@@ -14,6 +14,7 @@ import { stageRelease, type ReleaseInfo, type StagedSuite } from './release.js';
 import type { Signer } from './sign.js';
 import { Phase, Staging } from './staging.js';
 import { KEYRING_NAME, type RepoSuite } from './types.js';
+import type { DebInfo } from './deb.js';
 
 export interface SuiteUpdate {
   suite: string;
@@ -28,8 +29,8 @@ interface RepositoryUpdate {
   outDir: string;
   component: string;
   suites: SuiteUpdate[];
-  /** Pool files to add: their path in the repository, and the file to copy. */
-  additions: ReadonlyMap<string, string>;
+  /** Pool files to add: their path in the repository, and the package (its bytes, else its file, are copied). */
+  additions: ReadonlyMap<string, Pick<DebInfo, 'file' | 'bytes'>>;
   /** Pool paths of entries no longer listed: removed once no index of any suite names them. */
   dropped: ReadonlySet<string>;
   /** Files of our own written last (the read cache): path in the repository and contents, asked for once the indexes are staged. */
@@ -67,10 +68,11 @@ export async function applyUpdate(update: RepositoryUpdate): Promise<UpdateResul
   const staging = await Staging.open(outDir);
   try {
     const added: string[] = [];
-    for (const [filename, source] of update.additions) {
+    for (const [filename, deb] of update.additions) {
       const target = path.join(outDir, filename);
       if (existsSync(target)) continue;
-      await staging.copy(source, target, Phase.Pool);
+      if (deb.bytes !== undefined) await staging.write(target, deb.bytes, Phase.Pool);
+      else await staging.copy(deb.file, target, Phase.Pool);
       added.push(filename);
     }
     const staged: StagedSuite[] = [];

@@ -6,7 +6,7 @@ import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { compareDebianVersions, parseStanzas, poolDirectory, publishRepository, releaseDate, type Stanza } from '../../src/repo/index.js';
 import { EPOCH, demo, makeKey, stopGpgAgents } from '../support/repo-packages.js';
-import { FIXTURES, debforge, must, run, tempDir } from '../support/tools.js';
+import { CLI, FIXTURES, debforge, must, run, tempDir } from '../support/tools.js';
 
 /** Stops the gpg-agent each throwaway keyring started. */
 after(function () {
@@ -77,6 +77,24 @@ describe('debforge repo', function () {
     assert.equal(poolDirectory('main', 'libc6'), 'pool/main/libc/libc6');
     assert.equal(poolDirectory('main', 'lib'), 'pool/main/l/lib');
     assert.equal(poolDirectory('contrib', 'ros-noetic-x'), 'pool/contrib/r/ros-noetic-x');
+  });
+
+  it('pool files are the given files byte for byte, and every file apt reads is 0644 under a umask of 077', async () => {
+    const repo = await tempDir();
+    const result = run('sh', ['-c', 'umask 077 && exec "$0" "$@"', process.execPath, CLI, 'repo', ...debs, native, '--out', repo]);
+    assert.equal(result.code, 0, result.stderr);
+    const packages = (await fs.readdir(path.join(repo, 'dists', 'bookworm', 'main'))).map((arch) => path.join(repo, 'dists', 'bookworm', 'main', arch, 'Packages'));
+    const pool: string[] = [];
+    for (const index of packages) for (const stanza of parseStanzas(await fs.readFile(index, 'utf8'))) pool.push(path.join(repo, asObject(stanza)['Filename']!));
+    assert.equal(pool.length, debs.length + 1);
+    for (const given of [...debs, native]) {
+      const placed = pool.find((file) => path.basename(file) === path.basename(given));
+      assert.ok(placed, `${given} is in the pool`);
+      assert.ok((await fs.readFile(placed)).equals(await fs.readFile(given)), `${placed} has the bytes of ${given}`);
+    }
+    for (const file of [...pool, ...packages, path.join(repo, 'dists', 'bookworm', 'Release')]) {
+      assert.equal(((await fs.stat(file)).mode & 0o777).toString(8), '644', file);
+    }
   });
 
   it('compares versions as dpkg does', () => {
