@@ -30,7 +30,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { build } from '../src/index.js';
-import { parseStanzas } from '../src/repo/index.js';
+import { parseStanzas } from '../src/debian/deb822.js';
 
 const COUNTS = (process.env['BENCH_REPO_COUNTS'] ?? '1000,10000').split(',').map((c) => Number(c.trim())).filter((n) => Number.isInteger(n) && n > 0);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -57,7 +57,7 @@ export async function sourceDateEpochFor(dir: string, explicit?: number): Promis
   return newest;
 }
 
-export interface PreparedPackage {
+interface PreparedPackage {
   rendered: RenderedPackage;
   layout: PackageLayout;
 }

@@ -4,7 +4,7 @@ import { formatProblem, type Problem } from '../errors.js';
 import type { Io } from './io.js';
 
 /** How `build` reports on stderr: redrawn progress on a terminal, else one line per package. */
-export interface ReportStyle {
+interface ReportStyle {
   /** Columns of the terminal stderr is, or undefined when it is not one (a pipe, a file, CI). */
   terminalColumns: number | undefined;
   /** SGR colours on the terminal (not when NO_COLOR is set). */

@@ -14,7 +14,7 @@ import { ConfigReader } from './values.js';
 import type { YamlNode } from './yaml.js';
 
 /** A rosdep file the project config names: where it is, and how messages name it. */
-export interface ProjectRosdepFile {
+interface ProjectRosdepFile {
   path: string;
   display: string;
 }

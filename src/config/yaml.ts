@@ -11,7 +11,7 @@ import { lineOf, lineStartOffsets } from '../load/xml.js';
  */
 export type YamlNode = YamlScalar | YamlSequence | YamlMapping;
 
-export interface YamlScalar {
+interface YamlScalar {
   kind: 'scalar';
   /** The value as written (quotes and escapes decoded); `''` for an empty value. */
   text: string;
@@ -20,13 +20,13 @@ export interface YamlScalar {
   line: number;
 }
 
-export interface YamlSequence {
+interface YamlSequence {
   kind: 'sequence';
   items: YamlNode[];
   line: number;
 }
 
-export interface YamlEntry {
+interface YamlEntry {
   key: string;
   keyLine: number;
   value: YamlNode;

@@ -26,10 +26,6 @@
  *   still finds the indexes it names), Release/Release.gpg/InRelease last. A failure before that
  *   (a wrong passphrase) leaves the repository byte for byte as it was.
  */
-export { compareDebianVersions } from '../debian/version.js';
-export { parseStanzas, type Stanza } from '../debian/deb822.js';
-export { poolDirectory } from './pool.js';
-export { releaseDate } from './release.js';
 export { publishRepository } from './publish.js';
 export { phaseRepository, pruneRepository } from './maintain.js';
 export { parseKeep, type Keep } from './retention.js';

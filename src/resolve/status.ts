@@ -7,7 +7,7 @@ import { rosdistroFromCheckout, shippedRosdistro, type RosdistroData } from './r
  * (active, end-of-life, rolling). Debian's own ROS is not in rosdistro: it is maintained as part
  * of its Debian release, for as long as that release is ("debian"). `plain` has no ROS ("no-ros").
  */
-export interface ProfileStatus {
+interface ProfileStatus {
   status: string;
   /** One line saying what the status means for this profile. */
   detail: string;

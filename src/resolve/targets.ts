@@ -4,7 +4,7 @@ import { ConditionError, conditionVariables, evaluateCondition } from './conditi
 import type { Profile } from './profiles.js';
 
 /** Whether a daemon is built for a profile, and if not, why (at the package.xml line that says so). */
-export type TargetVerdict =
+type TargetVerdict =
   | { applies: true }
   | { applies: false; reason: string; line: number | undefined }
   | { error: string; line: number | undefined };

@@ -5,7 +5,7 @@
  * section headers (like a stripped binary), which is all `file`, readelf and lintian look at.
  */
 
-export interface ElfSpec {
+interface ElfSpec {
   bits: 32 | 64;
   endian: 'little' | 'big';
   machine: number;
@@ -17,19 +17,17 @@ export interface ElfSpec {
   code?: Buffer;
 }
 
-export const EM_386 = 3;
 export const EM_ARM = 40;
-export const EM_X86_64 = 62;
-export const EM_AARCH64 = 183;
-export const EM_RISCV = 243;
+const EM_X86_64 = 62;
+const EM_AARCH64 = 183;
 
 /** `exit(0)` on aarch64: mov x0, #0; mov x8, #93; svc #0. */
-export const AARCH64_EXIT = Buffer.from([0x00, 0x00, 0x80, 0xd2, 0xa8, 0x0b, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4]);
+const AARCH64_EXIT = Buffer.from([0x00, 0x00, 0x80, 0xd2, 0xa8, 0x0b, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4]);
 /** `exit(0)` on x86-64: mov eax, 60; xor edi, edi; syscall. */
-export const X86_64_EXIT = Buffer.from([0xb8, 0x3c, 0x00, 0x00, 0x00, 0x31, 0xff, 0x0f, 0x05]);
+const X86_64_EXIT = Buffer.from([0xb8, 0x3c, 0x00, 0x00, 0x00, 0x31, 0xff, 0x0f, 0x05]);
 
 /** The dynamic loader of each machine, as Debian installs it. */
-export const INTERPRETERS: Readonly<Record<string, string>> = {
+const INTERPRETERS: Readonly<Record<string, string>> = {
   amd64: '/lib64/ld-linux-x86-64.so.2',
   arm64: '/lib/ld-linux-aarch64.so.1',
   armhf: '/lib/ld-linux-armhf.so.3',

@@ -18,7 +18,7 @@ export interface MeasuredRun {
   peakKiB: number;
 }
 
-export interface StartedRun {
+interface StartedRun {
   /** GNU time's pid; with `group`, also the process group holding it and debforge. */
   pid: number;
   /** The debforge process's own pid (GNU time's child), once it has started. */

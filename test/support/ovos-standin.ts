@@ -45,7 +45,7 @@ if __name__ == "__main__":
 }
 
 /** Files of the stand-in, relative to a site-packages directory. */
-export const OVOS_STANDIN_FILES: Readonly<Record<string, string>> = {
+const OVOS_STANDIN_FILES: Readonly<Record<string, string>> = {
   'ovos_standin.py': SERVE,
   'ovos_messagebus/__init__.py': '',
   'ovos_messagebus/__main__.py': entry('messagebus'),

@@ -24,13 +24,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export interface ExecResult {
+interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export interface ExecOptions {
+interface ExecOptions {
   /** Written to the command's standard input (otherwise stdin is empty). */
   input?: string;
   /** Hard bound on the command; default 120 s. On expiry the command is killed and code is 124. */
@@ -43,10 +43,10 @@ export interface ExecOptions {
  * Bump whenever the recipe in buildRootfs changes: the cache directory is keyed by it, so an old
  * cache is never mistaken for the new one.
  */
-export const ROOTFS_VERSION = 'bookworm-ros-1';
+const ROOTFS_VERSION = 'bookworm-ros-1';
 
 /** Debian suite the test machines run unless a test asks for another release. */
-export const SUITE = 'bookworm';
+const SUITE = 'bookworm';
 
 /** Packages debootstrap puts in (the minimum for systemd to boot as PID 1 and to fetch over https). */
 const DEBOOTSTRAP_INCLUDE = ['systemd', 'systemd-sysv', 'dbus', 'ca-certificates'];
@@ -361,7 +361,7 @@ function removeTreeSync(dir: string): void {
 // Root filesystem cache
 // ---------------------------------------------------------------------------------------------
 
-export function cacheDir(): string {
+function cacheDir(): string {
   return process.env.DEBFORGE_TESTBED_CACHE || '/var/cache/debforge-testbed';
 }
 
@@ -370,7 +370,7 @@ export function cacheDir(): string {
  * the first `URIs:` of a deb822 stanza whose Suites include the plain suite, else the first
  * matching `deb` line of sources.list.
  */
-export function hostMirror(): string {
+function hostMirror(): string {
   const deb822Files = ['/etc/apt/sources.list.d/debian.sources'];
   try {
     for (const f of fs.readdirSync('/etc/apt/sources.list.d')) {
@@ -750,7 +750,7 @@ function findContainerInit(nspawnPid: number): number | undefined {
   return undefined;
 }
 
-export interface BootOptions {
+interface BootOptions {
   /**
    * Give the machine its own network namespace with only a loopback interface
    * (systemd-nspawn --private-network): its ports cannot clash with the host's or other
@@ -1154,7 +1154,7 @@ function processRunning(pid: number): boolean {
  * Polls `check` every 100 ms until it returns true; returns the elapsed milliseconds. A check
  * that throws counts as "not yet". Throws naming `what` on timeout.
  */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
   const started = Date.now();
   let lastError = '';
   for (;;) {
@@ -1187,7 +1187,7 @@ export function liveResources(): { machines: string[]; overlays: string[] } {
 }
 
 /** Stops every machine and unmounts every overlay this process still has. Synchronous. */
-export function cleanupAllSync(): void {
+function cleanupAllSync(): void {
   for (const pgid of liveCommandGroups) killGroup(pgid, 'SIGKILL');
   liveCommandGroups.clear();
   for (const dir of liveBuildDirs) {

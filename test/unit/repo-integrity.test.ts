@@ -15,7 +15,7 @@ const TIME_BOUND_MS = 30_000;
 const PEAK_BOUND_KIB = 256 * 1024;
 
 /** A .deb holding exactly the control text given (written with tar, wrapped in ar), and an empty payload. */
-export async function craftDeb(dir: string, name: string, control: string, options: { payloadBytes?: number } = {}): Promise<string> {
+async function craftDeb(dir: string, name: string, control: string, options: { payloadBytes?: number } = {}): Promise<string> {
   const work = await tempDir('debforge-craft-');
   await fs.mkdir(path.join(work, 'control'));
   await fs.mkdir(path.join(work, 'data', 'usr', 'share'), { recursive: true });
@@ -43,7 +43,7 @@ export async function craftDeb(dir: string, name: string, control: string, optio
   return deb;
 }
 
-export function controlText(pkg: string, version = '1.0-1', extra = ''): string {
+function controlText(pkg: string, version = '1.0-1', extra = ''): string {
   return `Package: ${pkg}\nVersion: ${version}\nArchitecture: all\nMaintainer: Robotics Team <robotics@example.org>\n${extra}Description: crafted package\n for the repository tests\n`;
 }
 

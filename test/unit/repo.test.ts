@@ -4,7 +4,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
-import { compareDebianVersions, parseStanzas, poolDirectory, publishRepository, releaseDate, type Stanza } from '../../src/repo/index.js';
+import { parseStanzas, type Stanza } from '../../src/debian/deb822.js';
+import { compareDebianVersions } from '../../src/debian/version.js';
+import { publishRepository } from '../../src/repo/index.js';
+import { poolDirectory } from '../../src/repo/pool.js';
+import { releaseDate } from '../../src/repo/release.js';
 import { EPOCH, demo, makeKey, stopGpgAgents } from '../support/repo-packages.js';
 import { CLI, FIXTURES, debforge, must, run, tempDir } from '../support/tools.js';
 

@@ -24,7 +24,7 @@ import { checkInteger } from './options.js';
 import { OrderedBlockCompressor, type BlockJob, type ConsumedCallback } from './ordered.js';
 import { ThreadPool } from '../../thread-pool.js';
 
-export interface GzipOptions {
+interface GzipOptions {
   /** zlib level, 0-9. Default 9, as dpkg-deb uses. */
   level?: number;
   /** Deflate threads. Default os.availableParallelism(). It does not change the output. */

@@ -9,15 +9,14 @@ import { createXz } from './xz.js';
 import { createZstd } from './zstd.js';
 import type { ConsumedCallback } from './ordered.js';
 
-export { createGzip, gzipSync, DEFAULT_GZIP_BLOCK_SIZE, type GzipOptions } from './gzip-parallel.js';
+export { createGzip, gzipSync, DEFAULT_GZIP_BLOCK_SIZE } from './gzip-parallel.js';
 export { crc32Portable } from '../../gzip/crc32.js';
-export { createXz, defaultXzBlockSize, xzLibraryVersion, type XzOptions } from './xz.js';
-export { createZstd, DEFAULT_ZSTD_LEVEL, type ZstdOptions } from './zstd.js';
-export type { ConsumedCallback } from './ordered.js';
+export { createXz, xzLibraryVersion } from './xz.js';
+export { createZstd } from './zstd.js';
 
 export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
 
-export const COMPRESSIONS: readonly Compression[] = ['gzip', 'xz', 'zstd', 'none'];
+const COMPRESSIONS: readonly Compression[] = ['gzip', 'xz', 'zstd', 'none'];
 
 export function isCompression(value: string): value is Compression {
   return (COMPRESSIONS as readonly string[]).includes(value);
@@ -28,7 +27,7 @@ export function isCompressionChoice(value: string): value is Compression | 'dist
   return isCompression(value) || value === 'distribution';
 }
 
-export interface CompressorOptions {
+interface CompressorOptions {
   /** Parallel jobs; any value gives the same bytes. */
   jobs: number;
   /** gzip level (0-9, default 9), xz preset (0-9, default 6) or zstd level (1-19, default 3); ignored for 'none'. */

@@ -5,7 +5,7 @@
  */
 
 /** LZMA2 options in full (liblzma's lzma_options_lzma), instead of a preset. */
-export interface Lzma2Options {
+interface Lzma2Options {
   dictSize: number;
   lc: number;
   lp: number;
@@ -19,7 +19,7 @@ export interface Lzma2Options {
 }
 
 /** lzma-native's native stream: one raw LZMA2 encoding, after which it frees its encoder. */
-export interface LzmaNativeStream {
+interface LzmaNativeStream {
   rawEncoder(options: { filters: { id: string; options: { preset: number } | Lzma2Options }[] }): void;
   /** An .xz decoder refusing to use more than `memlimit` bytes; `flags` are liblzma's (CONCATENATED). */
   streamDecoder(options: { memlimit: number; flags: number }): void;
@@ -31,7 +31,7 @@ export interface LzmaNativeStream {
   bufferHandler: (output: Buffer | null | undefined, processedChunks: number | undefined, error: Error | null | undefined) => void;
 }
 
-export interface LzmaNative {
+interface LzmaNative {
   Stream: new () => LzmaNativeStream;
   versionString(): string;
   FILTER_LZMA2: string;

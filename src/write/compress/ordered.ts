@@ -28,7 +28,7 @@ export interface BlockJob {
   length: number;
 }
 
-export function asError(error: unknown): Error {
+function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 

@@ -13,7 +13,7 @@ const MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const FOOTER_MAGIC = Buffer.from([0x59, 0x5a]);
 /** Stream flags: no reserved bits, check type 1 (CRC32). */
 const STREAM_FLAGS = Buffer.from([0x00, 0x01]);
-export const CHECK_SIZE = 4;
+const CHECK_SIZE = 4;
 const LZMA2_FILTER_ID = 0x21;
 /** Largest uncompressed LZMA2 chunk. */
 const STORED_CHUNK = 64 * 1024;
@@ -25,7 +25,7 @@ function le32(value: number): Buffer {
 }
 
 /** A variable-length integer: 7 bits per byte, low bits first, the high bit marks "more follows". */
-export function vli(value: number): Buffer {
+function vli(value: number): Buffer {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`cannot encode ${value} as an .xz integer`);
   const bytes: number[] = [];
   let rest = value;
@@ -44,7 +44,7 @@ export function streamHeader(): Buffer {
 }
 
 /** The LZMA2 property byte for the smallest encodable dictionary size that is at least `dictSize`. */
-export function lzma2DictProperty(dictSize: number): number {
+function lzma2DictProperty(dictSize: number): number {
   for (let bits = 0; bits < 40; bits++) {
     if ((2 + (bits & 1)) * 2 ** (Math.floor(bits / 2) + 11) >= dictSize) return bits;
   }
@@ -52,7 +52,7 @@ export function lzma2DictProperty(dictSize: number): number {
 }
 
 /** A block header with one LZMA2 filter and both sizes, as xz's threaded encoder writes it. */
-export function blockHeader(compressedSize: number, uncompressedSize: number, dictSize: number): Buffer {
+function blockHeader(compressedSize: number, uncompressedSize: number, dictSize: number): Buffer {
   const flags = 0x40 | 0x80; // one filter; compressed and uncompressed sizes present
   const body = Buffer.concat([Buffer.from([flags]), vli(compressedSize), vli(uncompressedSize), Buffer.from([LZMA2_FILTER_ID, 0x01, lzma2DictProperty(dictSize)])]);
   // Size byte + body + padding + CRC32 is a multiple of 4; the size byte says (size / 4) - 1.
@@ -65,7 +65,7 @@ export function blockHeader(compressedSize: number, uncompressedSize: number, di
 }
 
 /** One finished block: its bytes in order, and the figures the index needs. */
-export interface XzBlock {
+interface XzBlock {
   parts: Buffer[];
   unpaddedSize: number;
   uncompressedSize: number;

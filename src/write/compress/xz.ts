@@ -36,7 +36,7 @@ import type { XzRequest } from './xz-worker.js';
 import { crc32 } from '../../gzip/crc32.js';
 import { indexAndFooter, lzma2Bound, storedLzma2, streamHeader, xzBlock } from './xz-format.js';
 
-export interface XzOptions {
+interface XzOptions {
   /** Encoder threads. Default os.availableParallelism(). It does not change the output. */
   jobs?: number;
   /** liblzma preset, 0-9. Default 6, as dpkg-deb uses. */
@@ -62,7 +62,7 @@ const PRESET_DICT_SIZE = [
 ] as const;
 
 /** The default block size: the preset's dictionary, and at least 1 MiB. */
-export function defaultXzBlockSize(preset: number): number {
+function defaultXzBlockSize(preset: number): number {
   return Math.max(PRESET_DICT_SIZE[preset]!, 1 << 20);
 }
 

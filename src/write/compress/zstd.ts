@@ -23,14 +23,14 @@ import { OrderedBlockCompressor, type BlockJob, type ConsumedCallback } from './
 import { ZstdFrameWriter } from './zstd-frame.js';
 import type { ZstdRequest } from './zstd-worker.js';
 
-export interface ZstdOptions {
+interface ZstdOptions {
   /** zstd level, 1-19. Default 3, as dpkg-deb uses. */
   level?: number;
   /** Called with the number of input bytes each time the compressor has taken them in. */
   onConsumed?: ConsumedCallback;
 }
 
-export const DEFAULT_ZSTD_LEVEL = 3;
+const DEFAULT_ZSTD_LEVEL = 3;
 /** Input bytes per call of the zstd thread. */
 const BLOCK = 1024 * 1024;
 /**
