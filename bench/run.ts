@@ -167,6 +167,8 @@ interface Row {
   theirs: Measured;
   oursBytes: number;
   theirsBytes: number;
+  /** sha256 of debforge's package: the same inputs and SOURCE_DATE_EPOCH must always give it. */
+  oursSha256: string;
 }
 
 /** The fastest of several runs, with the highest peak RSS seen in any of them. */
@@ -207,7 +209,8 @@ function compareBuild(work: string, daemon: string, label: string, compression: 
       theirs.push(other);
       progress(`${label} ${compression}: dpkg-deb ${other.seconds.toFixed(1)} s, ${fmtMiB(other.peakRssMiB)} peak RSS, others used ${fmtCores(other.otherCores)}`);
     }
-    return { payload: label, compression, runs, ours: best(ours), theirs: best(theirs), oursBytes: statSync(deb).size, theirsBytes: statSync(theirsDeb).size };
+    const oursSha256 = must('sha256sum', [deb]).split(' ')[0]!;
+    return { payload: label, compression, runs, ours: best(ours), theirs: best(theirs), oursBytes: statSync(deb).size, theirsBytes: statSync(theirsDeb).size, oursSha256 };
   } finally {
     rmSync(stage, { recursive: true, force: true });
     rmSync(theirsDeb, { force: true });
@@ -358,6 +361,8 @@ function markdown(rows: Row[], small: SmallDaemon | undefined, info: Record<stri
           `${(row.oursBytes / row.theirsBytes).toFixed(4)}x | ${fmtCores(row.ours.otherCores)} / ${fmtCores(row.theirs.otherCores)} | ${verdicts || '-'} |`,
       );
     }
+    lines.push('', "sha256 of debforge's packages (the generated payloads are the same on every run, so a change of code that is meant to leave the output alone must leave these alone):", '');
+    for (const row of rows) lines.push(`- ${row.payload} ${row.compression}: ${row.oursSha256}`);
     lines.push('');
   }
   if (small) {
