@@ -15,10 +15,8 @@ export class ConfinementCheck {
     const path = pathProblem(entry.name);
     if (path !== undefined) return path;
     const parts = components(entry.name);
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join('/');
-      if (this.symlinks.has(parent)) return `goes through the symlink ./${parent}`;
-    }
+    const through = this.symlinkOnPath(parts);
+    if (through !== undefined) return `goes through the symlink ./${through}`;
     const key = parts.join('/');
     if (entry.type === 'symlink') this.symlinks.add(key);
     else this.symlinks.delete(key);
@@ -27,12 +25,22 @@ export class ConfinementCheck {
       const targetProblem = pathProblem(target);
       if (targetProblem !== undefined) return `is a hard link out of the package (target ${targetProblem})`;
       const targetParts = components(target);
-      for (let i = 1; i < targetParts.length; i++) {
-        if (this.symlinks.has(targetParts.slice(0, i).join('/'))) return `is a hard link through the symlink ./${targetParts.slice(0, i).join('/')}`;
-      }
+      const targetThrough = this.symlinkOnPath(targetParts);
+      if (targetThrough !== undefined) return `is a hard link through the symlink ./${targetThrough}`;
       if (!this.files.has(targetParts.join('/'))) return 'is a hard link to a file not earlier in the package';
     }
     if (entry.type === 'file' || entry.type === 'link') this.files.add(key);
+    return undefined;
+  }
+
+  /** The first parent folder of `parts` that the archive made a symlink, if any. */
+  private symlinkOnPath(parts: readonly string[]): string | undefined {
+    if (this.symlinks.size === 0) return undefined;
+    let parent = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      parent = i === 0 ? parts[0]! : `${parent}/${parts[i]!}`;
+      if (this.symlinks.has(parent)) return parent;
+    }
     return undefined;
   }
 }
@@ -41,8 +49,10 @@ function components(name: string): string[] {
   return name.split('/').filter((part) => part !== '' && part !== '.');
 }
 
+const DOT_DOT = /(?:^|\/)\.\.(?:\/|$)/;
+
 function pathProblem(name: string): string | undefined {
   if (name.startsWith('/')) return 'is an absolute path';
-  if (name.split('/').includes('..')) return 'has a ".." component';
+  if (DOT_DOT.test(name)) return 'has a ".." component';
   return undefined;
 }

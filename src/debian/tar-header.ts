@@ -70,18 +70,15 @@ function writeNumber(buffer: Buffer, value: number, offset: number, length: numb
   buffer[offset + length - 1] = 0;
 }
 
-function headerChecksums(header: Buffer): { unsigned: number; signed: number } {
-  // The checksum field counts as eight spaces while summing; a byte of 0x80 or more counts 256
-  // less in the signed sum (old tars summed signed chars).
-  let unsigned = 8 * 0x20;
-  let high = 0;
-  for (let i = 0; i < TAR_BLOCK; i++) {
-    if (i === 148) i = 156;
-    const byte = header[i]!;
-    unsigned += byte;
-    if (byte >= 0x80) high++;
-  }
-  return { unsigned, signed: unsigned - 256 * high };
+/**
+ * The header's checksum: the sum of its bytes, the checksum field counted as eight spaces.
+ * `signed` is the sum old tars wrote, which counted bytes of 0x80 and more as signed chars.
+ */
+function headerChecksum(header: Buffer, signed = false): number {
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 148; i++) sum += signed && header[i]! >= 0x80 ? header[i]! - 256 : header[i]!;
+  for (let i = 156; i < TAR_BLOCK; i++) sum += signed && header[i]! >= 0x80 ? header[i]! - 256 : header[i]!;
+  return sum;
 }
 
 /** One GNU-format header block (ustar layout, GNU magic), names cut at 100 bytes: the caller adds long-name records. */
@@ -98,7 +95,7 @@ export function encodeTarHeader(fields: TarHeaderFields): Buffer {
   header.write('ustar  \0', 257, 'ascii'); // GNU magic and version
   header.write(fields.uname ?? 'root', 265, 'ascii');
   header.write(fields.gname ?? 'root', 297, 'ascii');
-  header.write(headerChecksums(header).unsigned.toString(8).padStart(6, '0'), 148, 'ascii');
+  header.write(headerChecksum(header).toString(8).padStart(6, '0'), 148, 'ascii');
   header[154] = 0;
   header[155] = 0x20;
   return header;
@@ -150,8 +147,9 @@ export function isZeroBlock(block: Buffer): boolean {
 export function decodeTarHeader(block: Buffer): TarHeader {
   if (block.length !== TAR_BLOCK) throw new DebFormatError('truncated tar header');
   const stored = decodeTarNumber(block.subarray(148, 156), 'checksum');
-  const sums = headerChecksums(block);
-  if (stored !== sums.unsigned && stored !== sums.signed) throw new DebFormatError(`tar header checksum ${stored} does not match its contents (${sums.unsigned}): not a tar header, or corrupted`);
+  const sum = headerChecksum(block);
+  // The signed sum only when the usual one does not match: almost every header needs one pass.
+  if (stored !== sum && stored !== headerChecksum(block, true)) throw new DebFormatError(`tar header checksum ${stored} does not match its contents (${sum}): not a tar header, or corrupted`);
   const magic = block.subarray(257, 265).toString('latin1');
   const ustar = magic === 'ustar\x0000';
   if (!ustar && magic !== 'ustar  \0' && !isZeroBlock(block.subarray(257, 265))) throw new DebFormatError(`unknown tar header magic ${JSON.stringify(magic)}`);
