@@ -14,6 +14,9 @@
 // - apt-ftparchive: `packages` over the .debs (no pool), then gzip -9, xz -6 and `release`: one
 //   architecture's indexes and a Release. "+1" runs the same again over N + 1 files; "+1 (--db)"
 //   uses apt-ftparchive's own cache database, filled by a first run, as debforge uses its cache.
+// - cp -r: the same files laid out as a pool (one folder per package), copied with one cp: what
+//   placing them costs by itself, which debforge, aptly and reprepro pay and apt-ftparchive (which
+//   reads the files where they lie) does not. "+1" copies the new file into a new folder.
 // - debforge repo: the whole publish as the CLI runs it: reads every .deb, copies it to the pool,
 //   writes Packages, .gz and .xz (and by-hash copies) and Release. "+1" is given the folder of N
 //   plus the new file (it remembers what it read before); "+1, the new file only" is given it alone.
@@ -31,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { build } from '../src/index.js';
 import { parseStanzas } from '../src/debian/deb822.js';
+import { poolDirectory } from '../src/repo/pool.js';
 
 const COUNTS = (process.env['BENCH_REPO_COUNTS'] ?? '1000,10000').split(',').map((c) => Number(c.trim())).filter((n) => Number.isInteger(n) && n > 0);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -140,6 +144,19 @@ async function benchCount(count: number): Promise<string> {
       return { full: sh(withDb(debs), dir), plusOne: sh(withDb(both), dir) };
     });
     rows.push({ tool: 'the same with apt-ftparchive --db (its cache)', ...ftpDb });
+
+    // What keeping a pool costs by itself: apt-ftparchive reads the files where they lie, while
+    // debforge, aptly and reprepro each place a copy in pool/<component>/<prefix>/<source>/.
+    progress('placing the files in a pool with cp...');
+    const layout = path.join(work, 'layout');
+    for (const name of names) {
+      const folder = path.join(layout, poolDirectory('main', name.split('_')[0]!));
+      await fs.mkdir(folder, { recursive: true });
+      await fs.link(path.join(debs, name), path.join(folder, name));
+    }
+    const extraFolder = poolDirectory('main', `${path.basename(extraDeb).split('_')[0]!}-plus-one`);
+    const placed = await measure(work, 'cp', runs, async (dir) => ({ full: sh(`cp -r ${layout}/pool pool`, dir), plusOne: sh(`mkdir -p ${extraFolder} && cp ${extraDeb} ${extraFolder}/`, dir) }));
+    rows.push({ tool: 'cp -r of the files laid out as a pool, one folder per package (no indexes, no fsync: the placing alone)', ...placed });
 
     progress('debforge repo...');
     let reference = '';
