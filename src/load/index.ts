@@ -3,10 +3,13 @@ import path from 'node:path';
 import { DebforgeError, ProblemList } from '../errors.js';
 import { parseManifest } from './package-xml.js';
 import { scanBloomFolder } from './bloom.js';
-import { CMAKE_LISTS, readCatkinRules } from './cmake/index.js';
+import { CMAKE_LISTS, readCatkinRules, type CatkinRules } from './cmake/index.js';
+import { renderedByRules } from './cmake/texts.js';
 import { MAX_XML_BYTES, readInputFile } from './read-input.js';
+import { readFolderRosdep } from './rosdep-file.js';
 import { scanDaemonFolder } from './scan.js';
-import type { DaemonSource, Manifest } from './types.js';
+import { readTexts } from './texts.js';
+import type { DaemonSource, LoadedRosdep, Manifest, PayloadFile, SourceText, UnitSource } from './types.js';
 
 export * from './types.js';
 export { compareBytes } from './folder.js';
@@ -49,9 +52,35 @@ export async function loadDaemon(dir: string, problems = new ProblemList()): Pro
     if (scan.fragments.indexOf(first!) < index) local.error(fragment.file, `is a second ${fragment.script} (${first!.file} is one): keep one`);
     return false;
   });
+  let rosdep: LoadedRosdep | undefined;
+  let texts = new Map<string, SourceText>();
+  if (manifest) {
+    rosdep = await readFolderRosdep(dir, manifest, local);
+    texts = await renderedTexts(dir, scan, catkin, local);
+  }
   for (const item of local.items) problems.items.push({ ...item, file: displayPath(dir, item.file) });
   if (!manifest) return undefined;
-  return { dir, manifest, ...scan, siblings: await siblingNames(dir), ...(catkin ? { catkin } : {}) };
+  return { dir, manifest, manifestBytes: xml, texts, ...(rosdep ? { rosdep } : {}), ...scan, siblings: await siblingNames(dir), ...(catkin ? { catkin } : {}) };
+}
+
+/**
+ * The text of every file a later stage may render, read now so that resolve and render never
+ * read the folder: the units and templates of the convention (reported now if unreadable), and
+ * what the install rules may render on some profile (reported by render if one does).
+ */
+async function renderedTexts(dir: string, scan: { units: UnitSource[]; payload: PayloadFile[] }, catkin: CatkinRules | undefined, problems: ProblemList): Promise<Map<string, SourceText>> {
+  const texts = await readTexts(
+    dir,
+    [
+      ...scan.units.map((unit) => ({ file: unit.file, absolutePath: unit.absolutePath, what: 'unit file' })),
+      ...scan.payload.filter((entry) => entry.kind === 'file' && entry.template).map((entry) => ({ file: entry.file, absolutePath: entry.absolutePath, what: 'template' })),
+    ],
+    problems,
+  );
+  if (catkin === undefined) return texts;
+  const candidates = renderedByRules(catkin.commands, catkin.inventory).filter((entry) => entry.readable && !texts.has(entry.file));
+  const byRules = await readTexts(dir, candidates.map((entry) => ({ file: entry.file, absolutePath: entry.absolutePath, what: 'file the install rules render' })));
+  return new Map([...texts, ...byRules]);
 }
 
 /**

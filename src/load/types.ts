@@ -168,10 +168,34 @@ export interface Fragment {
   bloom?: boolean;
 }
 
+/**
+ * The text of a file a later stage renders (a unit, a template, a program whose shebang is
+ * rewritten), or why load could not read it: `reported` when load reported it already (a file
+ * rendered on every profile), else render reports it if a profile renders the file.
+ */
+export type SourceText = { text: string } | { unreadable: string; reported: boolean };
+
+/** The folder's own rosdep file, parsed: resolve keeps what applies to each profile. */
+export interface LoadedRosdep {
+  /** Relative to the daemon folder: rosdep.yaml or package.xml's <rosdep>. */
+  file: string;
+  /** Rosdep key -> its rules by OS, as written. */
+  rules: Record<string, unknown>;
+}
+
 export interface DaemonSource {
   /** The daemon folder as given (used in messages). */
   dir: string;
   manifest: Manifest;
+  /** package.xml as read (a ROS profile installs it as the package's index file). */
+  manifestBytes: Buffer;
+  /**
+   * Everything later stages need from the folder besides payload bytes: the text of every file
+   * one may render, by its path relative to the folder. Payload bytes are never held: layout and
+   * write stream them from the paths recorded here.
+   */
+  texts: ReadonlyMap<string, SourceText>;
+  rosdep?: LoadedRosdep;
   units: UnitSource[];
   payload: PayloadFile[];
   /**

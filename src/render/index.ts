@@ -1,5 +1,3 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { ProblemList } from '../errors.js';
 import { displayPath } from '../load/index.js';
 import type { MaintainerScript } from '../load/types.js';
@@ -35,20 +33,22 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
   const files: GeneratedFile[] = [];
   const withInstall = new Set<string>();
   for (const unit of spec.units) {
-    const text = await fs.readFile(unit.source.absolutePath, 'utf8');
+    const text = loadedText(spec, unit.source.file, problems);
+    if (text === undefined) continue;
     const content = unit.source.template ? substitute(text, spec.variables, displayPath(spec.source.dir, unit.source.file), problems) : text;
     files.push({ path: unit.installPath, content: Buffer.from(content, 'utf8'), mode: 0o644 });
     if (hasInstallSection(content)) withInstall.add(unit.installPath);
   }
   for (const entry of spec.payload) {
     if (entry.kind !== 'file' || (!entry.template && entry.pythonShebang === undefined)) continue;
-    const text = await fs.readFile(entry.absolutePath, 'utf8');
+    const text = loadedText(spec, entry.file, problems);
+    if (text === undefined) continue;
     const substituted = entry.template ? substitute(text, spec.variables, displayPath(spec.source.dir, entry.file), problems) : text;
     // catkin_install_python points `#!/usr/bin/env python` at the target's Python, which has no `python`.
     const content = entry.pythonShebang === undefined ? substituted : substituted.replace(/^#![ \t]*\/[^\r\n]+\/env[ \t]+python(?=\r?\n)/, `#!${entry.pythonShebang}`);
     files.push({ path: entry.target, content: Buffer.from(content, 'utf8'), mode: entry.executable ? 0o755 : 0o644 });
   }
-  files.push(...(await rosIndexFiles(spec)));
+  files.push(...rosIndexFiles(spec));
   const docDir = `/usr/share/doc/${spec.package}`;
   const website = spec.homepage;
   files.push({
@@ -105,7 +105,7 @@ export async function renderPackage(spec: PackageSpec, problems = new ProblemLis
  * `<prefix>/share/ament_index/resource_index/packages/<name>` (an empty marker), which
  * `ros2 launch` and `ros2 pkg` look up. A payload that ships either path itself keeps its own.
  */
-async function rosIndexFiles(spec: PackageSpec): Promise<GeneratedFile[]> {
+function rosIndexFiles(spec: PackageSpec): GeneratedFile[] {
   const ros = spec.profile.ros;
   if (!ros) return [];
   const name = spec.source.manifest.name;
@@ -114,11 +114,24 @@ async function rosIndexFiles(spec: PackageSpec): Promise<GeneratedFile[]> {
   const files: GeneratedFile[] = [];
   const manifestPath = `${prefix}/share/${name}/package.xml`;
   if (!shipped.has(manifestPath)) {
-    files.push({ path: manifestPath, content: await fs.readFile(path.join(spec.source.dir, 'package.xml')), mode: 0o644 });
+    files.push({ path: manifestPath, content: spec.source.manifestBytes, mode: 0o644 });
   }
   const marker = `${prefix}/share/ament_index/resource_index/packages/${name}`;
   if (ros.version === 2 && !shipped.has(marker)) files.push({ path: marker, content: Buffer.alloc(0), mode: 0o644 });
   return files;
+}
+
+/**
+ * The text load read for `file` (render reads nothing of the daemon folder); undefined, with the
+ * reason reported unless load reported it, when load could not read it.
+ */
+function loadedText(spec: PackageSpec, file: string, problems: ProblemList): string | undefined {
+  const loaded = spec.source.texts.get(file);
+  if (loaded !== undefined && 'text' in loaded) return loaded.text;
+  const display = displayPath(spec.source.dir, file);
+  if (loaded === undefined) problems.error(display, 'is rendered, but was not read with the daemon folder: a debforge bug, please report it');
+  else if (!loaded.reported) problems.error(display, loaded.unreadable);
+  return undefined;
 }
 
 function controlFields(spec: PackageSpec): ControlField[] {

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DEBIAN_RELATION } from '../debian/relations.js';
 import { printable, type ProblemList } from '../errors.js';
@@ -8,7 +7,7 @@ import { ConditionError, conditionVariables, evaluateCondition } from './conditi
 import { isRuntime, mapKey, relationTerms, type KeySources } from './depends.js';
 import { machineRosdep } from './machine-rosdep.js';
 import type { Profile } from './profiles.js';
-import { loadRosdepFile, type RosdepTable } from './rosdep.js';
+import { loadRosdepFile, rosdepTable, type RosdepTable } from './rosdep.js';
 import { endOfLifeNote, rosdistroData } from './status.js';
 import { debianPackageName } from './variables.js';
 
@@ -24,8 +23,10 @@ export async function resolveRelations(
   options: { runSiblings?: readonly string[]; rosdistro?: string; rosdepFiles?: readonly { path: string; display: string }[] },
   problems: ProblemList,
 ): Promise<Partial<Record<RelationField, string[]>>> {
-  const rosdep = await loadRosdep(source, profile, problems);
+  const rosdep = folderRosdep(source, profile, problems);
   // The project config's rosdep files come right after the folder's own, which wins over them.
+  // They are not the daemon folder's, so they are read here, as the machine's rosdep files are
+  // (machine-rosdep.ts), and rosdistro's data (rosdistro.ts).
   const project = await loadProjectRosdep(options.rosdepFiles ?? [], profile, problems);
   const rosdistro = await rosdistroData(options.rosdistro);
   const endOfLife = endOfLifeNote(profile, rosdistro);
@@ -40,27 +41,11 @@ export async function resolveRelations(
   return relationsOf(source, variables, keySources, problems);
 }
 
-async function loadRosdep(source: DaemonSource, profile: Profile, problems: ProblemList): Promise<RosdepTable | undefined> {
-  const configured = source.manifest.debforge.rosdep;
-  const relative = configured ?? 'rosdep.yaml';
-  // A path from package.xml names a file of the daemon folder: relative, and not climbing out.
-  const normal = path.posix.normalize(relative);
-  if (path.posix.isAbsolute(relative) || normal === '..' || normal.startsWith('../')) {
-    problems.error(displayPath(source.dir, 'package.xml'), `<rosdep> "${printable(relative)}" leaves the daemon folder: give a path inside it, relative to package.xml`, source.manifest.debforge.rosdepLine);
-    return undefined;
-  }
-  const absolute = path.join(source.dir, normal);
-  if (configured === undefined) {
-    if (!(await fs.lstat(absolute).then(() => true, () => false))) return undefined;
-  }
-  try {
-    return await loadRosdepFile(absolute, displayPath(source.dir, normal), profile, { confineTo: source.dir });
-  } catch (error) {
-    problems.capture(() => {
-      throw error;
-    });
-    return undefined;
-  }
+/** The folder's own rosdep rules (read by load) that apply to `profile`. */
+function folderRosdep(source: DaemonSource, profile: Profile, problems: ProblemList): RosdepTable | undefined {
+  const loaded = source.rosdep;
+  if (loaded === undefined) return undefined;
+  return problems.capture(() => rosdepTable(loaded.rules, displayPath(source.dir, loaded.file), profile));
 }
 
 /** The project config's rosdep files as one table, an earlier file's key winning over a later one's. */

@@ -1,27 +1,17 @@
 import { PACKAGE_NAME } from '../debian/names.js';
 import { fail, printable } from '../errors.js';
-import { decodeUtf8Strict, MAX_YAML_BYTES, readInputFile } from '../load/read-input.js';
+import { readRosdepRules } from '../load/rosdep-file.js';
 import type { Profile } from './profiles.js';
-import { loadBoundedYaml } from './bounded-yaml.js';
 import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
 
 /** ROS dependency key -> what rosdep installs for it on one profile's OS release, from a rosdep-format YAML file. */
 export type RosdepTable = Map<string, RosdepRule>;
 
-/**
- * Reads a rosdep-format YAML file (`key: {ubuntu: {focal: [pkg]}}`, `key: {debian: [pkg]}`,
- * `key: {ubuntu: {'*': {apt: {packages: [pkg]}}}}`) and keeps what applies to `profile`.
- */
-export async function loadRosdepFile(absolutePath: string, displayName: string, profile: Profile, options: { confineTo?: string } = {}): Promise<RosdepTable> {
-  // A regular file only (a fifo would hang the build), capped in size, inside `confineTo` if given.
-  const bytes = await readInputFile(absolutePath, displayName, { what: 'rosdep file', maxBytes: MAX_YAML_BYTES, ...options });
-  const text = decodeUtf8Strict(bytes, displayName, 'save the rosdep file as UTF-8');
-  const document = loadBoundedYaml(text, displayName);
+/** What of a rosdep file's rules (as load read them) applies to `profile`; a package name that is not one is an error. */
+export function rosdepTable(rules: Record<string, unknown>, displayName: string, profile: Profile): RosdepTable {
   const table: RosdepTable = new Map();
-  if (document === null || document === undefined) return table;
-  if (!isRecord(document)) fail(displayName, 'a rosdep file maps keys to per-OS package lists');
-  for (const [key, rules] of Object.entries(document)) {
-    const rule = rosdepRule(rules, profile.os.id, profile.os.codename);
+  for (const [key, rulesOfKey] of Object.entries(rules)) {
+    const rule = rosdepRule(rulesOfKey, profile.os.id, profile.os.codename);
     if (rule === undefined) continue;
     for (const name of rule.available && rule.installer === 'apt' ? rule.packages : []) {
       if (typeof name !== 'string' || !PACKAGE_NAME.test(name)) {
@@ -34,6 +24,11 @@ export async function loadRosdepFile(absolutePath: string, displayName: string, 
   return table;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * Reads a rosdep-format YAML file that is not the daemon folder's (the project config's rosdep
+ * files, those the machine's rosdep lists) and keeps what applies to `profile`. The daemon
+ * folder's own rosdep file is read by load.
+ */
+export async function loadRosdepFile(absolutePath: string, displayName: string, profile: Profile): Promise<RosdepTable> {
+  return rosdepTable(await readRosdepRules(absolutePath, displayName), displayName, profile);
 }

@@ -3,7 +3,7 @@ import { decodeUtf8Strict, MAX_YAML_BYTES, readInputFile } from '../load/read-in
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../errors.js';
-import { loadBoundedYaml } from './bounded-yaml.js';
+import { loadBoundedYaml } from '../load/bounded-yaml.js';
 import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
 
 /**

@@ -704,6 +704,16 @@ describe('hostile input: confined, bounded, validated where it is used', functio
       },
     },
     {
+      label: 'template-too-big',
+      file: 'files/usr/share/hostile-case/big.yaml.in',
+      message: /is \d+ bytes or more; a template may have at most 16 MiB/,
+      make: async () => {
+        const made = await daemon('template-too-big');
+        await fs.writeFile(path.join(made.dir, 'files/usr/share/hostile-case/big.yaml.in'), `# ${'x'.repeat(17 * 1024 * 1024)}\n`);
+        return made;
+      },
+    },
+    {
       label: 'xml-too-big',
       file: 'package.xml',
       message: /is \d+ bytes or more; a package\.xml may have at most 1 MiB/,
