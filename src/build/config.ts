@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DebforgeError, UsageError, type Problem } from '../errors.js';
+import { DebforgeError, ProblemList, UsageError, type Problem } from '../errors.js';
 import { configDefaults, findProjectConfig, loadProjectConfig, type ProjectConfig } from '../config/index.js';
 import { displayPath, readManifest } from '../load/index.js';
 import { DEFAULT_PROFILE, findProfile, PROFILES, type Profile } from '../resolve/index.js';
@@ -81,8 +81,9 @@ export async function skippedNotes(dirs: readonly string[], profiles: readonly P
   const known = knownProfiles(typeof options.config === 'object' ? options.config : undefined);
   for (const dir of dirs) {
     if (!options.folderDaemons?.includes(dir)) continue;
-    const manifest = await readManifest(dir);
-    if (manifest === undefined) continue;
+    const problems = new ProblemList();
+    const manifest = await readManifest(dir, problems);
+    if (manifest === undefined || problems.errors.length > 0) continue;
     for (const profile of profiles) {
       const verdict = judgeTargets(manifest, profile, known);
       if (!('applies' in verdict) || verdict.applies) continue;

@@ -1,7 +1,7 @@
 /** `check --tag`: a release tag must name the version every daemon's package.xml declares. */
 import semver from 'semver';
 import { ProblemList, UsageError, type Problem } from '../errors.js';
-import { displayPath, loadDaemon } from '../load/index.js';
+import { displayPath, readManifest } from '../load/index.js';
 
 /** `v1.2.0`, `1.2.0` (or `=1.2.0`, as semver cleans it) -> `1.2.0`; anything else is a usage error. */
 function tagVersion(tag: string): string {
@@ -18,9 +18,10 @@ export async function checkTag(daemons: readonly string[], tag: string): Promise
   const wanted = tagVersion(tag);
   const problems: Problem[] = [];
   for (const dir of daemons) {
-    const source = await loadDaemon(dir, new ProblemList());
-    if (!source) continue;
-    const { version, versionLine } = source.manifest;
+    // Only package.xml: the rest of the folder is check's to read.
+    const manifest = await readManifest(dir, new ProblemList());
+    if (!manifest) continue;
+    const { version, versionLine } = manifest;
     if (version !== wanted) {
       problems.push({
         file: displayPath(dir, 'package.xml'),

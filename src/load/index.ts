@@ -84,15 +84,13 @@ async function renderedTexts(dir: string, scan: { units: UnitSource[]; payload: 
 }
 
 /**
- * The daemon folder's package.xml alone, read as loadDaemon reads it (a regular file inside the
- * folder, capped): undefined when it cannot be read or has errors, which its full load reports.
+ * The daemon folder's package.xml alone, read and parsed as loadDaemon does (a regular file inside
+ * the folder, capped): undefined when it cannot be read or parsed; its problems go to `problems`.
  */
-export async function readManifest(dir: string): Promise<Manifest | undefined> {
-  const problems = new ProblemList();
+export async function readManifest(dir: string, problems: ProblemList): Promise<Manifest | undefined> {
   try {
     const bytes = await readInputFile(path.join(dir, 'package.xml'), 'package.xml', { what: 'package.xml', maxBytes: MAX_XML_BYTES, confineTo: dir });
-    const manifest = parseManifest(bytes, 'package.xml', problems);
-    return problems.errors.length > 0 ? undefined : manifest;
+    return parseManifest(bytes, 'package.xml', problems);
   } catch (error) {
     if (!(error instanceof DebforgeError)) throw error;
     return undefined;
