@@ -17,45 +17,12 @@ import { performance } from 'node:perf_hooks';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createXz, xzLibraryVersion } from '../src/write/compress/index.js';
-import { prng, seededRandomBytes, zipfWords } from '../test/support/seeded.js';
+import { seededRandomBytes, seededText } from '../test/support/seeded.js';
 
 const MIB = 1024 * 1024;
 const TOTAL_MIB = Number(process.env['BENCH_MIB'] ?? 256);
 const RANDOM_MIB = Math.round((TOTAL_MIB * 96) / 256);
 const TEXT_MIB = TOTAL_MIB - RANDOM_MIB;
-
-function randomBytes(size: number, seed: number): Buffer {
-  return seededRandomBytes(size, `debforge-bench-${seed}`);
-}
-
-/** Log, source and prose lines over a seeded Zipf-like vocabulary, with numbers and timestamps. */
-function textLike(size: number, seed: number): Buffer {
-  const next = prng(seed);
-  const pick = zipfWords(next, 3000);
-  const levels = ['DEBUG', 'INFO', 'INFO', 'INFO', 'WARN', 'ERROR'];
-  const two = (n: number): string => String(n).padStart(2, '0');
-  let seconds = 0;
-  const out = Buffer.allocUnsafe(size);
-  let offset = 0;
-  while (offset < size) {
-    let line: string;
-    const kind = next() % 3;
-    if (kind === 0) {
-      seconds += next() % 5;
-      const stamp = `2024-05-${two(1 + ((seconds / 86400) % 28 | 0))} ${two((seconds / 3600) % 24 | 0)}:${two((seconds / 60) % 60 | 0)}:${two(seconds % 60)}`;
-      line = `${stamp}.${String(next() % 1000).padStart(3, '0')} ${levels[next() % levels.length]} [${pick()}.${pick()}] ${pick()} ${pick()} ${pick()} id=${next() % 10000} took ${next() % 1000}ms\n`;
-    } else if (kind === 1) {
-      line = `${' '.repeat(2 * (next() % 4))}const ${pick()}_${pick()} = ${pick()}(${pick()}, ${next() % 256});\n`;
-    } else {
-      const words: string[] = [];
-      const count = 5 + (next() % 11);
-      for (let w = 0; w < count; w++) words.push(pick());
-      line = `${words.join(' ')}.\n`;
-    }
-    offset += out.write(line, offset, 'latin1');
-  }
-  return out;
-}
 
 interface Row {
   what: string;
@@ -116,7 +83,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'debforge-bench-'));
   try {
     console.log(`generating ${RANDOM_MIB} MiB random + ${TEXT_MIB} MiB text-like data...`);
-    const input = Buffer.concat([randomBytes(RANDOM_MIB * MIB, 1), textLike(TEXT_MIB * MIB, 2)]);
+    const input = Buffer.concat([seededRandomBytes(RANDOM_MIB * MIB, 'debforge-bench-1'), seededText(TEXT_MIB * MIB, 2)]);
     const inputPath = join(dir, 'input');
     writeFileSync(inputPath, input);
     const keep = process.env['BENCH_KEEP_INPUT'];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { prng, seededRandomBytes } from '../support/seeded.js';
+import { seededRandomBytes, seededText } from '../support/seeded.js';
 import { FIXTURES, copyTree, debforge, dpkgUnpack, must, run, scratchRoot, tempDir } from '../support/tools.js';
 
 const ENV = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
@@ -18,20 +18,6 @@ function randomBytes(size: number, seed: number): Buffer {
   return seededRandomBytes(size, `jobs-test-${seed}`);
 }
 
-/** Log-like lines from a seeded generator: compressible, but not trivially. */
-function textLike(size: number, seed: number): Buffer {
-  const next = prng(seed);
-  const words = ['sensor', 'motor', 'odom', 'lidar', 'imu', 'battery', 'arm', 'joint', 'camera', 'map', 'tf', 'goal'];
-  const lines: string[] = [];
-  let length = 0;
-  while (length < size) {
-    const line = `${1700000000 + (next() % 86400)}.${next() % 1000} ${words[next() % words.length]}/${words[next() % words.length]} value=${next() % 100000} ok\n`;
-    lines.push(line);
-    length += line.length;
-  }
-  return Buffer.from(lines.join('').slice(0, size), 'latin1');
-}
-
 /** format2_daemon renamed, with ~3.5 MiB of mixed payload: many gzip blocks, odd sizes, an executable. */
 async function makePayloadDaemon(dir: string, name: string, seed: number): Promise<void> {
   await copyTree(path.join(FIXTURES, 'good', 'format2_daemon'), dir);
@@ -40,8 +26,8 @@ async function makePayloadDaemon(dir: string, name: string, seed: number): Promi
   const share = path.join(dir, 'files', 'usr', 'share', name);
   await fs.mkdir(path.join(share, 'maps'), { recursive: true });
   await fs.writeFile(path.join(share, 'firmware.bin'), randomBytes(MIB + 333, seed));
-  await fs.writeFile(path.join(share, 'maps', 'floor.log'), textLike(2 * MIB + 77, seed + 1));
-  await fs.writeFile(path.join(share, 'maps', 'mixed.dat'), Buffer.concat([textLike(200 * KIB, seed + 2), randomBytes(129 * KIB, seed + 3)]));
+  await fs.writeFile(path.join(share, 'maps', 'floor.log'), seededText(2 * MIB + 77, seed + 1));
+  await fs.writeFile(path.join(share, 'maps', 'mixed.dat'), Buffer.concat([seededText(200 * KIB, seed + 2), randomBytes(129 * KIB, seed + 3)]));
   await fs.writeFile(path.join(share, 'empty'), Buffer.alloc(0));
   await fs.writeFile(path.join(share, 'odd'), randomBytes(511, seed + 4));
   await fs.writeFile(path.join(share, 'run-me'), '#!/bin/sh\necho payload\n', { mode: 0o755 });
@@ -132,7 +118,7 @@ describe('--jobs: the same bytes for any job count, accepted by gzip, xz, zstd, 
     const big = path.join(work, 'daemons-big', 'big_daemon');
     await makePayloadDaemon(big, 'big_daemon', 31);
     const share = path.join(big, 'files', 'usr', 'share', 'big_daemon');
-    for (let i = 0; i < 4; i++) await fs.writeFile(path.join(share, `model-${i}.bin`), Buffer.concat([textLike(5 * MIB + i, 40 + i), randomBytes(4 * MIB + 7 * i, 50 + i)]));
+    for (let i = 0; i < 4; i++) await fs.writeFile(path.join(share, `model-${i}.bin`), Buffer.concat([seededText(5 * MIB + i, 40 + i), randomBytes(4 * MIB + 7 * i, 50 + i)]));
     const hashes: string[] = [];
     let deb = '';
     for (const jobs of [1, 2]) {

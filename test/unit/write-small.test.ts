@@ -1,7 +1,7 @@
 // Small packages are assembled in memory (gzipSync, tarBuffer) instead of streamed: the bytes
 // must be exactly those of the streaming path, for the compressor alone and for whole packages.
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,11 +9,11 @@ import { preparePackage } from '../../src/build/stage.js';
 import { ProblemList } from '../../src/errors.js';
 import { createGzip, gzipSync } from '../../src/write/compress/index.js';
 import { writeDeb, type Compression } from '../../src/write/index.js';
+import { seededRandomBytes } from '../support/seeded.js';
 import { FIXTURES, REPO_ROOT, copyTree, tempDir } from '../support/tools.js';
 
 function randomBytes(size: number, seed: number): Buffer {
-  const key = createHash('sha256').update(`write-small-${seed}`).digest().subarray(0, 16);
-  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size));
+  return seededRandomBytes(size, `write-small-${seed}`);
 }
 
 function text(size: number): Buffer {
