@@ -35,6 +35,7 @@ import { performance } from 'node:perf_hooks';
 import { build } from '../src/index.js';
 import { parseStanzas } from '../src/debian/deb822.js';
 import { poolDirectory } from '../src/repo/pool.js';
+import { writeDaemonFolder } from '../test/support/daemon-folder.js';
 
 const COUNTS = (process.env['BENCH_REPO_COUNTS'] ?? '1000,10000').split(',').map((c) => Number(c.trim())).filter((n) => Number.isInteger(n) && n > 0);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -51,20 +52,14 @@ async function daemon(parent: string, index: number, version = '1.0.0'): Promise
   const name = `bench_daemon_${String(index).padStart(5, '0')}`;
   // One parent folder per daemon: siblings in one folder would each be read by every build.
   const dir = path.join(parent, `${index}-${version}`, name);
-  await fs.mkdir(path.join(dir, 'etc'), { recursive: true });
-  await fs.writeFile(
-    path.join(dir, 'package.xml'),
-    `<?xml version="1.0"?>
-<package format="3">
-  <name>${name}</name>
-  <version>${version}</version>
-  <description>Benchmark daemon number ${index} for the repository indexer.</description>
-  <maintainer email="bench@example.org">Bench Team</maintainer>
-  <license>Apache-2.0</license>
-</package>
-`,
-  );
-  await fs.writeFile(path.join(dir, 'etc', `${name.replace(/_/g, '-')}.service.in`), `[Unit]\nDescription=Bench daemon ${index}\n\n[Service]\nExecStart=/bin/sleep infinity\n\n[Install]\nWantedBy=multi-user.target\n`);
+  await writeDaemonFolder(dir, {
+    name,
+    version,
+    description: `Benchmark daemon number ${index} for the repository indexer.`,
+    maintainer: { name: 'Bench Team', email: 'bench@example.org' },
+    license: 'Apache-2.0',
+    unitDescription: `Bench daemon ${index}`,
+  });
   return dir;
 }
 

@@ -5,6 +5,7 @@ import { build } from '../../src/build/package.js';
 import { DebforgeError } from '../../src/errors.js';
 import { editDistance, nearestKeys } from '../../src/nearest.js';
 import { rosdepRule } from '../../src/resolve/rosdep-rule.js';
+import { writeDaemonFolder } from '../support/daemon-folder.js';
 import { must, tempDir } from '../support/tools.js';
 
 const EPOCH = 1_700_000_000;
@@ -12,22 +13,15 @@ const EPOCH = 1_700_000_000;
 /** A daemon folder with the given runtime keys (and optional rosdep.yaml), as a user would write it. */
 async function daemon(parent: string, name: string, keys: readonly string[], extra: { rosdep?: string; exportXml?: string } = {}): Promise<string> {
   const dir = path.join(parent, name);
-  await fs.mkdir(path.join(dir, 'etc'), { recursive: true });
-  await fs.writeFile(
-    path.join(dir, 'package.xml'),
-    `<?xml version="1.0"?>
-<package format="3">
-  <name>${name}</name>
-  <version>1.0.0</version>
-  <description>Reads a sensor and publishes it.</description>
-  <maintainer email="team@example.org">Robot Team</maintainer>
-  <license>BSD-3-Clause</license>
-${keys.map((key) => `  <exec_depend>${key}</exec_depend>`).join('\n')}
-  <export>${extra.exportXml ?? ''}</export>
-</package>
-`,
-  );
-  await fs.writeFile(path.join(dir, 'etc', `${name.replace(/_/g, '-')}.service.in`), '[Unit]\nDescription=Sensor reader\n\n[Service]\nExecStart=/bin/sleep infinity\n\n[Install]\nWantedBy=multi-user.target\n');
+  await writeDaemonFolder(dir, {
+    name,
+    version: '1.0.0',
+    description: 'Reads a sensor and publishes it.',
+    maintainer: { name: 'Robot Team', email: 'team@example.org' },
+    license: 'BSD-3-Clause',
+    more: `${keys.map((key) => `  <exec_depend>${key}</exec_depend>`).join('\n')}\n  <export>${extra.exportXml ?? ''}</export>\n`,
+    unitDescription: 'Sensor reader',
+  });
   if (extra.rosdep !== undefined) await fs.writeFile(path.join(dir, 'rosdep.yaml'), extra.rosdep);
   return dir;
 }

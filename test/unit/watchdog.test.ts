@@ -280,6 +280,19 @@ describe('ros-watchdog (real script, real Debian ROS master)', function () {
     return new NotifyReceiver(proc, path);
   }
 
+  /** A notify socket, and a watchdog polling the master URI of `port` every 0.2 s (tolerating `maxMisses` missed polls, if given). */
+  async function watchdogOn(port: number, maxMisses?: string): Promise<{ uri: string; notify: NotifyReceiver; watchdog: Proc }> {
+    const uri = `http://127.0.0.1:${port}`;
+    const notify = await startNotifyReceiver();
+    const watchdog = startWatchdog({
+      ROS_MASTER_URI: uri,
+      ROS_WATCHDOG_PERIOD: '0.2',
+      ...(maxMisses !== undefined ? { ROS_WATCHDOG_MAX_MISSES: maxMisses } : {}),
+      NOTIFY_SOCKET: notify.path,
+    });
+    return { uri, notify, watchdog };
+  }
+
   it('is an executable #!/usr/bin/python3 script using only the standard library', function () {
     const source = readFileSync(SCRIPT, 'utf8');
     assert.ok(source.startsWith('#!/usr/bin/python3\n'), 'first line must be #!/usr/bin/python3');
@@ -317,14 +330,7 @@ describe('ros-watchdog (real script, real Debian ROS master)', function () {
 
   it('waits for the master, sends READY=1 when it answers, and exits 3 with STOPPING=1 once it is lost', async function () {
     const port = await freePort();
-    const uri = `http://127.0.0.1:${port}`;
-    const notify = await startNotifyReceiver();
-    const watchdog = startWatchdog({
-      ROS_MASTER_URI: uri,
-      ROS_WATCHDOG_PERIOD: '0.2',
-      ROS_WATCHDOG_MAX_MISSES: '3',
-      NOTIFY_SOCKET: notify.path,
-    });
+    const { uri, notify, watchdog } = await watchdogOn(port, '3');
     const waiting = waitingLine(uri);
 
     // No master yet: readable STATUS lines, no READY, and no exit.
@@ -369,15 +375,8 @@ describe('ros-watchdog (real script, real Debian ROS master)', function () {
 
   it('rides out fewer missed polls than the limit (a briefly frozen master)', async function () {
     const port = await freePort();
-    const uri = `http://127.0.0.1:${port}`;
-    const notify = await startNotifyReceiver();
     const master = startMaster(port);
-    const watchdog = startWatchdog({
-      ROS_MASTER_URI: uri,
-      ROS_WATCHDOG_PERIOD: '0.2',
-      ROS_WATCHDOG_MAX_MISSES: '50',
-      NOTIFY_SOCKET: notify.path,
-    });
+    const { uri, notify, watchdog } = await watchdogOn(port, '50');
     await notify.waitFor('READY=1', (m) => m.some((x) => x.split('\n').includes('READY=1')));
 
     master.kill('SIGSTOP'); // accepts connections (kernel backlog) but never answers
@@ -399,15 +398,9 @@ describe('ros-watchdog (real script, real Debian ROS master)', function () {
 
   it('exits 3 when the master is replaced by a new master process (lost registrations)', async function () {
     const port = await freePort();
-    const uri = `http://127.0.0.1:${port}`;
-    const notify = await startNotifyReceiver();
     const first = startMaster(port);
-    const watchdog = startWatchdog({
-      ROS_MASTER_URI: uri,
-      ROS_WATCHDOG_PERIOD: '0.2',
-      ROS_WATCHDOG_MAX_MISSES: '100', // far more misses than a master restart takes
-      NOTIFY_SOCKET: notify.path,
-    });
+    // Far more misses than a master restart takes.
+    const { uri, notify, watchdog } = await watchdogOn(port, '100');
     await notify.waitFor('READY=1', (m) => m.some((x) => x.split('\n').includes('READY=1')));
     first.kill('SIGTERM');
     await first.closed;
@@ -424,9 +417,7 @@ describe('ros-watchdog (real script, real Debian ROS master)', function () {
 
   it('exits 0 on SIGTERM while waiting for the master', async function () {
     const port = await freePort(); // nothing listens there
-    const uri = `http://127.0.0.1:${port}`;
-    const notify = await startNotifyReceiver();
-    const watchdog = startWatchdog({ ROS_MASTER_URI: uri, ROS_WATCHDOG_PERIOD: '0.2', NOTIFY_SOCKET: notify.path });
+    const { uri, notify, watchdog } = await watchdogOn(port);
     const waiting = waitingLine(uri);
     await notify.waitFor('two "waiting" STATUS lines', (m) => m.filter((x) => waiting.test(x)).length >= 2);
     watchdog.kill('SIGTERM');
