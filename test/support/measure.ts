@@ -28,12 +28,23 @@ interface StartedRun {
   done: Promise<MeasuredRun>;
 }
 
+interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** In a process group of its own (see startDebforge). */
+  group?: boolean;
+  /** How stdout and stderr are decoded (default utf8; latin1 keeps every byte as one character). */
+  encoding?: BufferEncoding;
+  /** Killed (its whole group, with `group`) past this many seconds, and `done` rejects: a hang fails the test. */
+  timeoutSeconds?: number;
+}
+
 /**
  * Starts the debforge CLI under GNU time, so the peak memory measured is the child's own. With
  * `group`, in a process group of its own, which a signal can be sent to as a terminal sends
  * Ctrl-C (GNU time ignores SIGINT and SIGQUIT itself, and reports the signal debforge died of).
  */
-export async function startDebforge(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; group?: boolean } = {}): Promise<StartedRun> {
+export async function startDebforge(args: readonly string[], options: StartOptions = {}): Promise<StartedRun> {
   const report = path.join(await tempDir('debforge-time-'), 'time');
   const started = Date.now();
   const child = spawn('/usr/bin/time', ['-f', '%M', '-o', report, process.execPath, CLI, ...args], {
@@ -44,14 +55,25 @@ export async function startDebforge(args: readonly string[], options: { env?: No
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const encoding = options.encoding ?? 'utf8';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString(encoding)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString(encoding)));
+  let timedOut = false;
+  const killer =
+    options.timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          process.kill(options.group === true ? -child.pid! : child.pid!, 'SIGKILL');
+        }, options.timeoutSeconds * 1000);
   const done = (async (): Promise<MeasuredRun> => {
     const code = await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (exitCode) => resolve(exitCode ?? 128));
     });
+    clearTimeout(killer);
     const ms = Date.now() - started;
+    if (timedOut) throw new Error(`debforge ${args.join(' ')} did not finish in ${options.timeoutSeconds} s: killed`);
     const { peakKiB, signal } = parseTimeReport(await fs.readFile(report, 'utf8'));
     await fs.rm(path.dirname(report), { recursive: true, force: true });
     return { code, ...(signal !== undefined ? { signal } : {}), stdout, stderr, ms, peakKiB };
@@ -104,15 +126,16 @@ export function measuredDebforgeSync(args: readonly string[], timeoutSeconds: nu
 }
 
 /** Runs the debforge CLI to its end under GNU time (see startDebforge). */
-export async function measuredDebforge(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<MeasuredRun> {
+export async function measuredDebforge(args: readonly string[], options: StartOptions = {}): Promise<MeasuredRun> {
   return (await startDebforge(args, options)).done;
 }
 
 /**
  * Every entry under a folder, with its type, mode and (for files and symlinks) its exact
- * contents' hash: two snapshots are equal when the folder is byte for byte the same.
+ * contents' hash: two snapshots are equal when the folder is byte for byte the same. With
+ * `mtimes`, also when nothing in it was written again (every entry's modification time).
  */
-export async function snapshot(root: string): Promise<Map<string, string>> {
+export async function snapshot(root: string, options: { mtimes?: boolean } = {}): Promise<Map<string, string>> {
   const entries = new Map<string, string>();
   const walk = async (dir: string): Promise<void> => {
     for (const entry of (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -120,12 +143,13 @@ export async function snapshot(root: string): Promise<Map<string, string>> {
       const relative = path.relative(root, full);
       const stat = await fs.lstat(full);
       const mode = (stat.mode & 0o7777).toString(8);
+      const when = options.mtimes === true ? ` at ${stat.mtimeMs}` : '';
       if (entry.isDirectory()) {
-        entries.set(relative, `dir ${mode}`);
+        entries.set(relative, `dir ${mode}${when}`);
         await walk(full);
-      } else if (entry.isSymbolicLink()) entries.set(relative, `symlink ${await fs.readlink(full)}`);
-      else if (entry.isFile()) entries.set(relative, `file ${mode} ${createHash('sha256').update(await fs.readFile(full)).digest('hex')}`);
-      else entries.set(relative, `other ${mode}`);
+      } else if (entry.isSymbolicLink()) entries.set(relative, `symlink ${await fs.readlink(full)}${when}`);
+      else if (entry.isFile()) entries.set(relative, `file ${mode} ${createHash('sha256').update(await fs.readFile(full)).digest('hex')}${when}`);
+      else entries.set(relative, `other ${mode}${when}`);
     }
   };
   await walk(root);

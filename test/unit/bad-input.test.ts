@@ -14,6 +14,7 @@ import { main } from '../../src/cli/main.js';
 import { ProblemList } from '../../src/errors.js';
 import { writeDeb } from '../../src/write/index.js';
 import { readDeb } from '../../src/deb/index.js';
+import { measuredDebforge, snapshot as snapshotOf, type MeasuredRun } from '../support/measure.js';
 import { CLI, FIXTURES, copyTree, dpkgUnpack, scratchRoot, tempDir, type Run } from '../support/tools.js';
 
 const BAD = path.join(FIXTURES, 'bad');
@@ -173,17 +174,8 @@ async function mkfifo(file: string): Promise<string | undefined> {
   return made.status === 0 ? undefined : `mkfifo failed (${String(made.stderr).trim() || made.error?.message})`;
 }
 
-/** Every entry of a folder: name, type, mode and bytes, to compare before and after. */
-async function snapshot(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await fs.readdir(dir)).sort()) {
-    const full = path.join(dir, name);
-    const stat = await fs.lstat(full);
-    const bytes = stat.isFile() ? (await fs.readFile(full)).toString('base64') : '';
-    out.push(`${name} ${stat.mode.toString(8)} ${stat.size} ${stat.mtimeMs} ${bytes}`);
-  }
-  return out;
-}
+/** Every entry under a folder: type, mode, modification time and bytes, to compare before and after. */
+const snapshot = (dir: string): Promise<Map<string, string>> => snapshotOf(dir, { mtimes: true });
 
 /**
  * An unprivileged run: as root, still root (so the checkout and its CLI stay reachable wherever
@@ -221,8 +213,8 @@ interface Outcome {
   dir: string;
   build: Run;
   check: Run;
-  before: string[];
-  after: string[];
+  before: Map<string, string>;
+  after: Map<string, string>;
 }
 
 function where(testCase: BadCase, prefix: string): string {
@@ -542,33 +534,12 @@ describe('hostile input: confined, bounded, validated where it is used', functio
     return { home, dir };
   }
 
-  interface Bounded extends Run {
-    ms: number;
-    peakKiB: number;
+  /** The CLI under GNU time (peak resident memory of the child), killed if it outlives the bound; output kept byte for byte. */
+  function bounded(args: string[], cwd: string): Promise<MeasuredRun> {
+    return measuredDebforge(args, { cwd, env, group: true, encoding: 'latin1', timeoutSeconds: 4 * SECONDS });
   }
 
-  /** The CLI under GNU time (peak resident memory of the child), killed if it outlives the bound. */
-  async function bounded(args: string[], cwd: string): Promise<Bounded> {
-    const timeFile = path.join(parent, `time-${randomBytes(6).toString('hex')}`);
-    const started = Date.now();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('latin1')));
-    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 4 * SECONDS * 1000);
-    const code = await new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (exit) => resolve(exit ?? 128));
-    });
-    clearTimeout(killer);
-    const ms = Date.now() - started;
-    const timeOutput = await fs.readFile(timeFile, 'utf8').catch(() => '');
-    const peakKiB = Number(/(\d+)\s*$/.exec(timeOutput)?.[1] ?? NaN);
-    return { code, stdout, stderr, ms, peakKiB };
-  }
-
-  function assertBounds(run: Bounded, label: string, seconds = SECONDS): void {
+  function assertBounds(run: MeasuredRun, label: string, seconds = SECONDS): void {
     assert.ok(run.ms < seconds * 1000, `${label}: took ${run.ms} ms (bound ${seconds} s); stderr:\n${run.stderr}`);
     assert.ok(run.peakKiB > 0 && run.peakKiB < PEAK_KIB, `${label}: peak ${run.peakKiB} KiB (bound ${PEAK_KIB} KiB)`);
   }
@@ -588,39 +559,32 @@ describe('hostile input: confined, bounded, validated where it is used', functio
 
   const noFifo = async (file: string): Promise<string | undefined> => mkfifo(file);
 
+  /** A daemon whose `folder` is a symlink to `target` (given its home) instead of a real folder. */
+  const symlinkedFolder = (label: string, folder: string, target: (home: string) => string) => async (): Promise<{ home: string; dir: string }> => {
+    const made = await daemon(label);
+    await fs.rm(path.join(made.dir, folder), { recursive: true });
+    await fs.symlink(target(made.home), path.join(made.dir, folder));
+    return made;
+  };
+
   const CASES: Hostile[] = [
     {
       label: 'files-is-a-symlink',
       file: 'files',
       message: /is a symlink \(to ".*outside"\): files\/ must be a real folder inside the daemon folder/,
-      make: async () => {
-        const made = await daemon('files-is-a-symlink');
-        await fs.rm(path.join(made.dir, 'files'), { recursive: true });
-        await fs.symlink('../outside', path.join(made.dir, 'files'));
-        return made;
-      },
+      make: symlinkedFolder('files-is-a-symlink', 'files', () => '../outside'),
     },
     {
       label: 'debian-is-a-symlink',
       file: 'debian',
       message: /is a symlink .*: debian\/ must be a real folder inside the daemon folder/,
-      make: async () => {
-        const made = await daemon('debian-is-a-symlink');
-        await fs.rm(path.join(made.dir, 'debian'), { recursive: true });
-        await fs.symlink(path.join(made.home, 'outside'), path.join(made.dir, 'debian'));
-        return made;
-      },
+      make: symlinkedFolder('debian-is-a-symlink', 'debian', (home) => path.join(home, 'outside')),
     },
     {
       label: 'etc-is-a-symlink',
       file: 'etc',
       message: /is a symlink .*: etc\/ must be a real folder inside the daemon folder/,
-      make: async () => {
-        const made = await daemon('etc-is-a-symlink');
-        await fs.rm(path.join(made.dir, 'etc'), { recursive: true });
-        await fs.symlink('/etc/systemd/system', path.join(made.dir, 'etc'));
-        return made;
-      },
+      make: symlinkedFolder('etc-is-a-symlink', 'etc', () => '/etc/systemd/system'),
     },
     {
       label: 'bloom-templates-is-a-symlink',

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { snapshot as snapshotOf } from '../support/measure.js';
 import { FIXTURES, copyTree, debforge, judgedPerTarget, must, run, tempDir, type Run } from '../support/tools.js';
 
 const METADATA = path.join(FIXTURES, 'metadata');
@@ -49,14 +50,8 @@ function errorLines(result: Run): string[] {
   return result.stderr.split('\n').filter((l) => l !== '' && !/: (warning|note): /.test(l));
 }
 
-async function snapshot(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await fs.readdir(dir)).sort()) {
-    const stat = await fs.lstat(path.join(dir, name));
-    out.push(`${name} ${stat.mode.toString(8)} ${stat.size} ${stat.mtimeMs} ${stat.isFile() ? (await fs.readFile(path.join(dir, name))).toString('base64') : ''}`);
-  }
-  return out;
-}
+/** Every entry under a folder: type, mode, modification time and bytes, to compare before and after. */
+const snapshot = (dir: string): Promise<Map<string, string>> => snapshotOf(dir, { mtimes: true });
 
 describe('metadata from real-world package.xml patterns', function () {
   this.timeout(600_000);

@@ -3,11 +3,10 @@
 // memory (GNU time's %M) are bounded, and nothing may be written.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { decodeTarHeader, decodeTarNumber, encodeTarHeader } from '../../src/debian/tar-header.js';
-import { measuredDebforgeSync, type MeasuredRun } from '../support/measure.js';
+import { measuredDebforgeSync, snapshot, type MeasuredRun } from '../support/measure.js';
 import { must, tempDir } from '../support/tools.js';
 
 const MiB = 1024 * 1024;
@@ -38,25 +37,6 @@ function assertRefused(result: Measured, file: string, pattern: RegExp, seconds 
 function assertNoControlCharacters(text: string): void {
   const found = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/u.exec(text);
   assert.equal(found, null, `a control character ${JSON.stringify(found?.[0])} was printed`);
-}
-
-/** Every path under `dir` with its type and content hash: compared before and after a run. */
-async function snapshot(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (current: string): Promise<void> => {
-    for (const entry of (await fs.readdir(current, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = path.join(current, entry.name);
-      const rel = path.relative(dir, full);
-      if (entry.isDirectory()) {
-        out.push(`d ${rel}`);
-        await walk(full);
-      } else if (entry.isFile()) {
-        out.push(`f ${rel} ${createHash('sha256').update(await fs.readFile(full)).digest('hex')}`);
-      } else out.push(`? ${rel}`);
-    }
-  };
-  await walk(dir);
-  return out;
 }
 
 // ---- crafting ----
