@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
 /** What a generated daemon folder says about itself. */
-export interface DaemonSpec {
+interface DaemonSpec {
   name: string;
   version: string;
   description: string;

@@ -559,6 +559,13 @@ describe('hostile input: confined, bounded, validated where it is used', functio
 
   const noFifo = async (file: string): Promise<string | undefined> => mkfifo(file);
 
+  /** A daemon with the text `content` gives written at `relative` in its folder (made only when the case runs). */
+  const withFile = (label: string, relative: string, content: () => string) => async (): Promise<{ home: string; dir: string }> => {
+    const made = await daemon(label);
+    await fs.writeFile(path.join(made.dir, relative), content());
+    return made;
+  };
+
   /** A daemon whose `folder` is a symlink to `target` (given its home) instead of a real folder. */
   const symlinkedFolder = (label: string, folder: string, target: (home: string) => string) => async (): Promise<{ home: string; dir: string }> => {
     const made = await daemon(label);
@@ -661,21 +668,13 @@ describe('hostile input: confined, bounded, validated where it is used', functio
       label: 'yaml-too-big',
       file: 'rosdep.yaml',
       message: /is \d+ bytes or more; a rosdep file may have at most 8 MiB/,
-      make: async () => {
-        const made = await daemon('yaml-too-big');
-        await fs.writeFile(path.join(made.dir, 'rosdep.yaml'), `# ${'x'.repeat(9 * 1024 * 1024)}\n`);
-        return made;
-      },
+      make: withFile('yaml-too-big', 'rosdep.yaml', () => `# ${'x'.repeat(9 * 1024 * 1024)}\n`),
     },
     {
       label: 'template-too-big',
       file: 'files/usr/share/hostile-case/big.yaml.in',
       message: /is \d+ bytes or more; a template may have at most 16 MiB/,
-      make: async () => {
-        const made = await daemon('template-too-big');
-        await fs.writeFile(path.join(made.dir, 'files/usr/share/hostile-case/big.yaml.in'), `# ${'x'.repeat(17 * 1024 * 1024)}\n`);
-        return made;
-      },
+      make: withFile('template-too-big', 'files/usr/share/hostile-case/big.yaml.in', () => `# ${'x'.repeat(17 * 1024 * 1024)}\n`),
     },
     {
       label: 'xml-too-big',
