@@ -1,33 +1,19 @@
 /**
  * What the tests that publish a repository with `debforge repo` and install from it on a booted
- * machine share: a throwaway signing key, and a static file server the machine reaches at
- * 127.0.0.1 (it shares the host's network).
+ * machine share: a signed publish, and a static file server the machine reaches at 127.0.0.1 (it
+ * shares the host's network). The throwaway signing keys are test/support/repo-packages.ts's.
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { must, run, tempDir } from '../support/tools.js';
+import { debforge } from '../support/tools.js';
 
-const gnupgHomes: string[] = [];
-
-/** A throwaway signing key in its own GNUPGHOME; returns that home and the key's fingerprint. */
-export async function makeKey(name: string): Promise<{ home: string; fingerprint: string }> {
-  const home = await tempDir('debforge-gpg-');
-  gnupgHomes.push(home);
-  await fs.chmod(home, 0o700);
-  const env = { ...process.env, GNUPGHOME: home };
-  must('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <${name.toLowerCase().replace(/\W+/g, '-')}@example.org>`, 'default', 'default', 'never'], { env });
-  const listing = must('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env });
-  const fingerprint = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(listing)?.[1];
-  assert.ok(fingerprint, listing);
-  return { home, fingerprint };
-}
-
-/** Stops the gpg agents of every key makeKey made. */
-export function stopKeyAgents(): void {
-  for (const home of gnupgHomes) run('gpgconf', ['--kill', 'all'], { env: { ...process.env, GNUPGHOME: home } });
+/** `debforge repo` of `files` into `repo`, signed with `key` (makeKey of test/support/repo-packages.ts); it must succeed. */
+export function publishSigned(repo: string, key: { fingerprint: string; env: NodeJS.ProcessEnv }, files: readonly string[]): void {
+  const result = debforge(['repo', ...files, '--out', repo, '--sign-key', key.fingerprint], { env: key.env });
+  assert.equal(result.code, 0, result.stderr);
 }
 
 /** A static file server on 127.0.0.1 that logs every path asked for. */

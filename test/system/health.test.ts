@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { build } from '../../src/index.js';
-import { FIXTURES, copyTree, debforge, lintianFindings, tempDir } from '../support/tools.js';
-import { makeKey, serve, stopKeyAgents } from './apt-repo.js';
+import { EPOCH, makeKey, stopGpgAgents } from '../support/repo-packages.js';
+import { FIXTURES, copyTree, lintianFindings, tempDir } from '../support/tools.js';
+import { publishSigned, serve } from './apt-repo.js';
 import { Machine, chrootSh, requireRoot, withOverlay } from './harness.js';
 
-const EPOCH = 1700000000;
 const KEYRING = '/usr/share/keyrings/debforge-test.gpg';
 const UNIT = 'health-demo.service';
 const APT = 'DEBIAN_FRONTEND=noninteractive apt-get install -y';
@@ -36,15 +36,12 @@ describe('health-checked upgrades on a booted Debian 12, from a debforge reposit
   let machine: Machine;
   let server: Awaited<ReturnType<typeof serve>>;
   let repo: string;
-  let key: { home: string; fingerprint: string };
+  let key: Awaited<ReturnType<typeof makeKey>>;
   const debs: Record<string, string> = {};
   /** The way back the failed postinst printed. */
   let wayBack = '';
 
-  const publish = (...files: string[]): void => {
-    const result = debforge(['repo', ...files, '--out', repo, '--sign-key', key.fingerprint], { env: { ...process.env, GNUPGHOME: key.home } });
-    assert.equal(result.code, 0, result.stderr);
-  };
+  const publish = (...files: string[]): void => publishSigned(repo, key, files);
   const apt = (args: string): ReturnType<Machine['sh']> => machine.sh(`${APT} ${args} </dev/null 2>&1`, { timeoutSec: 300 });
   const installed = async (): Promise<string> => (await machine.must("dpkg-query -W -f '${Version} ${Status}' health-demo")).trim();
   /** The version the running daemon says it is, once the unit is active. */
@@ -72,7 +69,7 @@ describe('health-checked upgrades on a booted Debian 12, from a debforge reposit
   after(async () => {
     await machine?.poweroff();
     await server?.close();
-    stopKeyAgents();
+    stopGpgAgents();
   });
 
   it('every package the test installs is lintian-clean', () => {

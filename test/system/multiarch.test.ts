@@ -9,7 +9,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HOST, OTHER, twoArchitectureFolder } from '../support/multiarch.js';
 import { debforge, must, tempDir } from '../support/tools.js';
-import { makeKey, serve, stopKeyAgents } from './apt-repo.js';
+import { makeKey, stopGpgAgents } from '../support/repo-packages.js';
+import { publishSigned, serve } from './apt-repo.js';
 import { Machine, requireRoot } from './harness.js';
 
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
@@ -23,7 +24,7 @@ describe('a repository of two architectures on a booted Debian 12 with a foreign
   after(async () => {
     await machine?.poweroff();
     await server?.close();
-    stopKeyAgents();
+    stopGpgAgents();
   });
 
   it(`acceptance 3: apt-get update is clean and apt-get download robot-driver:${OTHER} fetches the ${OTHER} package`, async () => {
@@ -37,10 +38,8 @@ describe('a repository of two architectures on a booted Debian 12 with a foreign
     assert.equal(all.code, 0, all.stderr);
 
     const key = await makeKey('Robot Fleet');
-    const gpgEnv = { ...process.env, GNUPGHOME: key.home };
     const repo = path.join(await tempDir('debforge-repo-'), 'apt');
-    const published = debforge(['repo', out, '--out', repo, '--sign-key', key.fingerprint], { env: gpgEnv });
-    assert.equal(published.code, 0, published.stderr);
+    publishSigned(repo, key, [out]);
     const release = await fs.readFile(path.join(repo, 'dists', 'bookworm', 'Release'), 'utf8');
     assert.match(release, new RegExp(`^Architectures: all ${[HOST, OTHER].sort().join(' ')}$`, 'm'));
     for (const arch of [HOST, OTHER]) {

@@ -8,35 +8,17 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from '../../src/index.js';
 import { measuredDebforge } from '../support/measure.js';
-import { FIXTURES, copyTree, debforge, must, tempDir } from '../support/tools.js';
-import { makeKey, serve, stopKeyAgents } from './apt-repo.js';
+import { demo, makeKey, stopGpgAgents } from '../support/repo-packages.js';
+import { must, tempDir } from '../support/tools.js';
+import { publishSigned, serve } from './apt-repo.js';
 import { Machine, requireRoot } from './harness.js';
 
-const EPOCH = 1700000000;
 const KEYRING = '/usr/share/keyrings/debforge-test.gpg';
 const LIST = '/etc/apt/sources.list.d/debforge-test.list';
 
 /** The machine's architecture (the host's: the container runs the host's kernel and binaries). */
 const NATIVE = must('dpkg', ['--print-architecture']).trim();
-
-/** The repo_demo fixture at a version; `native` makes it a package of the machine's architecture named native-demo instead. */
-async function buildVersion(version: string, out: string, native = false): Promise<string> {
-  const name = native ? 'native_demo' : 'repo_demo';
-  const dir = path.join(await tempDir(), name);
-  await copyTree(path.join(FIXTURES, 'repo', 'repo_demo'), dir);
-  const manifest = path.join(dir, 'package.xml');
-  let xml = (await fs.readFile(manifest, 'utf8')).replace(/<version>[^<]+<\/version>/, `<version>${version}</version>`);
-  if (native) {
-    xml = xml.replace('<name>repo_demo</name>', `<name>${name}</name>`).replace('</package>', `  <export><debforge><architecture>${NATIVE}</architecture></debforge></export>\n</package>`);
-    const unit = path.join(dir, 'etc', 'native-demo.service.in');
-    await fs.rename(path.join(dir, 'etc', 'repo-demo.service.in'), unit);
-    await fs.writeFile(unit, (await fs.readFile(unit, 'utf8')).replaceAll('@repo_demo_VERSION@', '@native_demo_VERSION@'));
-  }
-  await fs.writeFile(manifest, xml);
-  return (await build(dir, { outDir: out, profile: 'plain', sourceDateEpoch: EPOCH })).path;
-}
 
 /** A minimal Architecture: all package, made by dpkg-deb itself. */
 async function tinyDeb(dir: string, name: string): Promise<string> {
@@ -60,13 +42,10 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
   let machine: Machine;
   let server: Awaited<ReturnType<typeof serve>>;
   let repo: string;
-  let key: { home: string; fingerprint: string };
+  let key: Awaited<ReturnType<typeof makeKey>>;
   const debs: Record<string, string> = {};
 
-  const publish = (...files: string[]): void => {
-    const result = debforge(['repo', ...files, '--out', repo, '--sign-key', key.fingerprint], { env: { ...process.env, GNUPGHOME: key.home } });
-    assert.equal(result.code, 0, result.stderr);
-  };
+  const publish = (...files: string[]): void => publishSigned(repo, key, files);
   const update = (): Promise<{ code: number; stdout: string; stderr: string }> => machine.sh('apt-get update 2>&1', { timeoutSec: 120 });
   /** A robot that has never seen the repository: no cached lists, so apt fetches every index. */
   const freshUpdate = async (): Promise<{ code: number; stdout: string; stderr: string }> => {
@@ -77,9 +56,9 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
   before(async () => {
     requireRoot();
     const out = await tempDir();
-    debs['v1'] = await buildVersion('1.0.0', out);
-    debs['v2'] = await buildVersion('1.1.0', out);
-    debs['native'] = await buildVersion('1.0.0', out, true);
+    debs['v1'] = await demo(out, { version: '1.0.0' });
+    debs['v2'] = await demo(out, { version: '1.1.0' });
+    debs['native'] = await demo(out, { version: '1.0.0', name: 'native_demo', arch: NATIVE });
     key = await makeKey('Robot Fleet');
     repo = path.join(await tempDir('debforge-repo-'), 'apt');
     publish(debs['v1']!, debs['native']!);
@@ -90,7 +69,7 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
   after(async () => {
     await machine?.poweroff();
     await server?.close();
-    stopKeyAgents();
+    stopGpgAgents();
   });
 
   it('1. added with signed-by, apt-get update prints no warning, error or notice', async () => {
@@ -151,7 +130,7 @@ describe('debforge repo on a booted Debian 12: signed-by, install, upgrade, tamp
         const names = [`race-${round}-a`, `race-${round}-b`];
         const debs = await Promise.all(names.map((name) => tinyDeb(inputs, name)));
         const runs = await Promise.all(
-          debs.map((deb) => measuredDebforge(['repo', deb, '--out', repo, '--suite', 'race', '--sign-key', key.fingerprint], { env: { ...process.env, GNUPGHOME: key.home } })),
+          debs.map((deb) => measuredDebforge(['repo', deb, '--out', repo, '--suite', 'race', '--sign-key', key.fingerprint], { env: key.env })),
         );
         runs.forEach((result, index) => {
           if (result.code === 0) published.push(names[index]!);
