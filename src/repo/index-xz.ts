@@ -15,7 +15,7 @@
  * and xz's default): what a robot downloads grows a little so that a publish stays cheap.
  */
 import { createHash } from 'node:crypto';
-import { crc32 } from '../write/compress/crc32.js';
+import { crc32 } from '../gzip/crc32.js';
 import { loadLzmaNative } from '../write/compress/lzma-native.js';
 import { indexAndFooter, streamHeader, xzBlock } from '../write/compress/xz-format.js';
 
