@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { DebforgeError, UsageError, terminalSafe, type Problem } from '../errors.js';
 import { exists } from '../fs-exists.js';
 import { architectureFolders } from '../load/index.js';
-import { DEBIAN_ARCHITECTURES } from '../debian/architectures.js';
+import { isMachineArchitecture } from '../debian/architectures.js';
 
 /**
  * The packages a daemon folder gives in a run, by architecture: one per `files-<arch>/` folder
@@ -13,7 +13,7 @@ import { DEBIAN_ARCHITECTURES } from '../debian/architectures.js';
  */
 export async function plannedArchitectures(dir: string, architectures?: readonly string[]): Promise<{ architectures: (string | undefined)[]; problems: Problem[] }> {
   for (const architecture of architectures ?? []) {
-    if (architecture === 'all' || !DEBIAN_ARCHITECTURES.has(architecture)) {
+    if (!isMachineArchitecture(architecture)) {
       throw new UsageError(`--arch "${terminalSafe(architecture)}" is not a Debian architecture: give one such as amd64, arm64 or armhf (Architecture: all packages are built whatever --arch says)`);
     }
   }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { printable, type ProblemList } from '../errors.js';
-import { DEBIAN_ARCHITECTURES } from '../debian/architectures.js';
+import { isMachineArchitecture } from '../debian/architectures.js';
 import { DEBIAN_REVISION } from '../debian/version.js';
 import { DEFAULT_HEALTH_SETTLE, MAX_HEALTH_TIMEOUT } from '../load/debforge-options.js';
 import type { HealthCheck } from '../load/types.js';
@@ -82,7 +82,7 @@ export async function readProjectConfig(document: YamlNode | undefined, file: st
 
   const architecturesNode = node('architectures');
   const architectures = architecturesNode === undefined ? undefined : reader.stringList(architecturesNode, 'architectures');
-  const badArchitectures = architectures?.filter((a) => a.value === 'all' || !DEBIAN_ARCHITECTURES.has(a.value)) ?? [];
+  const badArchitectures = architectures?.filter((a) => !isMachineArchitecture(a.value)) ?? [];
   for (const bad of badArchitectures) reader.error(`architectures names "${printable(bad.value)}", which is not a Debian architecture; use names such as amd64, arm64 or armhf (Architecture: all packages are built whatever this says)`, bad.line);
   if (architectures !== undefined && badArchitectures.length === 0) config.architectures = [...new Set(architectures.map((a) => a.value))];
 

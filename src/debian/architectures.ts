@@ -126,6 +126,11 @@ export const RETIRED_ARCHITECTURES: readonly string[] = ['arm64ilp32', 'avr32', 
 /** Every architecture a binary package may name: `all` and those of ARCHITECTURE_FACTS. */
 export const DEBIAN_ARCHITECTURES: ReadonlySet<string> = new Set(['all', ...Object.keys(ARCHITECTURE_FACTS)]);
 
+/** A Debian architecture a package can be built for, `all` aside (what --arch, `architectures:` and files-<arch>/ name). */
+export function isMachineArchitecture(name: string): boolean {
+  return name !== 'all' && DEBIAN_ARCHITECTURES.has(name);
+}
+
 /**
  * What an architecture name looks like (dpkg-architecture's syntax): a repository lists packages
  * of architectures debforge has no facts about, such as kfreebsd-amd64.

@@ -1,6 +1,6 @@
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import { DEBIAN_ARCHITECTURES } from '../debian/architectures.js';
+import { isMachineArchitecture } from '../debian/architectures.js';
 import { MAX_NAME_COMPONENT_BYTES, overlongComponent } from '../debian/names.js';
 import { printable, type ProblemList } from '../errors.js';
 import { readElf } from './elf.js';
@@ -32,7 +32,7 @@ export async function architectureFolders(dir: string, problems?: ProblemList): 
       continue;
     }
     if (!stat.isDirectory()) continue;
-    if (architecture === 'all' || !DEBIAN_ARCHITECTURES.has(architecture)) {
+    if (!isMachineArchitecture(architecture)) {
       problems?.error(name, `"${printable(architecture)}" is not a Debian architecture: a files-<arch>/ folder is named after one (files-amd64, files-arm64, files-armhf, ...); what every architecture installs goes in files/`);
       continue;
     }

@@ -15,24 +15,18 @@ export function evaluateCondition(expression: string, variables: ReadonlyMap<str
     return token;
   };
 
-  const parseOr = (): boolean => {
-    let value = parseAnd();
-    while (peek() === 'or') {
+  /** `operand (word operand)*`: every operand is parsed, whatever the value so far, so every token is read. */
+  const chain = (word: 'and' | 'or', operand: () => boolean): boolean => {
+    let value = operand();
+    while (peek() === word) {
       next();
-      const right = parseAnd();
-      value = value || right;
+      const right = operand();
+      value = word === 'and' ? value && right : value || right;
     }
     return value;
   };
-  const parseAnd = (): boolean => {
-    let value = parseComparison();
-    while (peek() === 'and') {
-      next();
-      const right = parseComparison();
-      value = value && right;
-    }
-    return value;
-  };
+  const parseOr = (): boolean => chain('or', parseAnd);
+  const parseAnd = (): boolean => chain('and', parseComparison);
   const parseComparison = (): boolean => {
     if (peek() === '(') {
       next();

@@ -28,7 +28,7 @@ export interface RosdistroIndex {
 type EncodedRule = string | null;
 
 /** One ROS distribution as `index-v4.yaml` and its `distribution.yaml` describe it. */
-export interface RosDistribution {
+interface RosDistribution {
   type: 'ros1' | 'ros2';
   /** `distribution_status`: active, end-of-life, rolling (or what a newer rosdistro says). */
   status: string;
@@ -37,7 +37,7 @@ export interface RosDistribution {
   packages: string[];
 }
 
-export interface IndexOptions {
+interface IndexOptions {
   /** Distributions to include; default: every one not at end of life, plus `alwaysDistros`. */
   distros?: readonly string[];
   alwaysDistros?: readonly string[];
