@@ -3,16 +3,11 @@ import path from 'node:path';
 import { printable, type ProblemList } from '../errors.js';
 import { scanFragments } from './fragments.js';
 import { ARCHITECTURE_PAYLOAD_PREFIX, architectureFolders, checkPayloadTargets, scanPayload } from './payload.js';
-import type { Fragment, PayloadFile, UnitSource } from './types.js';
+import type { DaemonSource } from './types.js';
 import { scanUnits } from './units.js';
 
-interface ScanResult {
-  units: UnitSource[];
-  payload: PayloadFile[];
-  architectures: string[];
-  fragments: Fragment[];
-  lintianOverrides?: string;
-}
+/** What the scan of a daemon folder gives the loaded daemon. */
+type ScanResult = Pick<DaemonSource, 'units' | 'payload' | 'architectures' | 'fragments' | 'lintianOverrides'>;
 
 interface ScanOptions {
   /**
