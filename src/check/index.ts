@@ -9,7 +9,6 @@ import type { PackageSpec, ResolvedUnit } from '../resolve/types.js';
 import { parseUnitFile, valuesOf, type ParsedUnit } from './unit-file.js';
 import { checkSharedLibraries } from './shared-libraries.js';
 
-export { parseUnitFile } from './unit-file.js';
 export { findCollisions } from './collisions.js';
 
 /**

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { execProgram, parseUnitFile } from '../../src/check/index.js';
+import { execProgram } from '../../src/check/index.js';
+import { parseUnitFile } from '../../src/check/unit-file.js';
 import { main } from '../../src/cli/main.js';
 import { FIXTURES, REPO_ROOT, copyTree, debforge, tempDir, type Run } from '../support/tools.js';
 

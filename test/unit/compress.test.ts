@@ -14,7 +14,6 @@ import zlib from 'node:zlib';
 import { prng, seededRandomBytes, zipfWords } from '../support/seeded.js';
 import {
   compressionExtension,
-  crc32Portable,
   createCompressor,
   createGzip,
   createXz,
@@ -23,6 +22,7 @@ import {
   isCompression,
   xzLibraryVersion,
 } from '../../src/write/compress/index.js';
+import { crc32Portable } from '../../src/gzip/crc32.js';
 import { looksIncompressible } from '../../src/gzip/incompressible.js';
 
 const KIB = 1024;

@@ -10,7 +10,6 @@ import { createZstd } from './zstd.js';
 import type { ConsumedCallback } from './ordered.js';
 
 export { createGzip, gzipSync, DEFAULT_GZIP_BLOCK_SIZE } from './gzip-parallel.js';
-export { crc32Portable } from '../../gzip/crc32.js';
 export { createXz, xzLibraryVersion } from './xz.js';
 export { createZstd } from './zstd.js';
 
