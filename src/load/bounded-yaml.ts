@@ -20,6 +20,11 @@ function lineOfKey(text: string, key: string): number | undefined {
  * but the document they stand for is bounded: js-yaml hands an alias the anchor's own object, so
  * the values are counted once per object (memoized), as a walk of the expanded tree would see them.
  */
+/** A YAML mapping as js-yaml gives it: an object, neither null nor an array. */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function loadBoundedYaml(text: string, displayName: string): unknown {
   // require, not import: js-yaml's ESM build costs ~40 ms to load, its CommonJS build ~8 ms.
   const { load } = createRequire(import.meta.url)('js-yaml') as typeof import('js-yaml');
@@ -45,7 +50,7 @@ export function loadBoundedYaml(text: string, displayName: string): unknown {
     sizes.set(value, total);
     return total;
   };
-  const entries: [string, unknown][] = typeof document === 'object' && document !== null && !Array.isArray(document) ? Object.entries(document) : [['', document]];
+  const entries: [string, unknown][] = isMapping(document) ? Object.entries(document) : [['', document]];
   let total = 0;
   for (const [key, value] of entries) {
     total += size(value);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isMachineArchitecture } from '../debian/architectures.js';
 import { MAX_NAME_COMPONENT_BYTES, overlongComponent } from '../debian/names.js';
 import { printable, type ProblemList } from '../errors.js';
+import { isInside } from '../path-inside.js';
 import { readElf } from './elf.js';
 import { compareBytes, CONTROL_CHARACTER, decodeUtf8, escapeBytes, listDirectory, readable, TEMPLATE_SUFFIX } from './folder.js';
 import type { PayloadFile } from './types.js';
@@ -141,9 +142,4 @@ function checkSymlink(root: string, absolutePath: string, linkTarget: string, fi
     return false;
   }
   return true;
-}
-
-function isInside(folder: string, target: string): boolean {
-  const relative = path.relative(folder, target);
-  return !(relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative));
 }

@@ -1,6 +1,6 @@
 import { constants, promises as fs, type Stats } from 'node:fs';
-import path from 'node:path';
 import { fail, printable } from '../errors.js';
+import { isInside } from '../path-inside.js';
 
 /** package.xml files are a few KiB; a megabyte is far beyond any real one, and cheap to hold. */
 export const MAX_XML_BYTES = 1024 * 1024;
@@ -29,11 +29,6 @@ function fileKind(stat: Stats): string {
   if (stat.isBlockDevice()) return 'block device';
   if (stat.isSymbolicLink()) return 'symlink';
   return 'special file';
-}
-
-function isInside(folder: string, target: string): boolean {
-  const relative = path.relative(folder, target);
-  return !(relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative));
 }
 
 function errorCode(error: unknown): string {

@@ -9,6 +9,7 @@ import { DebforgeError } from '../errors.js';
 import { readDebInfo, type DebInfo } from './deb.js';
 import { versionWithoutEpoch } from '../debian/version.js';
 import { mapLimit } from '../concurrency.js';
+import { isInside } from '../path-inside.js';
 
 /** `pool/<component>/<prefix>/<source>/`: the prefix is `lib` + one letter for lib* sources, as Debian does. */
 export function poolDirectory(component: string, source: string): string {
@@ -23,10 +24,7 @@ export function poolPath(component: string, deb: Pick<DebInfo, 'source' | 'packa
 /** Every .deb named, or found (recursively, in name order) under a folder named; never inside the repository itself. */
 export async function collectDebs(inputs: readonly string[], outDir: string): Promise<string[]> {
   const found: string[] = [];
-  const inside = (candidate: string): boolean => {
-    const relative = path.relative(outDir, path.resolve(candidate));
-    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-  };
+  const inside = (candidate: string): boolean => isInside(outDir, path.resolve(candidate));
   const walk = async (dir: string): Promise<void> => {
     const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {

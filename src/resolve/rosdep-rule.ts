@@ -5,6 +5,8 @@
  * key again, else the OS's default installer (apt on Debian and Ubuntu). An installer's value is a
  * package name, a list of them, or `{packages: [...]}`.
  */
+import { isMapping } from '../load/bounded-yaml.js';
+
 export type RosdepRule =
   /**
    * `installer` apt: the Debian packages that satisfy the key (an empty list: nothing to install);
@@ -17,17 +19,13 @@ export type RosdepRule =
 /** The installers rosdep knows for Debian and Ubuntu; the first is the default. */
 const INSTALLERS = ['apt', 'pip', 'gem', 'source', 'npm'] as const;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Returns the rule for `os`/`codename`, or undefined when `rules` says nothing about `os`. */
 export function rosdepRule(rules: unknown, os: string, codename: string): RosdepRule | undefined {
-  if (!isRecord(rules) || !(os in rules)) return undefined;
+  if (!isMapping(rules) || !(os in rules)) return undefined;
   let data: unknown = rules[os];
   let installer: string = INSTALLERS[0];
   const installerKey = (value: Record<string, unknown>): string | undefined => INSTALLERS.find((name) => name in value);
-  if (isRecord(data)) {
+  if (isMapping(data)) {
     const atOs = installerKey(data);
     if (atOs !== undefined) {
       installer = atOs;
@@ -37,7 +35,7 @@ export function rosdepRule(rules: unknown, os: string, codename: string): Rosdep
       if (release === undefined) return { available: false };
       data = data[release];
       if (data === null || data === undefined) return { available: false };
-      if (isRecord(data)) {
+      if (isMapping(data)) {
         const atRelease = installerKey(data);
         if (atRelease === undefined) return { available: false };
         installer = atRelease;
@@ -54,7 +52,7 @@ export function rosdepRule(rules: unknown, os: string, codename: string): Rosdep
 function packageList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return value.split(/\s+/).filter((name) => name !== '');
   if (Array.isArray(value)) return value.every((name) => typeof name === 'string') ? (value as string[]) : undefined;
-  if (isRecord(value)) {
+  if (isMapping(value)) {
     if (value['packages'] === undefined || value['packages'] === null) return [];
     return packageList(value['packages']);
   }

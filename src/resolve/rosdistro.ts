@@ -3,7 +3,7 @@ import { decodeUtf8Strict, MAX_YAML_BYTES, readInputFile } from '../load/read-in
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from '../errors.js';
-import { loadBoundedYaml } from '../load/bounded-yaml.js';
+import { isMapping, loadBoundedYaml } from '../load/bounded-yaml.js';
 import { rosdepRule, type RosdepRule } from './rosdep-rule.js';
 
 /**
@@ -56,18 +56,14 @@ async function readYaml(file: string): Promise<unknown> {
   return loadBoundedYaml(decodeUtf8Strict(bytes, file, 'rosdistro files are UTF-8'), file);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Released package names of one `distribution.yaml`: a repository's `release.packages`, else its name. */
 function releasedPackages(distribution: unknown): string[] {
   const names = new Set<string>();
-  const repositories = isRecord(distribution) && isRecord(distribution['repositories']) ? distribution['repositories'] : {};
+  const repositories = isMapping(distribution) && isMapping(distribution['repositories']) ? distribution['repositories'] : {};
   for (const [repository, entry] of Object.entries(repositories)) {
-    const release = isRecord(entry) ? entry['release'] : undefined;
+    const release = isMapping(entry) ? entry['release'] : undefined;
     // A repository with release data but no version has not been released yet.
-    if (!isRecord(release) || release['version'] === undefined || release['version'] === null) continue;
+    if (!isMapping(release) || release['version'] === undefined || release['version'] === null) continue;
     const packages = Array.isArray(release['packages']) ? release['packages'] : [repository];
     for (const name of packages) if (typeof name === 'string') names.add(name);
   }
@@ -83,19 +79,19 @@ function encode(rule: RosdepRule | undefined): EncodedRule {
 /** Reads a rosdistro checkout (or a copy of its files) into the compact index, deterministically. */
 export async function buildRosdistroIndex(checkout: string, options: IndexOptions = {}): Promise<RosdistroIndex> {
   const index = await readYaml(path.join(checkout, 'index-v4.yaml'));
-  const declared = isRecord(index) && isRecord(index['distributions']) ? index['distributions'] : {};
-  const wanted = new Set(options.distros ?? Object.entries(declared).filter(([, d]) => isRecord(d) && d['distribution_status'] !== 'end-of-life').map(([name]) => name));
+  const declared = isMapping(index) && isMapping(index['distributions']) ? index['distributions'] : {};
+  const wanted = new Set(options.distros ?? Object.entries(declared).filter(([, d]) => isMapping(d) && d['distribution_status'] !== 'end-of-life').map(([name]) => name));
   // A profile's distribution an older checkout does not know yet is left out, not an error.
-  for (const name of options.alwaysDistros ?? []) if (isRecord(declared[name])) wanted.add(name);
+  for (const name of options.alwaysDistros ?? []) if (isMapping(declared[name])) wanted.add(name);
 
   const distributions: RosdistroIndex['distributions'] = {};
   const platforms = new Set(options.extraPlatforms ?? []);
   for (const name of [...wanted].sort()) {
     const entry = declared[name];
-    if (!isRecord(entry)) fail(path.join(checkout, 'index-v4.yaml'), `names no distribution "${name}"`);
+    if (!isMapping(entry)) fail(path.join(checkout, 'index-v4.yaml'), `names no distribution "${name}"`);
     const file = path.join(checkout, name, 'distribution.yaml');
     const distribution = await readYaml(file);
-    const release = isRecord(distribution) && isRecord(distribution['release_platforms']) ? distribution['release_platforms'] : {};
+    const release = isMapping(distribution) && isMapping(distribution['release_platforms']) ? distribution['release_platforms'] : {};
     const own: string[] = [];
     for (const [os, codenames] of Object.entries(release)) {
       if (!SUPPORTED_OS.has(os) || !Array.isArray(codenames)) continue;
@@ -110,7 +106,7 @@ export async function buildRosdistroIndex(checkout: string, options: IndexOption
   const rules = new Map<string, unknown>();
   for (const file of ROSDEP_FILES) {
     const document = await readYaml(path.join(checkout, 'rosdep', file));
-    if (!isRecord(document)) continue;
+    if (!isMapping(document)) continue;
     // rosdep reads its sources in this order and the first definition of a key wins.
     for (const [key, value] of Object.entries(document)) if (!rules.has(key)) rules.set(key, value);
   }
