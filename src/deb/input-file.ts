@@ -11,6 +11,8 @@ const WHOLE_FILE = 1024 * 1024;
 
 interface InputFile {
   size: number;
+  /** The whole file, when it was small enough to be read in one call at open (the bytes `chunks` yields). */
+  whole?: Buffer;
   /** The file's bytes, front to back, each chunk passed to `observe` first (hashing). */
   chunks(observe?: (chunk: Buffer) => void): AsyncGenerator<Buffer>;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ export async function openRegularFile(file: string): Promise<InputFile> {
     }
     return {
       size: stat.size,
+      whole,
       async *chunks(observe?: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
         if (whole.length === 0) return;
         observe?.(whole);

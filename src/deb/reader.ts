@@ -104,15 +104,7 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
   const sha256 = createHash('sha256');
   const hashes: Hash[] = [md5, sha256];
   try {
-    const seen: Buffer[] = [];
-    const reader = new ByteReader(
-      input
-        .chunks((chunk) => {
-          for (const hash of hashes) hash.update(chunk);
-          if (options.keepBytes === true && seen.length < 2) seen.push(chunk);
-        })
-        [Symbol.asyncIterator](),
-    );
+    const reader = new ByteReader(input.chunks((chunk) => hashes.forEach((hash) => hash.update(chunk)))[Symbol.asyncIterator]());
     const members: ArMember[] = [];
     const controlItems: TarItem[] = [];
     const controlFiles = new Map<string, string>();
@@ -189,7 +181,7 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
       dataItems,
       dataFiles,
       size: input.size,
-      ...(seen.length === 1 && seen[0]!.length === input.size ? { bytes: seen[0]! } : {}),
+      ...(options.keepBytes === true && input.whole !== undefined && input.whole.length === input.size ? { bytes: input.whole } : {}),
       md5: md5.digest('hex'),
       sha256: sha256.digest('hex'),
     };
