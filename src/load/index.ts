@@ -30,8 +30,7 @@ export async function loadDaemon(dir: string, problems = new ProblemList()): Pro
   }
   let xml: Buffer;
   try {
-    // Only a regular file inside the folder, never a fifo or device, and never more than a cap.
-    xml = await readInputFile(manifestPath, 'package.xml', { what: 'package.xml', maxBytes: MAX_XML_BYTES, confineTo: dir });
+    xml = await readPackageXml(dir);
   } catch (error) {
     if (!(error instanceof DebforgeError)) throw error;
     for (const item of error.problems) problems.items.push({ ...item, file: displayPath(dir, item.file) });
@@ -83,14 +82,18 @@ async function renderedTexts(dir: string, scan: { units: UnitSource[]; payload: 
   return new Map([...texts, ...byRules]);
 }
 
+/** package.xml's bytes: only a regular file inside the folder, never a fifo or device, and never more than a cap. */
+function readPackageXml(dir: string): Promise<Buffer> {
+  return readInputFile(path.join(dir, 'package.xml'), 'package.xml', { what: 'package.xml', maxBytes: MAX_XML_BYTES, confineTo: dir });
+}
+
 /**
  * The daemon folder's package.xml alone, read and parsed as loadDaemon does (a regular file inside
  * the folder, capped): undefined when it cannot be read or parsed; its problems go to `problems`.
  */
 export async function readManifest(dir: string, problems: ProblemList): Promise<Manifest | undefined> {
   try {
-    const bytes = await readInputFile(path.join(dir, 'package.xml'), 'package.xml', { what: 'package.xml', maxBytes: MAX_XML_BYTES, confineTo: dir });
-    return parseManifest(bytes, 'package.xml', problems);
+    return parseManifest(await readPackageXml(dir), 'package.xml', problems);
   } catch (error) {
     if (!(error instanceof DebforgeError)) throw error;
     return undefined;
