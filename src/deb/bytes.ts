@@ -42,17 +42,34 @@ export class ByteReader {
     return piece;
   }
 
+  /** `length` bytes taken from what is held, which must be at least that much. */
+  private collect(length: number): Buffer {
+    const first = this.take(length);
+    if (first.length === length) return first;
+    const parts = [first];
+    for (let left = length - first.length; left > 0; left -= parts[parts.length - 1]!.length) parts.push(this.take(left));
+    return Buffer.concat(parts, length);
+  }
+
+  /**
+   * `length` bytes if they are held already, else undefined (nothing taken): a package read in one
+   * piece is parsed without waiting on anything, header after header.
+   */
+  held(length: number): Buffer | undefined {
+    return this.pendingLength >= length ? this.collect(length) : undefined;
+  }
+
+  /** Drops `length` bytes if they are held already and returns true; else takes nothing and returns false. */
+  skipHeld(length: number): boolean {
+    if (this.pendingLength < length) return false;
+    for (let left = length; left > 0; ) left -= this.take(left).length;
+    return true;
+  }
+
   /** Exactly `length` bytes (a header: small), or a DebFormatError naming `what` if the data ends first. */
   async read(length: number, what: string): Promise<Buffer> {
     while (this.pendingLength < length) if (!(await this.fill())) throw new DebFormatError(`${what} is truncated`);
-    const parts: Buffer[] = [];
-    let left = length;
-    while (left > 0) {
-      const piece = this.take(left);
-      parts.push(piece);
-      left -= piece.length;
-    }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+    return this.collect(length);
   }
 
   /** The next `length` bytes in the chunks they arrive in; a DebFormatError naming `what` if the data ends first. */
@@ -68,7 +85,10 @@ export class ByteReader {
   }
 
   async skip(length: number, what: string): Promise<void> {
-    for await (const piece of this.chunks(length, what)) void piece;
+    for (let left = length; left > 0; ) {
+      if (this.pendingLength === 0 && !(await this.fill())) throw new DebFormatError(`${what} is truncated`);
+      if (this.pendingLength > 0) left -= this.take(left).length;
+    }
   }
 
   /** Reads and drops everything left. */

@@ -43,9 +43,8 @@ export class TarReader {
     this.reader = new ByteReader(chunks[Symbol.asyncIterator]());
   }
 
-  private async header(): Promise<ReturnType<typeof decodeTarHeader> | undefined> {
-    const offset = this.reader.position;
-    const block = await this.reader.read(TAR_BLOCK, `${this.what}: header at byte ${offset}`);
+  /** The header block at the reader's position, decoded; undefined for the end-of-archive block. */
+  private decodeHeader(block: Buffer, offset: number): ReturnType<typeof decodeTarHeader> | undefined {
     if (isZeroBlock(block)) return undefined;
     try {
       return decodeTarHeader(block);
@@ -64,12 +63,13 @@ export class TarReader {
 
   /** The next entry, or undefined at the end of the archive (the rest of the data is read and dropped). */
   async next(): Promise<TarEntry | undefined> {
-    await this.reader.skip(this.bodyEnd - this.reader.position, `${this.what}: data of an entry`);
+    const bodyRest = this.bodyEnd - this.reader.position;
+    if (!this.reader.skipHeld(bodyRest)) await this.reader.skip(bodyRest, `${this.what}: data of an entry`);
     let longName: Buffer | undefined;
     let longLink: Buffer | undefined;
     for (;;) {
       const offset = this.reader.position;
-      const header = await this.header();
+      const header = this.decodeHeader(this.reader.held(TAR_BLOCK) ?? (await this.reader.read(TAR_BLOCK, `${this.what}: header at byte ${offset}`)), offset);
       if (header === undefined) {
         // After the end-of-archive block comes padding to a record: read, not interpreted.
         await this.reader.drain();
@@ -116,7 +116,7 @@ export class TarReader {
   /** The current entry's data, whole: only for entries the caller knows are small (`cap` bytes at most). */
   async readBody(cap: number, name: string): Promise<Buffer> {
     if (this.bodyLeft > cap) throw new DebFormatError(`${this.what}: ${name} is ${this.bodyLeft} bytes, more than the ${cap} debforge reads`);
-    const data = await this.reader.read(this.bodyLeft, `${this.what}: data of ${name}`);
+    const data = this.reader.held(this.bodyLeft) ?? (await this.reader.read(this.bodyLeft, `${this.what}: data of ${name}`));
     this.bodyLeft = 0;
     return data;
   }

@@ -76,9 +76,14 @@ function writeNumber(buffer: Buffer, value: number, offset: number, length: numb
  */
 function headerChecksum(header: Buffer, signed = false): number {
   let sum = 8 * 0x20;
-  for (let i = 0; i < 148; i++) sum += signed && header[i]! >= 0x80 ? header[i]! - 256 : header[i]!;
-  for (let i = 156; i < TAR_BLOCK; i++) sum += signed && header[i]! >= 0x80 ? header[i]! - 256 : header[i]!;
-  return sum;
+  let high = 0;
+  for (let i = 0; i < TAR_BLOCK; i++) {
+    if (i === 148) i = 156;
+    const byte = header[i]!;
+    sum += byte;
+    if (byte >= 0x80) high++;
+  }
+  return signed ? sum - 256 * high : sum;
 }
 
 /** One GNU-format header block (ustar layout, GNU magic), names cut at 100 bytes: the caller adds long-name records. */
@@ -101,9 +106,10 @@ export function encodeTarHeader(fields: TarHeaderFields): Buffer {
   return header;
 }
 
-function cString(field: Buffer): Buffer {
-  const end = field.indexOf(0);
-  return end < 0 ? field : field.subarray(0, end);
+/** The bytes of `block` from `start` up to the first NUL before `end`. */
+function cString(block: Buffer, start: number, end: number): Buffer {
+  const nul = block.indexOf(0, start);
+  return block.subarray(start, nul < 0 || nul > end ? end : nul);
 }
 
 /**
@@ -111,25 +117,29 @@ function cString(field: Buffer): Buffer {
  * (high bit of the first byte set). Negative values, other characters and values past 2^53 are refused.
  */
 export function decodeTarNumber(field: Buffer, what: string): number {
-  const first = field[0]!;
+  return numberAt(field, 0, field.length, what);
+}
+
+/** decodeTarNumber of the field at block[start, end), read in place: a repository reads tens of thousands of headers. */
+function numberAt(block: Buffer, start: number, end: number, what: string): number {
+  const first = block[start]!;
   if ((first & 0x80) !== 0) {
     if ((first & 0x40) !== 0) throw new DebFormatError(`negative ${what} (base-256)`);
     let value = BigInt(first & 0x3f);
-    for (let i = 1; i < field.length; i++) value = (value << 8n) | BigInt(field[i]!);
+    for (let i = start + 1; i < end; i++) value = (value << 8n) | BigInt(block[i]!);
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new DebFormatError(`${what} ${value} is too large`);
     return Number(value);
   }
-  // Spaces, octal digits, then spaces and NULs (/^ *([0-7]*)[ \0]*$/), read byte by byte: a
-  // package has a dozen headers of seven numbers each, and a repository thousands of packages.
-  let at = 0;
-  while (at < field.length && field[at] === 0x20) at++;
+  // Spaces, octal digits, then spaces and NULs (/^ *([0-7]*)[ \0]*$/), byte by byte.
+  let at = start;
+  while (at < end && block[at] === 0x20) at++;
   let value = 0;
   const digitsStart = at;
-  for (; at < field.length && field[at]! >= 0x30 && field[at]! <= 0x37; at++) value = value * 8 + (field[at]! - 0x30);
+  for (; at < end && block[at]! >= 0x30 && block[at]! <= 0x37; at++) value = value * 8 + (block[at]! - 0x30);
   const digitsEnd = at;
-  while (at < field.length && (field[at] === 0x20 || field[at] === 0x00)) at++;
-  if (at !== field.length) throw new DebFormatError(`${what} field ${JSON.stringify(field.toString('latin1').replace(/\0+$/, ''))} is not an octal number`);
-  if (!Number.isSafeInteger(value)) throw new DebFormatError(`${what} ${field.toString('latin1', digitsStart, digitsEnd)} is too large`);
+  while (at < end && (block[at] === 0x20 || block[at] === 0x00)) at++;
+  if (at !== end) throw new DebFormatError(`${what} field ${JSON.stringify(block.toString('latin1', start, end).replace(/\0+$/, ''))} is not an octal number`);
+  if (!Number.isSafeInteger(value)) throw new DebFormatError(`${what} ${block.toString('latin1', digitsStart, digitsEnd)} is too large`);
   return value;
 }
 
@@ -146,27 +156,35 @@ export function isZeroBlock(block: Buffer): boolean {
  */
 export function decodeTarHeader(block: Buffer): TarHeader {
   if (block.length !== TAR_BLOCK) throw new DebFormatError('truncated tar header');
-  const stored = decodeTarNumber(block.subarray(148, 156), 'checksum');
+  const stored = numberAt(block, 148, 156, 'checksum');
   const sum = headerChecksum(block);
   // The signed sum only when the usual one does not match: almost every header needs one pass.
   if (stored !== sum && stored !== headerChecksum(block, true)) throw new DebFormatError(`tar header checksum ${stored} does not match its contents (${sum}): not a tar header, or corrupted`);
-  const magic = block.subarray(257, 265).toString('latin1');
+  const magic = block.toString('latin1', 257, 265);
   const ustar = magic === 'ustar\x0000';
-  if (!ustar && magic !== 'ustar  \0' && !isZeroBlock(block.subarray(257, 265))) throw new DebFormatError(`unknown tar header magic ${JSON.stringify(magic)}`);
+  if (!ustar && magic !== 'ustar  \0' && magic !== '\0\0\0\0\0\0\0\0') throw new DebFormatError(`unknown tar header magic ${JSON.stringify(magic)}`);
   const typeflag = String.fromCharCode(block[156]!);
   if (!Object.hasOwn(TAR_TYPES, typeflag)) throw new DebFormatError(`unsupported tar entry type ${JSON.stringify(typeflag)}`);
-  const prefix = ustar ? cString(block.subarray(345, 500)) : Buffer.alloc(0);
-  const base = cString(block.subarray(0, TAR_NAME_LENGTH));
+  const prefix = ustar ? cString(block, 345, 500) : undefined;
+  const base = cString(block, 0, TAR_NAME_LENGTH);
   return {
-    name: prefix.length > 0 ? Buffer.concat([prefix, Buffer.from('/'), base]) : base,
+    name: prefix !== undefined && prefix.length > 0 ? Buffer.concat([prefix, SLASH, base]) : base,
     type: TAR_TYPES[typeflag as keyof typeof TAR_TYPES],
-    mode: decodeTarNumber(block.subarray(100, 108), 'mode'),
-    uid: decodeTarNumber(block.subarray(108, 116), 'uid'),
-    gid: decodeTarNumber(block.subarray(116, 124), 'gid'),
-    size: decodeTarNumber(block.subarray(124, 136), 'size'),
-    mtime: decodeTarNumber(block.subarray(136, 148), 'mtime'),
-    linkname: cString(block.subarray(157, 257)),
-    uname: cString(block.subarray(265, 297)).toString('utf8'),
-    gname: cString(block.subarray(297, 329)).toString('utf8'),
+    mode: numberAt(block, 100, 108, 'mode'),
+    uid: numberAt(block, 108, 116, 'uid'),
+    gid: numberAt(block, 116, 124, 'gid'),
+    size: numberAt(block, 124, 136, 'size'),
+    mtime: numberAt(block, 136, 148, 'mtime'),
+    linkname: cString(block, 157, 257),
+    uname: textAt(block, 265, 297),
+    gname: textAt(block, 297, 329),
   };
+}
+
+const SLASH = Buffer.from('/');
+
+/** The NUL-ended UTF-8 text of block[start, end). */
+function textAt(block: Buffer, start: number, end: number): string {
+  const nul = block.indexOf(0, start);
+  return block.toString('utf8', start, nul < 0 || nul > end ? end : nul);
 }
