@@ -94,6 +94,16 @@ async function* gzipStream(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
 const WHOLE_INPUT = 1024 * 1024;
 const WHOLE_OUTPUT = 16 * 1024 * 1024;
 
+/** A gzip member inflated in one call on this thread, if it is small enough and sound; undefined otherwise (the stream then reads it and says what is wrong). */
+function gunzipWhole(data: Buffer): Buffer | undefined {
+  if (data.length > WHOLE_INPUT) return undefined;
+  try {
+    return gunzipSync(data, { maxOutputLength: WHOLE_OUTPUT });
+  } catch {
+    return undefined;
+  }
+}
+
 async function* gzipDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const iterator = input[Symbol.asyncIterator]();
   const held: Buffer[] = [];
@@ -105,12 +115,7 @@ async function* gzipDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
     next = await iterator.next();
   }
   if (next.done === true) {
-    let output: Buffer | undefined;
-    try {
-      output = gunzipSync(held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes), { maxOutputLength: WHOLE_OUTPUT });
-    } catch {
-      output = undefined;
-    }
+    const output = gunzipWhole(held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes));
     if (output !== undefined) {
       if (output.length > 0) yield output;
       return;
@@ -166,16 +171,34 @@ export async function* decompressed(member: string, compression: Compression, in
   try {
     for await (const chunk of decode(compression, counted())) {
       produced += chunk.length;
-      if (produced > limits.maxBytes) {
-        throw new DebFormatError(`${member} expands past ${limits.maxBytes} bytes, more than debforge reads: refused as a decompression bomb`);
-      }
-      if (produced > limits.graceBytes && produced > limits.ratio * consumed) {
-        throw new DebFormatError(`${member} expands more than ${limits.ratio} times (${produced} bytes from ${consumed}): refused as a decompression bomb`);
-      }
+      checkExpansion(member, produced, consumed, limits);
       yield chunk;
     }
   } catch (error) {
     if (error instanceof DebFormatError) throw error.message.startsWith(member) ? error : new DebFormatError(`${member}: ${error.message}`);
     throw new DebFormatError(`${member}: ${decoderMessage(compression, error as Error)}`);
   }
+}
+
+/** Refuses a member whose `produced` bytes, from `consumed` compressed ones, pass the limits. */
+function checkExpansion(member: string, produced: number, consumed: number, limits: ExpansionLimits): void {
+  if (produced > limits.maxBytes) {
+    throw new DebFormatError(`${member} expands past ${limits.maxBytes} bytes, more than debforge reads: refused as a decompression bomb`);
+  }
+  if (produced > limits.graceBytes && produced > limits.ratio * consumed) {
+    throw new DebFormatError(`${member} expands more than ${limits.ratio} times (${produced} bytes from ${consumed}): refused as a decompression bomb`);
+  }
+}
+
+/**
+ * A small member held in memory, decompressed in one call: what `decompressed` yields for it, in
+ * one piece. Undefined where that takes the stream (xz, zstd, a large or corrupt member): the
+ * streaming reader then reads it and gives the reason for any refusal.
+ */
+export function decompressedInMemory(member: string, compression: Compression, data: Buffer, limits: ExpansionLimits): Buffer | undefined {
+  if (compression === 'none') return data;
+  if (compression !== 'gzip') return undefined;
+  const output = gunzipWhole(data);
+  if (output !== undefined) checkExpansion(member, output.length, data.length, limits);
+  return output;
 }

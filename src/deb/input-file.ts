@@ -9,7 +9,7 @@ const CHUNK = 256 * 1024;
  */
 const WHOLE_FILE = 1024 * 1024;
 
-interface InputFile {
+export interface InputFile {
   size: number;
   /** The whole file, when it was small enough to be read in one call at open (the bytes `chunks` yields). */
   whole?: Buffer;

@@ -6,13 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { decodeTarHeader, decodeTarNumber, encodeTarHeader } from '../../src/debian/tar-header.js';
+import { arArchive, arHeader, bomb, compress, CONTROL, controlTar, debWith, dpkgDebBuilt, patchHeader, tarArchive, tarEntry } from '../support/crafted-deb.js';
 import { measuredDebforgeSync, snapshot, type MeasuredRun } from '../support/measure.js';
 import { must, tempDir } from '../support/tools.js';
 
 const MiB = 1024 * 1024;
 /** The issue's bound for inspect and repo, whatever the package. */
 const PEAK_LIMIT_KIB = 256 * 1024;
-const CONTROL = 'Package: hostile\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: test\n';
 
 type Measured = MeasuredRun;
 
@@ -37,108 +37,6 @@ function assertRefused(result: Measured, file: string, pattern: RegExp, seconds 
 function assertNoControlCharacters(text: string): void {
   const found = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/u.exec(text);
   assert.equal(found, null, `a control character ${JSON.stringify(found?.[0])} was printed`);
-}
-
-// ---- crafting ----
-
-function arHeader(name: string, sizeField: string): Buffer {
-  const header = name.padEnd(16) + '0'.padEnd(12) + '0'.padEnd(6) + '0'.padEnd(6) + '100644'.padEnd(8) + sizeField.padEnd(10) + '`\n';
-  assert.equal(header.length, 60);
-  return Buffer.from(header, 'latin1');
-}
-
-function arMember(name: string, data: Buffer): Buffer {
-  return Buffer.concat([arHeader(name, String(data.length)), data, data.length % 2 === 1 ? Buffer.from('\n') : Buffer.alloc(0)]);
-}
-
-function arArchive(members: ReadonlyArray<readonly [string, Buffer]>): Buffer {
-  return Buffer.concat([Buffer.from('!<arch>\n'), ...members.map(([name, data]) => arMember(name, data))]);
-}
-
-interface CraftedEntry {
-  name: string;
-  type?: '0' | '1' | '2' | '5' | 'x';
-  content?: Buffer;
-  linkname?: string;
-}
-
-function tarEntry(entry: CraftedEntry): Buffer {
-  const content = entry.content ?? Buffer.alloc(0);
-  const header = encodeTarHeader({
-    name: Buffer.from(entry.name),
-    mode: entry.type === '5' ? 0o755 : 0o644,
-    size: content.length,
-    mtime: 0,
-    typeflag: entry.type ?? '0',
-    ...(entry.linkname !== undefined ? { linkname: Buffer.from(entry.linkname) } : {}),
-  });
-  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return Buffer.concat([header, content, padding]);
-}
-
-function tarArchive(entries: readonly CraftedEntry[]): Buffer {
-  return Buffer.concat([...entries.map(tarEntry), Buffer.alloc(1024)]);
-}
-
-/** Rewrites a header field and sets the checksum the rewritten header needs. */
-function patchHeader(header: Buffer, offset: number, value: Buffer): Buffer {
-  const patched = Buffer.from(header);
-  value.copy(patched, offset);
-  patched.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const byte of patched) sum += byte;
-  patched.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return patched;
-}
-
-const controlTar = (): Buffer => tarArchive([{ name: './', type: '5' }, { name: './control', content: Buffer.from(CONTROL) }]);
-
-function debWith(dataMemberName: string, data: Buffer): Buffer {
-  return arArchive([
-    ['debian-binary', Buffer.from('2.0\n')],
-    ['control.tar', controlTar()],
-    [dataMemberName, data],
-  ]);
-}
-
-function compress(command: string, args: readonly string[], input: Buffer): Buffer {
-  const result = spawnSync(command, args, { input, maxBuffer: 256 * MiB });
-  assert.equal(result.status, 0, `${command} failed`);
-  return result.stdout;
-}
-
-/**
- * A decompression bomb: a tar header for one file of `size` zero bytes (a multiple of 64 MiB),
- * then the zeros, compressed by `command`. The zeros are compressed 64 MiB at a time and the
- * pieces concatenated (every format here allows several streams or frames one after another), so
- * making a 1 GiB bomb takes seconds.
- */
-function bomb(command: string, args: readonly string[], size: number): Buffer {
-  const piece = 64 * MiB;
-  const header = encodeTarHeader({ name: Buffer.from('./zeros'), mode: 0o644, size, mtime: 0, typeflag: '0' });
-  const compressed = (withHeader: boolean): Buffer => {
-    const script = `{ ${withHeader ? 'cat; ' : ''}head -c ${piece} /dev/zero; } | ${command} ${args.join(' ')}`;
-    const result = spawnSync('sh', ['-c', script], { input: withHeader ? header : Buffer.alloc(0), maxBuffer: 256 * MiB });
-    assert.equal(result.status, 0, `${command} failed: ${String(result.stderr)}`);
-    return result.stdout;
-  };
-  const rest = compressed(false);
-  return Buffer.concat([compressed(true), ...Array.from({ length: size / piece - 1 }, () => rest)]);
-}
-
-/** A minimal real package made by dpkg-deb with the given compression. */
-async function dpkgDebBuilt(dir: string, compression: 'gzip' | 'xz' | 'zstd' | 'none', name = `real-${compression}`): Promise<string> {
-  const root = path.join(dir, `${name}-root`);
-  await fs.mkdir(path.join(root, 'DEBIAN'), { recursive: true });
-  await fs.mkdir(path.join(root, 'usr/share', name), { recursive: true });
-  await fs.writeFile(path.join(root, 'DEBIAN/control'), CONTROL.replace('hostile', name));
-  await fs.writeFile(path.join(root, 'DEBIAN/postinst'), '#!/bin/sh\nset -e\necho "configured"\n', { mode: 0o755 });
-  await fs.writeFile(path.join(root, 'usr/share', name, 'data.txt'), 'some data\n'.repeat(1000));
-  await fs.symlink('data.txt', path.join(root, 'usr/share', name, 'link.txt'));
-  const deb = path.join(dir, `${name}.deb`);
-  must('dpkg-deb', ['--root-owner-group', `-Z${compression}`, '--build', root, deb]);
-  await fs.rm(root, { recursive: true });
-  return deb;
 }
 
 describe('the .deb reader against hostile files (inspect and repo, bounded in time and memory)', function () {
