@@ -156,8 +156,9 @@ export class DebAssembly {
 
   /** An entry of a control or data member, with its contents if `wants` asked for them. */
   add(part: 'control' | 'data', entry: TarEntry, content: Buffer | undefined): void {
+    // The entry is the reader's own fresh object: it becomes the item, with no copy.
     if (part === 'control') {
-      const item: TarItem = { ...entry };
+      const item: TarItem = entry;
       if (content !== undefined) {
         this.controlFiles.set(controlName(entry.name), content.toString('utf8'));
         item.content = content;
@@ -167,7 +168,11 @@ export class DebAssembly {
     }
     const escapes = this.confinement.check(entry);
     if (content !== undefined && this.options.dataFiles !== undefined) this.dataFiles.set(entry.name, content);
-    if (this.options.listData ?? true) this.dataItems.push({ ...entry, ...(content !== undefined && this.options.withContents === true ? { content } : {}), ...(escapes !== undefined ? { escapes } : {}) });
+    if (!(this.options.listData ?? true)) return;
+    const item: TarItem = entry;
+    if (content !== undefined && this.options.withContents === true) item.content = content;
+    if (escapes !== undefined) item.escapes = escapes;
+    this.dataItems.push(item);
   }
 
   /** The end of a member's tar archive. */
