@@ -1,4 +1,4 @@
-import { buildAll, type BuildEvent } from '../build/all.js';
+import { buildAll, type BuildEvent } from '../pipeline/all.js';
 import { UsageError } from '../errors.js';
 import { isCompressionChoice } from '../write/compress/index.js';
 import { architectureList, defines, maintainerOptions, parse, positiveInteger } from './args.js';

@@ -1,6 +1,6 @@
-import { checkBuild } from '../build/check.js';
-import { expandDaemonPaths } from '../build/plan.js';
-import { runConfig, runProfiles } from '../build/config.js';
+import { checkBuild } from '../pipeline/check.js';
+import { expandDaemonPaths } from '../pipeline/plan.js';
+import { runConfig, runProfiles } from '../pipeline/config.js';
 import { UsageError, formatProblem, type Problem } from '../errors.js';
 import { architectureList, defines, maintainerOptions, parse } from './args.js';
 import { CHECK_HELP } from './help.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { resolveProfile, runConfig } from '../build/config.js';
+import { resolveProfile, runConfig } from '../pipeline/config.js';
 import { UsageError } from '../errors.js';
 import { DAEMON_KINDS, isDaemonKind, newDaemon } from '../new/index.js';
 import { parse } from './args.js';

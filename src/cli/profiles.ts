@@ -1,4 +1,4 @@
-import { runConfig } from '../build/config.js';
+import { runConfig } from '../pipeline/config.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_PROFILE, distributionCompression, dpkgReadsZstd, profileStatus, PROFILES, rosdistroData, templateVariables } from '../resolve/index.js';
 import { parse } from './args.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { BuildEvent, BuildTask } from '../build/all.js';
+import type { BuildEvent, BuildTask } from '../pipeline/all.js';
 import { formatProblem, type Problem } from '../errors.js';
 import type { Io } from './io.js';
 

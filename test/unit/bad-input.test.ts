@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { preparePackage } from '../../src/build/stage.js';
+import { preparePackage } from '../../src/pipeline/stage.js';
 import { main } from '../../src/cli/main.js';
 import { ProblemList } from '../../src/errors.js';
 import { writeDeb } from '../../src/write/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { build } from '../../src/build/package.js';
+import { build } from '../../src/pipeline/package.js';
 import type { RosdistroIndex } from '../../src/resolve/rosdistro.js';
 import { debforge, lintianFindings, must, REPO_ROOT, tempDir } from '../support/tools.js';
 

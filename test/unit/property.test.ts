@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { build } from '../../src/build/package.js';
+import { build } from '../../src/pipeline/package.js';
 import { readDeb } from '../../src/deb/index.js';
 import { run, scratchRoot, tempDir } from '../support/tools.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { build } from '../../src/build/package.js';
+import { build } from '../../src/pipeline/package.js';
 import { DebforgeError } from '../../src/errors.js';
 import { editDistance, nearestKeys } from '../../src/nearest.js';
 import { rosdepRule } from '../../src/resolve/rosdep-rule.js';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { preparePackage } from '../../src/build/stage.js';
+import { preparePackage } from '../../src/pipeline/stage.js';
 import { ProblemList } from '../../src/errors.js';
 import { createGzip, gzipSync } from '../../src/write/compress/index.js';
 import { writeDeb, type Compression } from '../../src/write/index.js';

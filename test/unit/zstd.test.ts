@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkSet } from '../../src/build/check.js';
-import { compressionProblem } from '../../src/build/options.js';
+import { checkSet } from '../../src/pipeline/check.js';
+import { compressionProblem } from '../../src/pipeline/options.js';
 import { distributionCompression, dpkgReadsZstd, PROFILES, type Profile } from '../../src/resolve/profiles.js';
 import { debforge, dpkgUnpack, lintianFindings, must, REPO_ROOT, run, scratchRoot, tempDir } from '../support/tools.js';
 
