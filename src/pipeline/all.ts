@@ -5,9 +5,9 @@ import { makeDirectory, removeCreated, removeCreatedSync } from '../make-directo
 import type { ProjectConfig } from '../config/index.js';
 import type { Profile } from '../resolve/index.js';
 import { removeTemporariesSync } from '../write/temporary.js';
-import { checkBuild } from './check.js';
+import { checkAndStage, stagedKey } from './check.js';
 import { defaultJobs, DEFAULT_OUT_DIR, type BuildOptions, type BuildResult } from './options.js';
-import { build } from './package.js';
+import { buildStaged } from './package.js';
 import { expandDaemonPaths, plannedArchitectures } from './plan.js';
 import { runConfig, runProfiles, skippedKey, skippedNotes, withConfig } from './config.js';
 
@@ -107,7 +107,8 @@ export async function buildAll(paths: readonly string[], options: BuildAllOption
   // note once: the builds below find them again and tell only new ones.
   // The daemons each profile leaves out, judged once: for the check and for the tasks.
   const skipped = await skippedNotes(daemons, profiles, common);
-  const preflight = await checkBuild(daemons, profiles, { ...common, runSiblings }, skipped);
+  // Every package is staged (loaded, resolved, rendered) once, here: the builds below go on from it.
+  const { problems: preflight, staged } = await checkAndStage(daemons, profiles, { ...common, runSiblings }, skipped);
   const errors = preflight.filter((p) => p.severity === 'error');
   for (const problem of errors.length > 0 ? errors : preflight) tell(problem);
   if (errors.length > 0) return { results: [], problems };
@@ -157,16 +158,15 @@ export async function buildAll(paths: readonly string[], options: BuildAllOption
     const buildTask = async (task: BuildTask, index: number): Promise<void> => {
       onEvent?.({ kind: 'start', index, task });
       try {
-        const result = await build(task.dir, {
+        const stagedPackage = staged.get(stagedKey(task.dir, task.profile, task.architecture));
+        if (stagedPackage === undefined) throw new Error(`${task.dir}: the check staged no package for ${task.profile.name}`);
+        const result = await buildStaged(stagedPackage.rendered, {
           ...common,
           outDir,
-          profile: task.profile,
-          runSiblings,
-          ...(task.architecture !== undefined ? { architecture: task.architecture } : {}),
           jobs: threadsPerPackage,
           signal,
           ...(onEvent ? { onProgress: (bytes: number, total: number) => onEvent({ kind: 'progress', index, bytes, total }) } : {}),
-        });
+        }, stagedPackage.problems);
         results[index] = result;
         for (const warning of result.warnings) tell(warning);
         onEvent?.({ kind: 'built', index, result });

@@ -23,7 +23,18 @@ export async function checkSet(dirs: readonly string[], options: BuildOptions = 
   return (await stageSet(dirs, configured, await skippedNotes(dirs, [configured.profile], configured))).problems;
 }
 
-async function stageSet(dirs: readonly string[], options: BuildOptions & { profile: Profile }, skippedNotes: SkippedNotes): Promise<{ problems: Problem[]; staged: RenderedPackage[] }> {
+/** A package staged by the check (load, resolve, render), with the problems its stages found: what the build goes on from. */
+export interface StagedPackage {
+  rendered: RenderedPackage;
+  problems: Problem[];
+}
+
+/** The key of a package of a run among the staged ones: its daemon folder, profile and `files-<arch>/` architecture. */
+export function stagedKey(dir: string, profile: Profile, architecture: string | undefined): string {
+  return `${dir}\0${profile.name}\0${architecture ?? ''}`;
+}
+
+async function stageSet(dirs: readonly string[], options: BuildOptions & { profile: Profile }, skippedNotes: SkippedNotes, byKey?: Map<string, StagedPackage>): Promise<{ problems: Problem[]; staged: RenderedPackage[] }> {
   const found: Problem[] = [];
   const staged: RenderedPackage[] = [];
   options = { ...options, runSiblings: options.runSiblings ?? (await daemonNames(dirs)) };
@@ -42,7 +53,9 @@ async function stageSet(dirs: readonly string[], options: BuildOptions & { profi
       const problems = new ProblemList();
       const one = await stagePackage(dir, { ...options, ...(architecture !== undefined ? { architecture } : {}) }, problems);
       found.push(...problems.items);
-      if (one) staged.push(one);
+      if (!one) continue;
+      staged.push(one);
+      byKey?.set(stagedKey(dir, options.profile, architecture), { rendered: one, problems: problems.items });
     }
   }
   // Loaded here, not at start-up: only a run over a set needs the set-wide checks.
@@ -60,12 +73,23 @@ async function stageSet(dirs: readonly string[], options: BuildOptions & { profi
  * of a profile, when the caller has judged them already (buildAll).
  */
 export async function checkBuild(dirs: readonly string[], profiles: readonly Profile[], given: Omit<BuildOptions, 'profile'> = {}, skipped?: SkippedNotes): Promise<Problem[]> {
+  return (await checkAndStage(dirs, profiles, given, skipped)).problems;
+}
+
+/** checkBuild, also giving every package it staged by stagedKey: buildAll builds them from there, without loading any folder again. */
+export async function checkAndStage(
+  dirs: readonly string[],
+  profiles: readonly Profile[],
+  given: Omit<BuildOptions, 'profile'> = {},
+  skipped?: SkippedNotes,
+): Promise<{ problems: Problem[]; staged: Map<string, StagedPackage> }> {
   const problems: Problem[] = [];
   const staged: RenderedPackage[] = [];
+  const byKey = new Map<string, StagedPackage>();
   const options = withConfig(given, await runConfig(dirs, given.config));
   const notes = skipped ?? (await skippedNotes(dirs, profiles, options));
   for (const profile of profiles) {
-    const result = await stageSet(dirs, { ...options, profile }, notes);
+    const result = await stageSet(dirs, { ...options, profile }, notes, byKey);
     problems.push(...result.problems);
     staged.push(...result.staged);
   }
@@ -73,10 +97,11 @@ export async function checkBuild(dirs: readonly string[], profiles: readonly Pro
   // Within one profile the collisions were found above; across profiles only file names can clash.
   problems.push(...findCollisions(staged).filter((p) => p.message.startsWith('profiles ')));
   const seen = new Set<string>();
-  return problems.filter((problem) => {
+  const distinct = problems.filter((problem) => {
     const key = `${problem.severity}\0${formatProblem(problem)}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  return { problems: distinct, staged: byKey };
 }

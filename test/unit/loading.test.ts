@@ -111,6 +111,27 @@ describe('load finishes loading', function () {
   });
 });
 
+describe('build loads each daemon folder once', function () {
+  this.timeout(120_000);
+
+  it('the check a build runs first stages the package the build then writes: a 12 MiB unit template is read once, not twice', async () => {
+    const dir = path.join(await tempDir(), 'format2_daemon');
+    await copyTree(path.join(FIXTURES, 'good', 'format2_daemon'), dir);
+    const unit = path.join(dir, 'etc', 'format2-daemon.service.in');
+    const size = 12 * 1024 * 1024;
+    // Comment lines: the unit stays what it was, only larger.
+    const comment = `# ${'x'.repeat(1021)}\n`;
+    await fs.appendFile(unit, comment.repeat(size / comment.length));
+    const out = await tempDir();
+    const before = await bytesRead();
+    const built = await cli(['build', dir, '--profile', 'plain', '--out', out, '--jobs', '1']);
+    const read = (await bytesRead()) - before;
+    assert.equal(built.code, 0, built.stderr);
+    assert.ok(read >= size, `the count sees the template read (${read} bytes)`);
+    assert.ok(read < 1.5 * size, `build read ${read} bytes for a ${size}-byte template: the folder was loaded more than once`);
+  });
+});
+
 describe('the files catkin install rules may render, known before any profile', () => {
   const inventory = ['cfg/a.conf.in', 'cfg/b.conf', 'scripts/node.py', 'scripts/tool', 'units/robot.service', 'units/robot.txt', 'share/map.pgm', 'data/other.py'].map((file) => ({
     file,
