@@ -17,6 +17,9 @@
 // - cp -r: the same files laid out as a pool (one folder per package), copied with one cp: what
 //   placing them costs by itself, which debforge, aptly and reprepro pay and apt-ftparchive (which
 //   reads the files where they lie) does not. "+1" copies the new file into a new folder.
+// - node.js floor (bench/node-floor.ts): apt-ftparchive's work plus a pool in one Node.js
+//   process with no checks, staging, sync or cache: the platform's share of debforge's time. "+1"
+//   runs it again over N + 1 files.
 // - debforge repo: the whole publish as the CLI runs it: reads every .deb, copies it to the pool,
 //   writes Packages, .gz and .xz (and by-hash copies) and Release. "+1" is given the folder of N
 //   plus the new file (it remembers what it read before); "+1, the new file only" is given it alone.
@@ -152,6 +155,13 @@ async function benchCount(count: number): Promise<string> {
     const extraFolder = poolDirectory('main', `${path.basename(extraDeb).split('_')[0]!}-plus-one`);
     const placed = await measure(work, 'cp', runs, async (dir) => ({ full: sh(`cp -r ${layout}/pool pool`, dir), plusOne: sh(`mkdir -p ${extraFolder} && cp ${extraDeb} ${extraFolder}/`, dir) }));
     rows.push({ tool: 'cp -r of the files laid out as a pool, one folder per package (no indexes, no fsync: the placing alone)', ...placed });
+
+    // The least a Node.js process does for the same publish (bench/node-floor.ts): what of
+    // debforge's time the platform takes before any of debforge's own work.
+    progress('the least a Node.js process does...');
+    const floorScript = path.join(ROOT, 'build', 'bench', 'node-floor.js');
+    const floor = await measure(work, 'floor', runs, async (dir) => ({ full: time(process.execPath, [floorScript, debs, path.join(dir, 'repo')]), plusOne: time(process.execPath, [floorScript, both, path.join(dir, 'repo-plus-one')]) }));
+    rows.push({ tool: 'node.js floor: the same work as apt-ftparchive plus a pool, nothing checked, staged or synced (bench/node-floor.ts)', ...floor });
 
     progress('debforge repo...');
     let reference = '';
