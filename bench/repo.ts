@@ -29,6 +29,13 @@
 // - reprepro: `includedeb` of every file into a new repository (Packages, .gz, .xz); "+1" is
 //   `includedeb` of the new file (reprepro then drops the previous version, as it always does).
 // A tool that is not installed is reported as missing, not counted.
+//
+// Nothing is deleted between measured runs: every run keeps its folder, and the sources the
+// packages were built from stay, until the whole work folder is removed once that package count is
+// done. On a filesystem mounted with `discard` (ext4 can be), deleting a tree of a thousand files
+// makes the file creations and mkdirs of the next few seconds 5-20x slower while the device
+// trims, so a run measured right after a deletion would pay for it: the tools that create a file
+// per package (debforge, aptly, reprepro, cp) far more than apt-ftparchive, which creates four.
 import { spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -90,7 +97,7 @@ function fastest(samples: readonly number[]): string {
   return samples.length === 0 ? '-' : `${Math.min(...samples).toFixed(0)} ms`;
 }
 
-/** Runs `step` `runs` times, each in a fresh folder. */
+/** Runs `step` `runs` times, each in a fresh folder, kept until the work folder goes (see the header). */
 async function measure(work: string, label: string, runs: number, step: (dir: string) => Promise<{ full: number; plusOne: number }>): Promise<{ full: number[]; plusOne: number[] }> {
   const full: number[] = [];
   const plusOne: number[] = [];
@@ -100,7 +107,6 @@ async function measure(work: string, label: string, runs: number, step: (dir: st
     const result = await step(dir);
     full.push(result.full);
     plusOne.push(result.plusOne);
-    await fs.rm(dir, { recursive: true, force: true });
   }
   return { full, plusOne };
 }
@@ -119,7 +125,6 @@ async function benchCount(count: number): Promise<string> {
       await Promise.all(dirs.map((dir) => build(dir, { outDir: debs, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })));
     }
     const extraDeb = (await build(await daemon(sources, 0, '1.0.1'), { outDir: extra, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })).path;
-    await fs.rm(sources, { recursive: true, force: true });
     const buildSeconds = (performance.now() - buildStarted) / 1000;
     const names = (await fs.readdir(debs)).sort();
     const totalBytes = (await Promise.all(names.map(async (f) => (await fs.stat(path.join(debs, f))).size))).reduce((a, b) => a + b, 0);
