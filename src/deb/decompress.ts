@@ -34,14 +34,16 @@ export function memberCompression(name: string, base: 'control.tar' | 'data.tar'
 /** Most compressed bytes handed to the xz decoder at once: xz expands at most ~7000-fold, so one step yields at most ~28 MiB. */
 const XZ_STEP = 4 * 1024;
 
+type Lzma = Awaited<ReturnType<typeof loadLzmaNative>>;
+
 /**
- * .xz through liblzma, driven synchronously a step at a time on this thread. lzma-native's own
- * stream pushes all the output of a chunk regardless of the reader (a bomb's chunk becomes
- * gigabytes in memory) and pays a thread round trip per 64 KiB; here each step's output is
- * yielded, and so paced by the consumer, before the next step.
+ * An .xz decoder driven synchronously a step at a time on this thread: each step returns the
+ * output of the input it was given (null: the end of the input). lzma-native's own stream pushes
+ * all the output of a chunk regardless of the reader (a bomb's chunk becomes gigabytes in memory)
+ * and pays a thread round trip per 64 KiB; here each step's output is taken, and so paced by the
+ * consumer, before the next step.
  */
-async function* xzDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const lzma = await loadLzmaNative();
+function xzSteps(lzma: Lzma): { step(data: Uint8Array | null): Buffer[]; close(): void } {
   const decoder = new lzma.Stream();
   decoder.streamDecoder({ memlimit: XZ_MEMORY_LIMIT, flags: lzma.CONCATENATED });
   const output: Buffer[] = [];
@@ -50,19 +52,52 @@ async function* xzDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     if (error) failure ??= error;
     else if (piece) output.push(piece);
   };
-  const step = function* (data: Uint8Array | null): Generator<Buffer> {
-    decoder.code(data, false);
-    if (failure) throw failure;
-    while (output.length > 0) yield output.shift()!;
+  return {
+    step(data) {
+      decoder.code(data, false);
+      if (failure) throw failure;
+      return output.splice(0);
+    },
+    close: () => decoder.resetUnderlying(),
   };
+}
+
+/** .xz through liblzma, each step's output yielded before the next step. */
+async function* xzDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const decoder = xzSteps(await loadLzmaNative());
   try {
     for await (const chunk of input) {
-      for (let offset = 0; offset < chunk.length; offset += XZ_STEP) yield* step(chunk.subarray(offset, offset + XZ_STEP));
+      for (let offset = 0; offset < chunk.length; offset += XZ_STEP) yield* decoder.step(chunk.subarray(offset, offset + XZ_STEP));
     }
-    yield* step(null);
+    yield* decoder.step(null);
   } finally {
-    decoder.resetUnderlying();
+    decoder.close();
   }
+}
+
+/** A small .xz member decoded whole on this thread, if it is small and sound; undefined otherwise (the stream then reads it). */
+function unxzWhole(lzma: Lzma, data: Buffer): Buffer | undefined {
+  if (data.length > WHOLE_INPUT) return undefined;
+  const decoder = xzSteps(lzma);
+  const parts: Buffer[] = [];
+  let length = 0;
+  try {
+    const inputs: (Buffer | null)[] = [];
+    for (let offset = 0; offset < data.length; offset += XZ_STEP) inputs.push(data.subarray(offset, offset + XZ_STEP));
+    inputs.push(null);
+    for (const input of inputs) {
+      for (const piece of decoder.step(input)) {
+        length += piece.length;
+        if (length > WHOLE_OUTPUT) return undefined;
+        parts.push(piece);
+      }
+    }
+  } catch {
+    return undefined;
+  } finally {
+    decoder.close();
+  }
+  return Buffer.concat(parts, length);
 }
 
 /** gzip through zlib's stream, which holds back when its reader does. */
@@ -192,13 +227,13 @@ function checkExpansion(member: string, produced: number, consumed: number, limi
 
 /**
  * A small member held in memory, decompressed in one call: what `decompressed` yields for it, in
- * one piece. Undefined where that takes the stream (xz, zstd, a large or corrupt member): the
- * streaming reader then reads it and gives the reason for any refusal.
+ * one piece. `lzma` is lzma-native, loaded, for an xz member. Undefined where that takes the
+ * stream (zstd, xz without `lzma`, a large or corrupt member): the streaming reader then reads it
+ * and gives the reason for any refusal.
  */
-export function decompressedInMemory(member: string, compression: Compression, data: Buffer, limits: ExpansionLimits): Buffer | undefined {
+export function decompressedInMemory(member: string, compression: Compression, data: Buffer, limits: ExpansionLimits, lzma?: Lzma): Buffer | undefined {
   if (compression === 'none') return data;
-  if (compression !== 'gzip') return undefined;
-  const output = gunzipWhole(data);
+  const output = compression === 'gzip' ? gunzipWhole(data) : compression === 'xz' && lzma !== undefined ? unxzWhole(lzma, data) : undefined;
   if (output !== undefined) checkExpansion(member, output.length, data.length, limits);
   return output;
 }
