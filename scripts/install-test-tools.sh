@@ -1,12 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages the fast test suite (`npm test`) asks for its verdicts: dpkg-deb,
 # dpkg-gencontrol, lintian, shellcheck, apt-ftparchive, gpg/gpgv, xz, zstd, GNU time, glibc's
-# elf.h and file(1) for the ELF checks, systemd-analyze for unit files, and Debian's own ROS master
-# for the watchdog tests.
+# elf.h and file(1) for the ELF checks, systemd-analyze for unit files, strace for what a repository
+# publish makes durable before it renames, and Debian's own ROS master for the watchdog tests.
 # Works on Debian 12 and 13, as root or as a user with sudo.
 set -eu
 
-PACKAGES='dpkg-dev lintian shellcheck apt-utils gnupg gpgv xz-utils zstd pigz time libc6-dev file systemd python3 ros-core python3-rosmaster'
+PACKAGES='dpkg-dev lintian shellcheck apt-utils gnupg gpgv xz-utils zstd pigz time libc6-dev file strace systemd python3 ros-core python3-rosmaster'
 
 if [ "$(id -u)" -eq 0 ]; then
   as_root=

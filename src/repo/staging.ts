@@ -5,10 +5,12 @@
  * Release files only once everything they name is in place. A publish that fails before the
  * commit, a wrong signing passphrase for example, discards the staging folder and leaves the
  * repository byte for byte as it was. The staging folder of a run that was killed is removed by
- * the next run, under the repository lock.
+ * the next run, under the repository lock. Everything staged is on disk before the first rename:
+ * the files staged first (the pool's, most of the bytes) start on their way to disk while the
+ * indexes and Release are computed (startSyncing), and the commit waits for them and for the rest.
  */
 import { chmodSync, closeSync, copyFileSync, fchmodSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { forEachLimit } from '../concurrency.js';
 
@@ -52,8 +54,40 @@ function makeFolderSync(dir: string): void {
   }
 }
 
+/** Whether `sync -f` (syncfs(2)) of the file system holding `dir` succeeded; false where it is missing or fails. */
+function syncFileSystem(dir: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('sync', ['-f', dir], { stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('close', (code) => resolve(code === 0));
+  });
+}
+
+/**
+ * `files` (written and closed before the call) on disk: for many (a new repository of a thousand
+ * packages) one syncfs(2) of the file system (`sync -f`) instead of a thousand fsyncs; otherwise
+ * (or where `sync -f` is missing or fails) a fsync each, several at a time, so that the file
+ * system commits them together rather than one journal transaction after another.
+ */
+async function durable(dir: string, files: readonly string[]): Promise<void> {
+  if (files.length === 0) return;
+  if (files.length > MANY_FILES && (await syncFileSystem(dir))) return;
+  await forEachLimit(files, SYNCS_AT_ONCE, async (file) => {
+    const handle = await fs.open(file, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
 export class Staging {
   private readonly changes: Change[] = [];
+  /** Staged files whose contents are complete (write, copy): not those reserved for a writer of our own. */
+  private readonly written: string[] = [];
+  /** What startSyncing set on its way to disk. */
+  private early: { files: ReadonlySet<string>; done: Promise<void> } | undefined;
   private count = 0;
 
   private constructor(readonly dir: string) {}
@@ -92,6 +126,7 @@ export class Staging {
     } finally {
       closeSync(fd);
     }
+    this.written.push(staged);
     return staged;
   }
 
@@ -100,26 +135,33 @@ export class Staging {
     const staged = this.reserve(target, phase);
     copyFileSync(from, staged);
     chmodSync(staged, 0o644);
+    this.written.push(staged);
   }
 
   /**
-   * Every staged file on disk before anything is renamed: for many (a new repository of a
-   * thousand packages) one syncfs(2) of the file system (`sync -f`) instead of a thousand fsyncs;
-   * otherwise (or where `sync -f` is missing or fails) a fsync each, several at a time, so that
-   * the file system commits them together rather than one journal transaction after another.
+   * Starts making the files staged so far durable, without waiting (see durable()): the commit
+   * waits for it, and makes what is staged afterwards durable too, before anything is renamed.
+   * Called once the pool files are staged, so that the disk writes them while the indexes are
+   * compressed and the Release signed.
+   */
+  startSyncing(): void {
+    if (this.early !== undefined) throw new Error('startSyncing called twice');
+    const files = [...this.written];
+    const done = durable(this.dir, files);
+    // A failure is reported by the commit that waits for it; a run discarded before that has no use for it.
+    done.catch(() => undefined);
+    this.early = { files: new Set(files), done };
+  }
+
+  /**
+   * Every staged file on disk before anything is renamed: those startSyncing covered once it is
+   * done, and the others (staged after it, or all without it) by durable() here.
    */
   private async syncStaged(): Promise<void> {
     const staged = this.changes.flatMap((change) => (change.kind === 'rename' ? [change.staged] : []));
-    if (staged.length === 0) return;
-    if (staged.length > MANY_FILES && spawnSync('sync', ['-f', this.dir], { stdio: 'ignore' }).status === 0) return;
-    await forEachLimit(staged, SYNCS_AT_ONCE, async (file) => {
-      const handle = await fs.open(file, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    });
+    const covered = this.early?.files ?? new Set<string>();
+    await this.early?.done;
+    await durable(this.dir, staged.filter((file) => !covered.has(file)));
   }
 
   remove(target: string, phase: Phase): void {

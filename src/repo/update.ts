@@ -75,6 +75,8 @@ export async function applyUpdate(update: RepositoryUpdate): Promise<UpdateResul
       else await staging.copy(deb.file, target, Phase.Pool);
       added.push(filename);
     }
+    // The pool files go to disk while the indexes are compressed and the Release signed.
+    staging.startSyncing();
     const staged: StagedSuite[] = [];
     for (const suite of [...update.suites].sort((a, b) => (a.suite < b.suite ? -1 : 1))) staged.push(await stageSuite(suite, update, staging));
     if (signer !== undefined) {
