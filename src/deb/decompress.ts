@@ -77,7 +77,6 @@ async function* xzDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 
 /** A small .xz member decoded whole on this thread, if it is small and sound; undefined otherwise (the stream then reads it). */
 function unxzWhole(lzma: Lzma, data: Buffer): Buffer | undefined {
-  if (data.length > WHOLE_INPUT) return undefined;
   const decoder = xzSteps(lzma);
   const parts: Buffer[] = [];
   let length = 0;
@@ -225,15 +224,33 @@ function checkExpansion(member: string, produced: number, consumed: number, limi
   }
 }
 
+/** The decoders an in-memory reading needs loaded beforehand (each is loaded on first use): lzma-native for xz, the zstd module for zstd. */
+export interface LoadedDecoders {
+  lzma?: Lzma;
+  unzstdWhole?: (data: Buffer, maxOutput: number) => Buffer | undefined;
+}
+
+/** The decoders for members with these compressions, loaded. */
+export async function loadDecoders(compressions: ReadonlySet<Compression>): Promise<LoadedDecoders> {
+  return {
+    ...(compressions.has('xz') ? { lzma: await loadLzmaNative() } : {}),
+    ...(compressions.has('zstd') ? { unzstdWhole: (await import('./zstd.js')).unzstdWhole } : {}),
+  };
+}
+
 /**
  * A small member held in memory, decompressed in one call: what `decompressed` yields for it, in
- * one piece. `lzma` is lzma-native, loaded, for an xz member. Undefined where that takes the
- * stream (zstd, xz without `lzma`, a large or corrupt member): the streaming reader then reads it
- * and gives the reason for any refusal.
+ * one piece. Undefined where that takes the stream (a large or corrupt member, or one whose
+ * decoder is not in `decoders`): the streaming reader then reads it and gives the reason for any
+ * refusal.
  */
-export function decompressedInMemory(member: string, compression: Compression, data: Buffer, limits: ExpansionLimits, lzma?: Lzma): Buffer | undefined {
+export function decompressedInMemory(member: string, compression: Compression, data: Buffer, limits: ExpansionLimits, decoders: LoadedDecoders = {}): Buffer | undefined {
   if (compression === 'none') return data;
-  const output = compression === 'gzip' ? gunzipWhole(data) : compression === 'xz' && lzma !== undefined ? unxzWhole(lzma, data) : undefined;
+  let output: Buffer | undefined;
+  if (compression === 'gzip') output = gunzipWhole(data);
+  else if (data.length > WHOLE_INPUT) output = undefined;
+  else if (compression === 'xz') output = decoders.lzma === undefined ? undefined : unxzWhole(decoders.lzma, data);
+  else output = decoders.unzstdWhole?.(data, WHOLE_OUTPUT);
   if (output !== undefined) checkExpansion(member, output.length, data.length, limits);
   return output;
 }

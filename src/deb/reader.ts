@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { arMembers, arMembersInMemory } from './ar.js';
 import { DebAssembly, type DebContents, type ReadDebOptions } from './assembly.js';
 import { ByteReader } from './bytes.js';
-import { decompressed, decompressedInMemory } from './decompress.js';
+import { decompressed, decompressedInMemory, loadDecoders, memberCompression, type Compression, type LoadedDecoders } from './decompress.js';
 import { openRegularFile, type InputFile } from './input-file.js';
-import { loadLzmaNative } from '../write/compress/lzma-native.js';
 import { TarInMemory, TarReader } from './tar.js';
 
 /**
@@ -15,13 +14,11 @@ import { TarInMemory, TarReader } from './tar.js';
  * package (read whole at open, its members small enough to decompress in one call) is parsed
  * synchronously in memory instead, which is most of the cost of a repository of thousands of
  * tiny packages; both ways drive the same header rules and the same DebAssembly. Should the
- * in-memory reading refuse a package, or not know how to read it (zstd), the stream reads it
+ * in-memory reading refuse a package, or find a member too large for it, the stream reads it
  * again from the same bytes, so every message comes from one place.
  */
 
 export { DebFormatError } from '../debian/format-error.js';
-
-type Lzma = Awaited<ReturnType<typeof loadLzmaNative>>;
 export type { DebContents } from './assembly.js';
 
 /**
@@ -33,7 +30,7 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
   try {
     if (input.whole !== undefined && input.whole.length === input.size) {
       try {
-        const contents = readDebInMemory(input.whole, options, hasXzMember(input.whole) ? await loadLzmaNative() : undefined);
+        const contents = readDebInMemory(input.whole, options, await decodersFor(input.whole));
         if (contents !== undefined) return contents;
       } catch {
         // The stream below reads it again and says why it is refused.
@@ -45,24 +42,27 @@ export async function readDeb(file: string, options: ReadDebOptions = {}): Promi
   }
 }
 
-/** Whether a package held in memory has an .xz member (its in-memory reading needs lzma-native loaded first). */
-function hasXzMember(bytes: Buffer): boolean {
+/** The decoders the in-memory reading of `bytes` needs for its members, loaded (none for gzip). */
+async function decodersFor(bytes: Buffer): Promise<LoadedDecoders> {
+  const compressions = new Set<Compression>();
   try {
-    for (const { header } of arMembersInMemory(bytes)) if (header.name.endsWith('.xz')) return true;
+    for (const { header } of arMembersInMemory(bytes)) {
+      for (const base of ['control.tar', 'data.tar'] as const) if (header.name.startsWith(base)) compressions.add(memberCompression(header.name, base) ?? 'none');
+    }
   } catch {
     // Whatever is wrong is found again, and reported, by the reading itself.
   }
-  return false;
+  return compressions.has('xz') || compressions.has('zstd') ? loadDecoders(compressions) : {};
 }
 
-/** The package held whole in `bytes`, read synchronously; undefined if a member needs the stream. `lzma`: lzma-native, loaded, to read xz members. */
-export function readDebInMemory(bytes: Buffer, options: ReadDebOptions, lzma?: Lzma): DebContents | undefined {
+/** The package held whole in `bytes`, read synchronously; undefined if a member needs the stream. `decoders`: those its members need, loaded (decodersFor). */
+export function readDebInMemory(bytes: Buffer, options: ReadDebOptions, decoders: LoadedDecoders = {}): DebContents | undefined {
   const deb = new DebAssembly(options);
   for (const { header: member, data: memberData } of arMembersInMemory(bytes)) {
     const part = deb.member(member);
     if (part.kind === 'debian-binary') deb.debianBinary(DebAssembly.readsDebianBinary(member.size) ? memberData : undefined);
     if (part.kind !== 'control' && part.kind !== 'data') continue;
-    const data = decompressedInMemory(member.name, part.compression, memberData, part.limits, lzma);
+    const data = decompressedInMemory(member.name, part.compression, memberData, part.limits, decoders);
     if (data === undefined) return undefined;
     const tar = new TarInMemory(data, member.name);
     for (let entry = tar.next(); entry !== undefined; entry = tar.next()) {

@@ -120,27 +120,58 @@ class FrameCutter {
   }
 }
 
-/** Decompresses zstd data pulled from `input`, one block at a time. */
-export async function* zstdDecompress(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/**
+ * A zstd decoder fed one unit at a time on this thread: `cut` splits input into units (checking
+ * each frame header first), `decode` gives the output of one unit (at most a block).
+ */
+function zstdUnits(): { cut(chunk: Buffer): Buffer[]; decode(unit: Uint8Array, final: boolean): Buffer[]; finish(): Buffer[] } {
   const cutter = new FrameCutter();
   const output: Buffer[] = [];
   const decoder = new Decompress((data) => {
     output.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   });
-  const push = (unit: Uint8Array, final: boolean): void => {
+  const decode = (unit: Uint8Array, final: boolean): Buffer[] => {
     try {
       decoder.push(unit, final);
     } catch (error) {
       throw new DebFormatError(`corrupt zstd data (${(error as Error).message})`);
     }
+    return output.splice(0);
   };
+  return {
+    cut: (chunk) => cutter.cut(chunk),
+    decode,
+    finish: () => {
+      cutter.finish();
+      return decode(new Uint8Array(0), true);
+    },
+  };
+}
+
+/** Decompresses zstd data pulled from `input`, one block at a time. */
+export async function* zstdDecompress(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const decoder = zstdUnits();
   for await (const chunk of input) {
-    for (const unit of cutter.cut(chunk)) {
-      push(unit, false);
-      while (output.length > 0) yield output.shift()!;
-    }
+    for (const unit of decoder.cut(chunk)) yield* decoder.decode(unit, false);
   }
-  cutter.finish();
-  push(new Uint8Array(0), true);
-  while (output.length > 0) yield output.shift()!;
+  yield* decoder.finish();
+}
+
+/** zstd data held in memory decoded whole, if it is sound and expands to at most `maxOutput` bytes; undefined otherwise (the stream then reads it). */
+export function unzstdWhole(data: Buffer, maxOutput: number): Buffer | undefined {
+  const decoder = zstdUnits();
+  const parts: Buffer[] = [];
+  let length = 0;
+  try {
+    for (const unit of [...decoder.cut(data), undefined]) {
+      for (const piece of unit === undefined ? decoder.finish() : decoder.decode(unit, false)) {
+        length += piece.length;
+        if (length > maxOutput) return undefined;
+        parts.push(piece);
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(parts, length);
 }
