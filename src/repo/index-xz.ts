@@ -15,6 +15,8 @@
  * and xz's default): what a robot downloads grows a little so that a publish stays cheap.
  */
 import { createHash } from 'node:crypto';
+import os from 'node:os';
+import { mapLimit } from '../concurrency.js';
 import { crc32 } from '../gzip/crc32.js';
 import { loadLzmaNative } from '../write/compress/lzma-native.js';
 import { indexAndFooter, streamHeader, xzBlock } from '../write/compress/xz-format.js';
@@ -26,6 +28,13 @@ export const INDEX_XZ_FORMAT = 'stanza-blocks-preset4-1';
 const CUT_MODULUS = 128;
 /** A block that reaches this size ends at the next stanza whatever its name (huge stanzas). */
 const MAX_BLOCK = 1024 * 1024;
+/**
+ * Blocks in encoding at once on the thread pool: two per core, since a block waits for the main
+ * thread between its two requests (its text, then its end) and another block keeps the core busy
+ * meanwhile; at most 8 (libuv's pool runs 4 at a time unless told otherwise), each encoder holding
+ * a few MiB (up to about 11 for a MAX_BLOCK block).
+ */
+const BLOCKS_AT_ONCE = Math.min(8, 2 * os.availableParallelism());
 /** liblzma's smallest dictionary. */
 const MIN_DICTIONARY = 4096;
 /** liblzma's lzma_match_finder and lzma_mode values. */
@@ -65,19 +74,46 @@ export function indexBlocks(plain: Buffer): Buffer[] {
 
 type EncodedBlock = { parts: Buffer[]; unpaddedSize: number; uncompressedSize: number };
 
-async function encodeBlock(data: Buffer): Promise<EncodedBlock> {
+/**
+ * LZMA2-encodes one block: on this thread, or (`onThreadPool`) on libuv's thread pool, so that
+ * the blocks of an index are encoded on every core at once. The bytes are the same either way.
+ */
+async function encodeBlock(data: Buffer, onThreadPool: boolean): Promise<EncodedBlock> {
   const lzma = await loadLzmaNative();
   const dictSize = blockDictionary(data.length);
   const stream = new lzma.Stream();
   stream.rawEncoder({ filters: [{ id: lzma.FILTER_LZMA2, options: { dictSize, lc: 3, lp: 0, pb: 2, mode: MODE_NORMAL, niceLen: 16, mf: MATCH_FINDER_BT4, depth: 0 } }] });
   const output: Buffer[] = [];
+  if (onThreadPool) {
+    // The stream frees its encoder itself once the block ends or fails.
+    await new Promise<void>((resolve, reject) => {
+      let finishing = false;
+      stream.bufferHandler = (piece, processedChunks, error) => {
+        if (error) {
+          finishing = true;
+          reject(error);
+        } else if (typeof processedChunks === 'number') {
+          // The input is taken: now the end of the block (one request at a time: the stream runs them in any order).
+          if (finishing) return;
+          finishing = true;
+          try {
+            stream.code(null, true);
+          } catch (failure) {
+            reject(failure as Error);
+          }
+        } else if (piece === null) resolve();
+        else if (piece) output.push(piece);
+      };
+      stream.code(data, true);
+    });
+    return xzBlock(output, data.length, crc32(data), dictSize);
+  }
   let failure: Error | undefined;
   stream.bufferHandler = (piece, _processedChunks, error) => {
     if (error) failure ??= error;
     else if (piece) output.push(piece);
   };
   try {
-    // Synchronously, on this thread: a block is small, and a thread would cost more to start.
     stream.code(data, false);
     if (failure === undefined) stream.code(null, false);
   } finally {
@@ -149,15 +185,16 @@ interface IndexXz {
  */
 export async function compressIndex(plain: Buffer, previous?: { plain: Buffer; xz: Buffer }): Promise<IndexXz> {
   const reusable = previous !== undefined ? previousBlocks(previous.plain, previous.xz) : new Map<string, EncodedBlock>();
-  const blocks: EncodedBlock[] = [];
-  let reused = 0;
-  for (const text of indexBlocks(plain)) {
-    const known = reusable.get(hashOf(text));
-    if (known !== undefined && known.uncompressedSize === text.length) {
-      blocks.push(known);
-      reused++;
-    } else blocks.push(await encodeBlock(text));
-  }
+  const texts = indexBlocks(plain);
+  const known = texts.map((text) => {
+    const block = reusable.get(hashOf(text));
+    return block !== undefined && block.uncompressedSize === text.length ? block : undefined;
+  });
+  const reused = known.filter((block) => block !== undefined).length;
+  // One block to encode (a package added to a large index) is encoded here: a thread would cost
+  // more than it saves. Several are encoded BLOCKS_AT_ONCE at a time.
+  const onThreadPool = texts.length - reused > 1;
+  const blocks = await mapLimit(texts.map((text, index) => ({ text, known: known[index] })), onThreadPool ? BLOCKS_AT_ONCE : 1, async ({ text, known: block }) => block ?? encodeBlock(text, onThreadPool));
   const xz = Buffer.concat([streamHeader(), ...blocks.flatMap((block) => block.parts), indexAndFooter(blocks)]);
   return { xz, reused, encoded: blocks.length - reused };
 }

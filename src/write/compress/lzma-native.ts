@@ -1,7 +1,8 @@
 /**
  * lzma-native, loaded on first use (a gzip-only run never loads it), and the part of its API we
  * use: its native stream, driven synchronously, on an xz thread (xz-worker.ts) to encode and by
- * the .deb reader (src/deb/decompress.ts) to decode.
+ * the .deb reader (src/deb/decompress.ts) to decode, and on libuv's thread pool by the
+ * repository's Packages.xz (src/repo/index-xz.ts).
  */
 
 /** LZMA2 options in full (liblzma's lzma_options_lzma), instead of a preset. */
@@ -25,9 +26,15 @@ interface LzmaNativeStream {
   streamDecoder(options: { memlimit: number; flags: number }): void;
   /** Frees the coder's memory now rather than at garbage collection. */
   resetUnderlying(): void;
-  /** Input (copied before encoding), or null to finish; `async` false runs on the calling thread. */
+  /**
+   * Input (copied before encoding), or null to finish; `async` false runs on the calling thread,
+   * true queues a request on libuv's thread pool (requests of one stream may run in any order).
+   */
   code(input: Uint8Array | null, async: boolean): void;
-  /** Called, synchronously when coding synchronously, with each output buffer, then with null at the end (and an error if any). */
+  /**
+   * Called, synchronously when coding synchronously, with each output buffer, then with null at
+   * the end (and an error if any), then with the number of inputs taken.
+   */
   bufferHandler: (output: Buffer | null | undefined, processedChunks: number | undefined, error: Error | null | undefined) => void;
 }
 
