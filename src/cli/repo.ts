@@ -1,4 +1,4 @@
-import { findProjectConfig, loadProjectConfig } from '../config/index.js';
+import { findProjectConfig } from '../config/find.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_COMPONENT, parseKeep, parsePercent, phaseRepository, pruneRepository, publishRepository, type Keep, type RepoResult, type RepoRunOptions } from '../repo/index.js';
 import { architectureList, parse, positiveInteger } from './args.js';
@@ -38,7 +38,8 @@ function runOptions(values: { out?: string; suite?: string; component?: string; 
 async function keepOption(value: string | undefined): Promise<Keep | undefined> {
   if (value === undefined) {
     const file = await findProjectConfig(process.cwd());
-    return file === undefined ? undefined : (await loadProjectConfig(file)).keep;
+    // The config reader (and the build's profiles it checks names against) only when there is a config.
+    return file === undefined ? undefined : (await (await import('../config/index.js')).loadProjectConfig(file)).keep;
   }
   const keep = parseKeep(value);
   if (keep === undefined) throw new UsageError(`--keep must be a whole number of at least 1, or all; got "${value}"`);

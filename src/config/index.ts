@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ProblemList } from '../errors.js';
 import { decodeUtf8Strict, readInputFile } from '../load/read-input.js';
@@ -6,35 +5,10 @@ import { readProjectConfig, type ProjectConfig } from './schema.js';
 import { parseYamlDocument } from './yaml.js';
 
 export type { ProjectConfig } from './schema.js';
+export { findProjectConfig } from './find.js';
 
-/** The project config's file name, at the repository root. */
-const CONFIG_FILE = 'debforge.yaml';
 /** A project config is a screenful of settings: 64 KiB is far beyond any real one. */
 const MAX_CONFIG_BYTES = 64 * 1024;
-
-/**
- * The project config that applies to `start` (a daemon folder, or the current folder): the first
- * debforge.yaml found walking up from it. The walk stops at the repository root (a folder holding
- * `.git`, a folder or a worktree's file) or at the file-system root, so a config outside the
- * repository never applies to it.
- */
-export async function findProjectConfig(start: string): Promise<string | undefined> {
-  let folder = path.resolve(start);
-  for (;;) {
-    const candidate = path.join(folder, CONFIG_FILE);
-    if (await present(candidate)) return candidate;
-    const parent = path.dirname(folder);
-    if (parent === folder || (await present(path.join(folder, '.git')))) return undefined;
-    folder = parent;
-  }
-}
-
-async function present(file: string): Promise<boolean> {
-  return fs.lstat(file).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * Reads and checks a project config: a regular UTF-8 file of at most 64 KiB, one YAML document

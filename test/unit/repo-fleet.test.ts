@@ -120,6 +120,20 @@ describe('repo: earlier versions kept, so a robot can go back; prune keeps exact
     assert.deepEqual((await versions(repo))['repo-demo'], ['1.0.0-1', '1.1.0-1', '1.2.0-1', '1.3.0-1']);
   });
 
+  it("without --keep, the project config's repo keep applies (debforge.yaml found from the current folder), and a bad one is refused at its line", async () => {
+    const project = await tempDir();
+    await fs.mkdir(path.join(project, '.git'));
+    await fs.writeFile(path.join(project, 'debforge.yaml'), 'repo:\n  keep: 2\n');
+    const repo = await tempDir();
+    ok(debforge(['repo', ...demos.slice(0, 3), '--out', repo], { cwd: project }), 'three versions, keep 2');
+    assert.deepEqual((await versions(repo))['repo-demo'], ['1.1.0-1', '1.2.0-1']);
+    await fs.writeFile(path.join(project, 'debforge.yaml'), 'repo:\n  keep: 0\n');
+    const refused = debforge(['repo', demos[3]!, '--out', repo], { cwd: project });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.deepEqual(refused.stderr.trim().split('\n'), ['debforge: debforge.yaml:2: repo keep is "0"; it must be a whole number of at least 1, or all']);
+    assert.deepEqual((await versions(repo))['repo-demo'], ['1.1.0-1', '1.2.0-1'], 'nothing published');
+  });
+
   it('repo prune --keep 2 leaves exactly two versions per package in the index and the pool; apt accepts the repository before and after', async () => {
     const key = await makeKey('Prune');
     const repo = await tempDir();
