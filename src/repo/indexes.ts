@@ -47,11 +47,13 @@ export function compareEntries(a: Entry, b: Entry): number {
   return a.architecture < b.architecture ? -1 : a.architecture > b.architecture ? 1 : 0;
 }
 
+/** Fields of a Packages stanza that the repository writes, whatever the control file says. */
+const REPOSITORY_FIELDS: ReadonlySet<string> = new Set(['filename', 'size', 'md5sum', 'sha1', 'sha256', 'sha512']);
+
 /** The Packages stanza of a .deb: its control fields plus where it is and its hashes, in apt-ftparchive's order. */
 export function packagesStanza(deb: DebInfo, filename: string): Stanza {
-  const own = new Set(['filename', 'size', 'md5sum', 'sha1', 'sha256', 'sha512']);
   return orderPackagesFields([
-    ...deb.control.filter(([name]) => !own.has(name.toLowerCase())),
+    ...deb.control.filter(([name]) => !REPOSITORY_FIELDS.has(name.toLowerCase())),
     ['Filename', filename],
     ['Size', String(deb.size)],
     ['MD5sum', deb.md5],

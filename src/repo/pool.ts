@@ -3,7 +3,7 @@
  *
  *   pool/<component>/<prefix>/<source>/<package>_<version>_<arch>.deb
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError } from '../errors.js';
 import { readDebInfo, type DebInfo } from './deb.js';
@@ -19,6 +19,26 @@ export function poolDirectory(component: string, source: string): string {
 
 export function poolPath(component: string, deb: Pick<DebInfo, 'source' | 'package' | 'version' | 'architecture'>): string {
   return `${poolDirectory(component, deb.source)}/${deb.package}_${versionWithoutEpoch(deb.version)}_${deb.architecture}.deb`;
+}
+
+/**
+ * Whether a file exists in the repository, by its path relative to `root`, asking the file system
+ * nothing more about a folder found missing: in a new repository, whether a thousand pool files
+ * exist is one question (whether pool/ does). For one look at the repository: it does not notice
+ * a folder that appears afterwards.
+ */
+export function repositoryFiles(root: string): (relative: string) => boolean {
+  const folders = new Map<string, boolean>();
+  const folderExists = (folder: string): boolean => {
+    if (folder === '.' || folder === '') return true;
+    let known = folders.get(folder);
+    if (known === undefined) {
+      known = folderExists(path.dirname(folder)) && existsSync(path.join(root, folder));
+      folders.set(folder, known);
+    }
+    return known;
+  };
+  return (relative) => folderExists(path.dirname(relative)) && existsSync(path.join(root, relative));
 }
 
 /** Every .deb named, or found (recursively, in name order) under a folder named; never inside the repository itself. */

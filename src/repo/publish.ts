@@ -1,5 +1,4 @@
 /** `repo`: plans a publish from the .deb files given and the repository as it is, then stages and commits it. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError, printable, type Problem } from '../errors.js';
 import { ARCHITECTURE_NAME } from '../debian/architectures.js';
@@ -11,7 +10,7 @@ import { entryKey, packagesStanza, readEntries, type Entry } from './indexes.js'
 import { readIfExists, sha256 } from './io.js';
 import { lockRepository } from './lock.js';
 import { withPhase } from './phasing.js';
-import { collectDebs, poolPath, readDebs } from './pool.js';
+import { collectDebs, poolPath, readDebs, repositoryFiles } from './pool.js';
 import { parseRelease, type ReleaseInfo } from './release.js';
 import { applyRetention, DEFAULT_KEEP } from './retention.js';
 import { openSigners, type Signer } from './sign.js';
@@ -155,6 +154,7 @@ async function planPublish(debs: readonly DebInfo[], outDir: string, component: 
   const byPoolPath = new Map<string, DebInfo>();
   const results: RepoPackage[] = [];
   const seen = new Set<string>();
+  const inRepository = repositoryFiles(outDir);
   for (const deb of debs) {
     const suite = options.suite ?? deb.distribution;
     if (suite === undefined || !NAME.test(suite)) {
@@ -186,7 +186,7 @@ async function planPublish(debs: readonly DebInfo[], outDir: string, component: 
       continue;
     }
     // A pool file no index names (another suite's, or left by an interrupted publish) is checked too.
-    const onDisk = published === undefined && existsSync(path.join(outDir, filename)) ? await readIfExists(path.join(outDir, filename)) : undefined;
+    const onDisk = published === undefined && inRepository(filename) ? await readIfExists(path.join(outDir, filename)) : undefined;
     if (onDisk !== undefined && sha256(onDisk) !== deb.sha256) {
       refuse(`is already published as ${filename} with different contents`);
       continue;

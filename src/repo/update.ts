@@ -3,7 +3,7 @@
  * every suite that changes (signed), the keyring, then pool files no index names any more. All of
  * it is staged first and renamed into place in that order (staging.ts), under the lock.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError } from '../errors.js';
 import { exists } from '../fs-exists.js';
@@ -12,6 +12,7 @@ import { readIfExists } from './io.js';
 import type { RepositoryLock } from './lock.js';
 import { stageRelease, type ReleaseInfo, type StagedSuite } from './release.js';
 import type { Signer } from './sign.js';
+import { repositoryFiles } from './pool.js';
 import { Phase, Staging } from './staging.js';
 import { KEYRING_NAME, type RepoSuite } from './types.js';
 import type { DebInfo } from './deb.js';
@@ -68,9 +69,10 @@ export async function applyUpdate(update: RepositoryUpdate): Promise<UpdateResul
   const staging = await Staging.open(outDir);
   try {
     const added: string[] = [];
+    const inRepository = repositoryFiles(outDir);
     for (const [filename, deb] of update.additions) {
       const target = path.join(outDir, filename);
-      if (existsSync(target)) continue;
+      if (inRepository(filename)) continue;
       if (deb.bytes !== undefined) await staging.write(target, deb.bytes, Phase.Pool);
       else await staging.copy(deb.file, target, Phase.Pool);
       added.push(filename);
