@@ -4,6 +4,8 @@
  * the .deb reader (src/deb/decompress.ts) to decode, and on libuv's thread pool by the
  * repository's Packages.xz (src/repo/index-xz.ts).
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 /** LZMA2 options in full (liblzma's lzma_options_lzma), instead of a preset. */
 interface Lzma2Options {
@@ -49,12 +51,50 @@ interface LzmaNative {
 const LZMA_NATIVE = 'lzma-native';
 let loading: Promise<LzmaNative> | undefined;
 
+/** The package's native binding, under the names its index.js wraps. */
+interface NativeBinding extends Omit<LzmaNative, 'Stream'> {
+  Stream: {
+    new (): LzmaNativeStream;
+    prototype: Partial<Pick<LzmaNativeStream, 'rawEncoder' | 'streamDecoder'>> & {
+      rawEncoder_?: (filters: unknown[]) => void;
+      streamDecoder_?: (memlimit: number | null, flags: number) => void;
+    };
+  };
+}
+
+/**
+ * The native binding alone, with the two wrappers of index.js we call (the same calls): index.js
+ * also loads the readable-stream package for its stream interface, which we never use, and that
+ * made a first xz use cost about 28 ms instead of 5. Undefined if the binding is not as expected
+ * (another version of the package), and then the package is loaded as a whole.
+ */
+function loadBinding(): LzmaNative | undefined {
+  try {
+    const main = createRequire(import.meta.url).resolve(LZMA_NATIVE);
+    const fromPackage = createRequire(main);
+    const nodeGypBuild = fromPackage('node-gyp-build') as (dir: string) => unknown;
+    const binding = nodeGypBuild(path.dirname(main)) as Partial<NativeBinding>;
+    const proto = binding.Stream?.prototype;
+    const { rawEncoder_: rawEncoder, streamDecoder_: streamDecoder } = proto ?? {};
+    if (binding.Stream === undefined || proto === undefined || typeof rawEncoder !== 'function' || typeof streamDecoder !== 'function') return undefined;
+    proto.rawEncoder ??= function (this: LzmaNativeStream, options): void {
+      rawEncoder.call(this, options.filters);
+    };
+    proto.streamDecoder ??= function (this: LzmaNativeStream, options): void {
+      streamDecoder.call(this, options.memlimit, options.flags);
+    };
+    return binding as LzmaNative;
+  } catch {
+    return undefined;
+  }
+}
+
 export function loadLzmaNative(): Promise<LzmaNative> {
   loading ??= (async (): Promise<LzmaNative> => {
-    let namespace: unknown;
+    let namespace: unknown = loadBinding();
     try {
       // A non-literal specifier: the package is optional at compile time.
-      namespace = (await import(LZMA_NATIVE)) as unknown;
+      namespace ??= (await import(LZMA_NATIVE)) as unknown;
     } catch (error) {
       throw new Error(
         `xz compression needs the npm package "${LZMA_NATIVE}", which could not be loaded ` +
