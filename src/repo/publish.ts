@@ -1,4 +1,5 @@
 /** `repo`: plans a publish from the .deb files given and the repository as it is, then stages and commits it. */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DebforgeError, printable, type Problem } from '../errors.js';
 import { ARCHITECTURE_NAME } from '../debian/architectures.js';
@@ -61,7 +62,8 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   checkPhaseNames(options, debs);
 
   // A new repository folder is only created for input that would be accepted.
-  if (!(await exists(outDir))) refuseProblems(await planPublish(debs, outDir, component, options));
+  const newFolderPlan = (await exists(outDir)) ? undefined : await planPublish(debs, outDir, component, options);
+  if (newFolderPlan !== undefined) refuseProblems(newFolderPlan);
   try {
     await makeDirectory(outDir);
   } catch (error) {
@@ -70,8 +72,10 @@ export async function publishRepository(inputs: readonly string[], options: Repo
   const lock = await lockRepository(outDir, options.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS, log);
   let signer: Signer | undefined;
   try {
-    // Under the lock, the repository cannot change until this run is done: plan from what is there now.
-    const plan = await planPublish(debs, outDir, component, options);
+    // Under the lock, the repository cannot change until this run is done: plan from what is there
+    // now. A folder that was not there before and is still empty holds what that plan saw: nothing.
+    const unchanged = newFolderPlan !== undefined && (await fs.readdir(outDir)).length === 0;
+    const plan = unchanged ? newFolderPlan : await planPublish(debs, outDir, component, options);
     refuseProblems(plan);
     const keys = signKeys(options.signKey);
     if (keys.length > 0) signer = await openSigners(keys, env);
