@@ -6,8 +6,9 @@
  * commit, a wrong signing passphrase for example, discards the staging folder and leaves the
  * repository byte for byte as it was. The staging folder of a run that was killed is removed by
  * the next run, under the repository lock. Everything staged is on disk before the first rename:
- * the files staged first (the pool's, most of the bytes) start on their way to disk while the
- * indexes and Release are computed (startSyncing), and the commit waits for them and for the rest.
+ * the pool files (most of the bytes) start on their way to disk once they are staged, while the
+ * indexes and Release may still be in the making (startSyncing), and the commit waits for them
+ * and makes the rest durable too.
  */
 import { chmodSync, closeSync, copyFileSync, fchmodSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';

@@ -17,6 +17,9 @@ import { Phase, Staging } from './staging.js';
 import { KEYRING_NAME, type RepoSuite } from './types.js';
 import type { DebInfo } from './deb.js';
 
+/** Pool files staged between two turns of the event loop. */
+const POOL_FILES_BETWEEN_YIELDS = 64;
+
 export interface SuiteUpdate {
   suite: string;
   /** `dists/<suite>` */
@@ -68,19 +71,13 @@ export async function applyUpdate(update: RepositoryUpdate): Promise<UpdateResul
   const { outDir, signer, log } = update;
   const staging = await Staging.open(outDir);
   try {
-    const added: string[] = [];
-    const inRepository = repositoryFiles(outDir);
-    for (const [filename, deb] of update.additions) {
-      const target = path.join(outDir, filename);
-      if (inRepository(filename)) continue;
-      if (deb.bytes !== undefined) await staging.write(target, deb.bytes, Phase.Pool);
-      else await staging.copy(deb.file, target, Phase.Pool);
-      added.push(filename);
-    }
-    // The pool files go to disk while the indexes are compressed and the Release signed.
-    staging.startSyncing();
-    const staged: StagedSuite[] = [];
-    for (const suite of [...update.suites].sort((a, b) => (a.suite < b.suite ? -1 : 1))) staged.push(await stageSuite(suite, update, staging));
+    // The indexes are made (their .xz blocks encoded on other threads) while this thread stages
+    // the pool files; the commit puts them in place phase by phase whatever order they were staged in.
+    const [suites, pool] = await Promise.allSettled([stageSuites(update, staging), stagePool(update, staging)]);
+    if (suites.status === 'rejected') throw suites.reason;
+    if (pool.status === 'rejected') throw pool.reason;
+    const staged = suites.value;
+    const added = pool.value;
     if (signer !== undefined) {
       const key = await signer.exportPublicKey();
       const binaryPath = path.join(outDir, `${KEYRING_NAME}.gpg`);
@@ -105,6 +102,30 @@ export async function applyUpdate(update: RepositoryUpdate): Promise<UpdateResul
     await staging.discard();
     throw error;
   }
+}
+
+/** Stages the new pool files, then starts them on their way to disk; returns their paths in the repository. */
+async function stagePool(update: RepositoryUpdate, staging: Staging): Promise<string[]> {
+  const added: string[] = [];
+  const inRepository = repositoryFiles(update.outDir);
+  for (const [filename, deb] of update.additions) {
+    if (inRepository(filename)) continue;
+    const target = path.join(update.outDir, filename);
+    if (deb.bytes !== undefined) await staging.write(target, deb.bytes, Phase.Pool);
+    else await staging.copy(deb.file, target, Phase.Pool);
+    added.push(filename);
+    // This loop alone never waits for I/O: now and then, let the indexes' reads and encoding go on.
+    if (added.length % POOL_FILES_BETWEEN_YIELDS === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  // The pool files go to disk while the indexes are compressed and the Release signed.
+  staging.startSyncing();
+  return added;
+}
+
+async function stageSuites(update: RepositoryUpdate, staging: Staging): Promise<StagedSuite[]> {
+  const staged: StagedSuite[] = [];
+  for (const suite of [...update.suites].sort((a, b) => (a.suite < b.suite ? -1 : 1))) staged.push(await stageSuite(suite, update, staging));
+  return staged;
 }
 
 /** The dropped pool files that no index names once the update is in place (another suite or component may keep one). */
