@@ -31,8 +31,8 @@
 // A tool that is not installed is reported as missing, not counted.
 //
 // Nothing is deleted between measured runs: every run keeps its folder, and the sources the
-// packages were built from stay, until the whole work folder is removed once that package count is
-// done. On a filesystem mounted with `discard` (ext4 can be), deleting a tree of a thousand files
+// packages were built from stay, until the work folders of every package count are removed at the
+// end. On a filesystem mounted with `discard` (ext4 can be), deleting a tree of a thousand files
 // makes the file creations and mkdirs of the next few seconds 5-20x slower while the device
 // trims, so a run measured right after a deletion would pay for it: the tools that create a file
 // per package (debforge, aptly, reprepro, cp) far more than apt-ftparchive, which creates four.
@@ -111,130 +111,134 @@ async function measure(work: string, label: string, runs: number, step: (dir: st
   return { full, plusOne };
 }
 
+/** Work folders of the counts measured so far: removed once every count is done (see the file's comment on deleting). */
+const WORK_FOLDERS: string[] = [];
+
 async function benchCount(count: number): Promise<string> {
   const runs = Number(process.env['BENCH_RUNS'] ?? (count <= 1000 ? 3 : 1));
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'debforge-bench-repo-'));
-  try {
-    const sources = path.join(work, 'src');
-    const debs = path.join(work, 'debs');
-    const extra = path.join(work, 'extra');
-    progress(`building ${count} tiny packages...`);
-    const buildStarted = performance.now();
-    for (let i = 0; i < count; i += 16) {
-      const dirs = await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, k) => daemon(sources, i + k)));
-      await Promise.all(dirs.map((dir) => build(dir, { outDir: debs, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })));
-    }
-    const extraDeb = (await build(await daemon(sources, 0, '1.0.1'), { outDir: extra, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })).path;
-    const buildSeconds = (performance.now() - buildStarted) / 1000;
-    const names = (await fs.readdir(debs)).sort();
-    const totalBytes = (await Promise.all(names.map(async (f) => (await fs.stat(path.join(debs, f))).size))).reduce((a, b) => a + b, 0);
-    // debforge remembers files by identity and skips those written in the last 2 s: let them settle.
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+  WORK_FOLDERS.push(work);
+  const sources = path.join(work, 'src');
+  const debs = path.join(work, 'debs');
+  const extra = path.join(work, 'extra');
+  progress(`building ${count} tiny packages...`);
+  const buildStarted = performance.now();
+  for (let i = 0; i < count; i += 16) {
+    const dirs = await Promise.all(Array.from({ length: Math.min(16, count - i) }, (_, k) => daemon(sources, i + k)));
+    await Promise.all(dirs.map((dir) => build(dir, { outDir: debs, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })));
+  }
+  const extraDeb = (await build(await daemon(sources, 0, '1.0.1'), { outDir: extra, profile: 'plain', sourceDateEpoch: EPOCH, jobs: 1 })).path;
+  const buildSeconds = (performance.now() - buildStarted) / 1000;
+  const names = (await fs.readdir(debs)).sort();
+  const totalBytes = (await Promise.all(names.map(async (f) => (await fs.stat(path.join(debs, f))).size))).reduce((a, b) => a + b, 0);
+  // debforge remembers files by identity and skips those written in the last 2 s: let them settle.
+  await new Promise((resolve) => setTimeout(resolve, 2_100));
 
-    const rows: Row[] = [];
-    const missing: string[] = [];
-    const pipeline = (list: string): string => `apt-ftparchive packages ${list} > Packages && gzip -9kf Packages && xz -6kf Packages && apt-ftparchive release . > Release`;
-    const both = path.join(work, 'both');
-    await fs.mkdir(both);
-    for (const name of names) await fs.link(path.join(debs, name), path.join(both, name));
-    await fs.link(extraDeb, path.join(both, path.basename(extraDeb)));
+  const rows: Row[] = [];
+  const missing: string[] = [];
+  const pipeline = (list: string): string => `apt-ftparchive packages ${list} > Packages && gzip -9kf Packages && xz -6kf Packages && apt-ftparchive release . > Release`;
+  const both = path.join(work, 'both');
+  await fs.mkdir(both);
+  for (const name of names) await fs.link(path.join(debs, name), path.join(both, name));
+  await fs.link(extraDeb, path.join(both, path.basename(extraDeb)));
 
-    progress('apt-ftparchive...');
-    const ftp = await measure(work, 'ftp', runs, async (dir) => ({ full: sh(pipeline(debs), dir), plusOne: sh(pipeline(both), dir) }));
-    rows.push({ tool: 'apt-ftparchive packages + gzip + xz + release', ...ftp });
-    const ftpDb = await measure(work, 'ftpdb', runs, async (dir) => {
-      const withDb = (list: string): string => pipeline(list).replace('apt-ftparchive packages', 'apt-ftparchive --db cache.db packages');
-      return { full: sh(withDb(debs), dir), plusOne: sh(withDb(both), dir) };
-    });
-    rows.push({ tool: 'the same with apt-ftparchive --db (its cache)', ...ftpDb });
+  progress('apt-ftparchive...');
+  const ftp = await measure(work, 'ftp', runs, async (dir) => ({ full: sh(pipeline(debs), dir), plusOne: sh(pipeline(both), dir) }));
+  rows.push({ tool: 'apt-ftparchive packages + gzip + xz + release', ...ftp });
+  const ftpDb = await measure(work, 'ftpdb', runs, async (dir) => {
+    const withDb = (list: string): string => pipeline(list).replace('apt-ftparchive packages', 'apt-ftparchive --db cache.db packages');
+    return { full: sh(withDb(debs), dir), plusOne: sh(withDb(both), dir) };
+  });
+  rows.push({ tool: 'the same with apt-ftparchive --db (its cache)', ...ftpDb });
 
-    // What keeping a pool costs by itself: apt-ftparchive reads the files where they lie, while
-    // debforge, aptly and reprepro each place a copy in pool/<component>/<prefix>/<source>/.
-    progress('placing the files in a pool with cp...');
-    const layout = path.join(work, 'layout');
-    for (const name of names) {
-      const folder = path.join(layout, poolDirectory('main', name.split('_')[0]!));
-      await fs.mkdir(folder, { recursive: true });
-      await fs.link(path.join(debs, name), path.join(folder, name));
-    }
-    const extraFolder = poolDirectory('main', `${path.basename(extraDeb).split('_')[0]!}-plus-one`);
-    const placed = await measure(work, 'cp', runs, async (dir) => ({ full: sh(`cp -r ${layout}/pool pool`, dir), plusOne: sh(`mkdir -p ${extraFolder} && cp ${extraDeb} ${extraFolder}/`, dir) }));
-    rows.push({ tool: 'cp -r of the files laid out as a pool, one folder per package (no indexes, no fsync: the placing alone)', ...placed });
+  // What keeping a pool costs by itself: apt-ftparchive reads the files where they lie, while
+  // debforge, aptly and reprepro each place a copy in pool/<component>/<prefix>/<source>/.
+  progress('placing the files in a pool with cp...');
+  const layout = path.join(work, 'layout');
+  for (const name of names) {
+    const folder = path.join(layout, poolDirectory('main', name.split('_')[0]!));
+    await fs.mkdir(folder, { recursive: true });
+    await fs.link(path.join(debs, name), path.join(folder, name));
+  }
+  const extraFolder = poolDirectory('main', `${path.basename(extraDeb).split('_')[0]!}-plus-one`);
+  const placed = await measure(work, 'cp', runs, async (dir) => ({ full: sh(`cp -r ${layout}/pool pool`, dir), plusOne: sh(`mkdir -p ${extraFolder} && cp ${extraDeb} ${extraFolder}/`, dir) }));
+  rows.push({ tool: 'cp -r of the files laid out as a pool, one folder per package (no indexes, no fsync: the placing alone)', ...placed });
 
-    // The least a Node.js process does for the same publish (bench/node-floor.ts): what of
-    // debforge's time the platform takes before any of debforge's own work.
-    progress('the least a Node.js process does...');
-    const floorScript = path.join(ROOT, 'build', 'bench', 'node-floor.js');
-    const floor = await measure(work, 'floor', runs, async (dir) => ({ full: time(process.execPath, [floorScript, debs, path.join(dir, 'repo')]), plusOne: time(process.execPath, [floorScript, both, path.join(dir, 'repo-plus-one')]) }));
-    rows.push({ tool: 'node.js floor: the same work as apt-ftparchive plus a pool, nothing checked, staged or synced (bench/node-floor.ts)', ...floor });
+  // The least a Node.js process does for the same publish (bench/node-floor.ts): what of
+  // debforge's time the platform takes before any of debforge's own work.
+  progress('the least a Node.js process does...');
+  const floorScript = path.join(ROOT, 'build', 'bench', 'node-floor.js');
+  const floor = await measure(work, 'floor', runs, async (dir) => ({ full: time(process.execPath, [floorScript, debs, path.join(dir, 'repo')]), plusOne: time(process.execPath, [floorScript, both, path.join(dir, 'repo-plus-one')]) }));
+  rows.push({ tool: 'node.js floor: the same work as apt-ftparchive plus a pool, nothing checked, staged or synced (bench/node-floor.ts)', ...floor });
 
-    progress('debforge repo...');
-    let reference = '';
-    const ours = await measure(work, 'debforge', runs, async (dir) => {
-      const repo = path.join(dir, 'repo');
-      const full = time(process.execPath, [CLI, 'repo', debs, '--out', repo]);
-      const plusOne = time(process.execPath, [CLI, 'repo', debs, extraDeb, '--out', repo]);
-      reference = readFileSync(path.join(repo, 'dists', 'bookworm', 'main', 'binary-all', 'Packages'), 'utf8');
+  progress('debforge repo...');
+  let reference = '';
+  const ours = await measure(work, 'debforge', runs, async (dir) => {
+    const repo = path.join(dir, 'repo');
+    const full = time(process.execPath, [CLI, 'repo', debs, '--out', repo]);
+    const plusOne = time(process.execPath, [CLI, 'repo', debs, extraDeb, '--out', repo]);
+    reference = readFileSync(path.join(repo, 'dists', 'bookworm', 'main', 'binary-all', 'Packages'), 'utf8');
+    return { full, plusOne };
+  });
+  rows.push({ tool: 'debforge repo (+1: given all N + 1 files)', ...ours });
+  const alone = await measure(work, 'debforge-alone', runs, async (dir) => {
+    const repo = path.join(dir, 'repo');
+    return { full: time(process.execPath, [CLI, 'repo', debs, '--out', repo]), plusOne: time(process.execPath, [CLI, 'repo', extraDeb, '--out', repo]) };
+  });
+  rows.push({ tool: 'debforge repo (+1: given the new file only)', ...alone });
+
+  if (has('aptly')) {
+    progress('aptly...');
+    const aptly = await measure(work, 'aptly', runs, async (dir) => {
+      const config = path.join(dir, 'aptly.conf');
+      writeFileSync(config, JSON.stringify({ rootDir: path.join(dir, 'root'), gpgDisableSign: true, gpgDisableVerify: true, architectures: ['amd64'] }));
+      const aptly = (args: string): string => `aptly -config=${config} ${args} >/dev/null`;
+      const full = sh(`${aptly('repo create -distribution=bookworm -component=main bench')} && ${aptly(`repo add bench ${debs}`)} && ${aptly('publish repo -skip-signing -skip-contents -distribution=bookworm bench')}`, dir);
+      const plusOne = sh(`${aptly(`repo add bench ${extraDeb}`)} && ${aptly('publish update -skip-signing -skip-contents bookworm')}`, dir);
       return { full, plusOne };
     });
-    rows.push({ tool: 'debforge repo (+1: given all N + 1 files)', ...ours });
-    const alone = await measure(work, 'debforge-alone', runs, async (dir) => {
-      const repo = path.join(dir, 'repo');
-      return { full: time(process.execPath, [CLI, 'repo', debs, '--out', repo]), plusOne: time(process.execPath, [CLI, 'repo', extraDeb, '--out', repo]) };
+    rows.push({ tool: 'aptly repo add + publish', ...aptly });
+  } else missing.push('aptly');
+
+  if (has('reprepro')) {
+    progress('reprepro...');
+    const reprepro = await measure(work, 'reprepro', runs, async (dir) => {
+      await fs.mkdir(path.join(dir, 'conf'));
+      writeFileSync(path.join(dir, 'conf', 'distributions'), 'Codename: bookworm\nArchitectures: amd64\nComponents: main\nDebIndices: Packages Release . .gz .xz\n');
+      const full = time('reprepro', ['-b', dir, 'includedeb', 'bookworm', ...names.map((name) => path.join(debs, name))]);
+      const plusOne = time('reprepro', ['-b', dir, 'includedeb', 'bookworm', extraDeb]);
+      return { full, plusOne };
     });
-    rows.push({ tool: 'debforge repo (+1: given the new file only)', ...alone });
+    rows.push({ tool: 'reprepro includedeb', ...reprepro });
+  } else missing.push('reprepro');
 
-    if (has('aptly')) {
-      progress('aptly...');
-      const aptly = await measure(work, 'aptly', runs, async (dir) => {
-        const config = path.join(dir, 'aptly.conf');
-        writeFileSync(config, JSON.stringify({ rootDir: path.join(dir, 'root'), gpgDisableSign: true, gpgDisableVerify: true, architectures: ['amd64'] }));
-        const aptly = (args: string): string => `aptly -config=${config} ${args} >/dev/null`;
-        const full = sh(`${aptly('repo create -distribution=bookworm -component=main bench')} && ${aptly(`repo add bench ${debs}`)} && ${aptly('publish repo -skip-signing -skip-contents -distribution=bookworm bench')}`, dir);
-        const plusOne = sh(`${aptly(`repo add bench ${extraDeb}`)} && ${aptly('publish update -skip-signing -skip-contents bookworm')}`, dir);
-        return { full, plusOne };
-      });
-      rows.push({ tool: 'aptly repo add + publish', ...aptly });
-    } else missing.push('aptly');
-
-    if (has('reprepro')) {
-      progress('reprepro...');
-      const reprepro = await measure(work, 'reprepro', runs, async (dir) => {
-        await fs.mkdir(path.join(dir, 'conf'));
-        writeFileSync(path.join(dir, 'conf', 'distributions'), 'Codename: bookworm\nArchitectures: amd64\nComponents: main\nDebIndices: Packages Release . .gz .xz\n');
-        const full = time('reprepro', ['-b', dir, 'includedeb', 'bookworm', ...names.map((name) => path.join(debs, name))]);
-        const plusOne = time('reprepro', ['-b', dir, 'includedeb', 'bookworm', extraDeb]);
-        return { full, plusOne };
-      });
-      rows.push({ tool: 'reprepro includedeb', ...reprepro });
-    } else missing.push('reprepro');
-
-    const startup = Array.from({ length: Math.max(3, runs) }, () => time(process.execPath, [CLI, '--version']));
-    const stanzas = parseStanzas(reference).length;
-    const lines = [
-      `### ${count} packages`,
-      '',
-      `${(totalBytes / 1024 / 1024).toFixed(1)} MiB of .debs (built in ${buildSeconds.toFixed(0)} s); fastest of ${runs} run${runs === 1 ? '' : 's'} each; debforge's index lists ${stanzas} packages after +1.`,
-      `Start-up of node + debforge alone (\`debforge --version\`): ${fastest(startup)}. Load average at the end: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}.`,
-      ...(missing.length > 0 ? [`Not installed, so not run: ${missing.join(', ')}.`] : []),
-      '',
-      '| tool | full publish | +1 package |',
-      '|---|---:|---:|',
-      ...rows.map((row) => `| ${row.tool} | ${fastest(row.full)} | ${fastest(row.plusOne)} |`),
-      '',
-    ];
-    return lines.join('\n');
-  } finally {
-    await fs.rm(work, { recursive: true, force: true });
-  }
+  const startup = Array.from({ length: Math.max(3, runs) }, () => time(process.execPath, [CLI, '--version']));
+  const stanzas = parseStanzas(reference).length;
+  const lines = [
+    `### ${count} packages`,
+    '',
+    `${(totalBytes / 1024 / 1024).toFixed(1)} MiB of .debs (built in ${buildSeconds.toFixed(0)} s); fastest of ${runs} run${runs === 1 ? '' : 's'} each; debforge's index lists ${stanzas} packages after +1.`,
+    `Start-up of node + debforge alone (\`debforge --version\`): ${fastest(startup)}. Load average at the end: ${os.loadavg().map((n) => n.toFixed(2)).join(' ')}.`,
+    ...(missing.length > 0 ? [`Not installed, so not run: ${missing.join(', ')}.`] : []),
+    '',
+    '| tool | full publish | +1 package |',
+    '|---|---:|---:|',
+    ...rows.map((row) => `| ${row.tool} | ${fastest(row.full)} | ${fastest(row.plusOne)} |`),
+    '',
+  ];
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   const sections: string[] = [];
-  for (const count of COUNTS) {
-    const section = await benchCount(count);
-    process.stdout.write(`${section}\n`);
-    sections.push(section);
+  try {
+    for (const count of COUNTS) {
+      const section = await benchCount(count);
+      process.stdout.write(`${section}\n`);
+      sections.push(section);
+    }
+  } finally {
+    for (const work of WORK_FOLDERS) await fs.rm(work, { recursive: true, force: true });
   }
   const report = [
     BEGIN,
