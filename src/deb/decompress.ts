@@ -75,26 +75,32 @@ async function* xzDecode(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   }
 }
 
-/** A small .xz member decoded whole on this thread, if it is small and sound; undefined otherwise (the stream then reads it). */
-function unxzWhole(lzma: Lzma, data: Buffer): Buffer | undefined {
+/** The output of a small .xz member held in memory, step by step, as the stream decodes it. */
+function* xzPieces(lzma: Lzma, data: Buffer): Generator<Buffer> {
   const decoder = xzSteps(lzma);
+  try {
+    for (let offset = 0; offset < data.length; offset += XZ_STEP) yield* decoder.step(data.subarray(offset, offset + XZ_STEP));
+    yield* decoder.step(null);
+  } finally {
+    decoder.close();
+  }
+}
+
+/**
+ * A decoder's pieces joined, or undefined when they pass WHOLE_OUTPUT or the decoder fails (the
+ * stream then reads the member and says what is wrong). Stops the decoder at once past the cap.
+ */
+function joinedUpToCap(pieces: Iterable<Buffer>): Buffer | undefined {
   const parts: Buffer[] = [];
   let length = 0;
   try {
-    const inputs: (Buffer | null)[] = [];
-    for (let offset = 0; offset < data.length; offset += XZ_STEP) inputs.push(data.subarray(offset, offset + XZ_STEP));
-    inputs.push(null);
-    for (const input of inputs) {
-      for (const piece of decoder.step(input)) {
-        length += piece.length;
-        if (length > WHOLE_OUTPUT) return undefined;
-        parts.push(piece);
-      }
+    for (const piece of pieces) {
+      length += piece.length;
+      if (length > WHOLE_OUTPUT) return undefined;
+      parts.push(piece);
     }
   } catch {
     return undefined;
-  } finally {
-    decoder.close();
   }
   return Buffer.concat(parts, length);
 }
@@ -128,9 +134,8 @@ async function* gzipStream(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
 const WHOLE_INPUT = 1024 * 1024;
 const WHOLE_OUTPUT = 16 * 1024 * 1024;
 
-/** A gzip member inflated in one call on this thread, if it is small enough and sound; undefined otherwise (the stream then reads it and says what is wrong). */
+/** A gzip member (of at most WHOLE_INPUT bytes) inflated in one call on this thread, if it is sound; undefined otherwise (the stream then reads it and says what is wrong). */
 function gunzipWhole(data: Buffer): Buffer | undefined {
-  if (data.length > WHOLE_INPUT) return undefined;
   try {
     return gunzipSync(data, { maxOutputLength: WHOLE_OUTPUT });
   } catch {
@@ -227,14 +232,14 @@ function checkExpansion(member: string, produced: number, consumed: number, limi
 /** The decoders an in-memory reading needs loaded beforehand (each is loaded on first use): lzma-native for xz, the zstd module for zstd. */
 export interface LoadedDecoders {
   lzma?: Lzma;
-  unzstdWhole?: (data: Buffer, maxOutput: number) => Buffer | undefined;
+  zstdPieces?: (data: Buffer) => Iterable<Buffer>;
 }
 
 /** The decoders for members with these compressions, loaded. */
 export async function loadDecoders(compressions: ReadonlySet<Compression>): Promise<LoadedDecoders> {
   return {
     ...(compressions.has('xz') ? { lzma: await loadLzmaNative() } : {}),
-    ...(compressions.has('zstd') ? { unzstdWhole: (await import('./zstd.js')).unzstdWhole } : {}),
+    ...(compressions.has('zstd') ? { zstdPieces: (await import('./zstd.js')).zstdPieces } : {}),
   };
 }
 
@@ -246,11 +251,11 @@ export async function loadDecoders(compressions: ReadonlySet<Compression>): Prom
  */
 export function decompressedInMemory(member: string, compression: Compression, data: Buffer, limits: ExpansionLimits, decoders: LoadedDecoders = {}): Buffer | undefined {
   if (compression === 'none') return data;
+  if (data.length > WHOLE_INPUT) return undefined;
   let output: Buffer | undefined;
   if (compression === 'gzip') output = gunzipWhole(data);
-  else if (data.length > WHOLE_INPUT) output = undefined;
-  else if (compression === 'xz') output = decoders.lzma === undefined ? undefined : unxzWhole(decoders.lzma, data);
-  else output = decoders.unzstdWhole?.(data, WHOLE_OUTPUT);
+  else if (compression === 'xz') output = decoders.lzma === undefined ? undefined : joinedUpToCap(xzPieces(decoders.lzma, data));
+  else output = decoders.zstdPieces === undefined ? undefined : joinedUpToCap(decoders.zstdPieces(data));
   if (output !== undefined) checkExpansion(member, output.length, data.length, limits);
   return output;
 }

@@ -47,7 +47,8 @@ async function decodersFor(bytes: Buffer): Promise<LoadedDecoders> {
   const compressions = new Set<Compression>();
   try {
     for (const { header } of arMembersInMemory(bytes)) {
-      for (const base of ['control.tar', 'data.tar'] as const) if (header.name.startsWith(base)) compressions.add(memberCompression(header.name, base) ?? 'none');
+      const compression = memberCompression(header.name, 'control.tar') ?? memberCompression(header.name, 'data.tar');
+      if (compression !== undefined) compressions.add(compression);
     }
   } catch {
     // Whatever is wrong is found again, and reported, by the reading itself.

@@ -157,21 +157,9 @@ export async function* zstdDecompress(input: AsyncIterable<Buffer>): AsyncGenera
   yield* decoder.finish();
 }
 
-/** zstd data held in memory decoded whole, if it is sound and expands to at most `maxOutput` bytes; undefined otherwise (the stream then reads it). */
-export function unzstdWhole(data: Buffer, maxOutput: number): Buffer | undefined {
+/** The output of zstd data held in memory, block by block: the pieces the stream would yield for it as one chunk. */
+export function* zstdPieces(data: Buffer): Generator<Buffer> {
   const decoder = zstdUnits();
-  const parts: Buffer[] = [];
-  let length = 0;
-  try {
-    for (const unit of [...decoder.cut(data), undefined]) {
-      for (const piece of unit === undefined ? decoder.finish() : decoder.decode(unit, false)) {
-        length += piece.length;
-        if (length > maxOutput) return undefined;
-        parts.push(piece);
-      }
-    }
-  } catch {
-    return undefined;
-  }
-  return Buffer.concat(parts, length);
+  for (const unit of decoder.cut(data)) yield* decoder.decode(unit, false);
+  yield* decoder.finish();
 }

@@ -106,10 +106,15 @@ export function encodeTarHeader(fields: TarHeaderFields): Buffer {
   return header;
 }
 
-/** The bytes of `block` from `start` up to the first NUL before `end`. */
-function cString(block: Buffer, start: number, end: number): Buffer {
+/** Where the NUL-ended field block[start, end) ends: at its first NUL, else at `end`. */
+function fieldEnd(block: Buffer, start: number, end: number): number {
   const nul = block.indexOf(0, start);
-  return block.subarray(start, nul < 0 || nul > end ? end : nul);
+  return nul < 0 || nul > end ? end : nul;
+}
+
+/** The bytes of the NUL-ended field block[start, end). */
+function cString(block: Buffer, start: number, end: number): Buffer {
+  return block.subarray(start, fieldEnd(block, start, end));
 }
 
 /**
@@ -183,8 +188,7 @@ export function decodeTarHeader(block: Buffer): TarHeader {
 
 const SLASH = Buffer.from('/');
 
-/** The NUL-ended UTF-8 text of block[start, end). */
+/** The UTF-8 text of the NUL-ended field block[start, end), decoded in place. */
 function textAt(block: Buffer, start: number, end: number): string {
-  const nul = block.indexOf(0, start);
-  return block.toString('utf8', start, nul < 0 || nul > end ? end : nul);
+  return block.toString('utf8', start, fieldEnd(block, start, end));
 }
